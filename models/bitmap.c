@@ -1,0 +1,15 @@
+/* bitmap.c: the name -> ops table of bitmap sources. */
+#include "bitmap.h"
+
+#include "ms_common.h"
+#include "params.h"
+
+static const struct ms_bitmap_ops *const table[] = {
+    [MS_BITMAP_ORACLE] = &ms_bitmap_oracle_ops,
+};
+
+const struct ms_bitmap_ops *ms_bitmap_ops_for(int src)
+{
+    MS_ASSERT(src >= 0 && src < (int)(sizeof table / sizeof table[0]));
+    return table[src];
+}

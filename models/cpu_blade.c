@@ -1,0 +1,354 @@
+/* cpu_blade.c: hit path, fault path and background eviction of a CPU blade (see cpu_blade.h). */
+#include "cpu_blade.h"
+
+#include <simgrid/actor.h>
+#include <simgrid/comm.h>
+#include <simgrid/cond.h>
+#include <simgrid/engine.h>
+#include <simgrid/mailbox.h>
+#include <simgrid/mutex.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "msg.h"
+#include "rdma.h"
+
+#define NS 1e-9
+
+int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_blade_cfg *cfg,
+                      const struct ms_fetch_cfg *fetch_cfg, const struct ms_rdma_cfg *rdma,
+                      int fetch_mode, struct ms_memmap *mem, struct ms_err *err)
+{
+    memset(b, 0, sizeof *b);
+    b->id = id;
+    b->cfg = cfg;
+    b->fetch_cfg = fetch_cfg;
+    b->rdma = rdma;
+    b->fetch = ms_fetch_ops_for(fetch_mode);
+    b->bitmap = ms_bitmap_ops_for(fetch_cfg->bitmap);
+    b->mem = mem;
+    if (ms_page_cache_init(&b->pc, cfg->cache_bytes, cfg->replacement, cfg->evict_high_pct,
+                           cfg->evict_low_pct, err) < 0)
+        return -1;
+    char name[32];
+    snprintf(name, sizeof name, "evict%u", id);
+    b->evict_mbox = sg_mailbox_by_name(name);
+    b->to_switch = sg_mailbox_by_name("switch");
+    b->mtx = sg_mutex_init();
+    b->evict_cond = sg_cond_init();
+    b->frame_cond = sg_cond_init();
+    b->wb_xfer = ms_xcalloc(cfg->evict_batch, sizeof *b->wb_xfer);
+    b->wb_msg = ms_xcalloc(cfg->evict_batch, sizeof *b->wb_msg);
+    return 0;
+}
+
+void ms_cpu_blade_fini(struct ms_cpu_blade *b)
+{
+    b->stats.peak_frames = b->pc.stats.peak_used;
+    for (uint32_t i = 0; i < b->pc.nframes; i++)
+        if (b->pc.frames[i].waiters)
+            sg_cond_destroy(b->pc.frames[i].waiters);
+    ms_page_cache_fini(&b->pc);
+    if (b->mtx) {
+        sg_cond_destroy(b->evict_cond);
+        sg_cond_destroy(b->frame_cond);
+        sg_mutex_destroy(b->mtx);
+    }
+    free(b->wb_xfer);
+    free(b->wb_msg);
+}
+
+void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_blade *b)
+{
+    memset(t, 0, sizeof *t);
+    t->tid = tid;
+    t->blade = b;
+    char name[32];
+    snprintf(name, sizeof name, "thread%u", tid);
+    t->mbox = sg_mailbox_by_name(name);
+}
+
+void ms_cpu_sync(struct ms_cpu_thread *t)
+{
+    if (t->pending_ns) {
+        sg_actor_sleep_for((double)t->pending_ns * NS);
+        t->pending_ns = 0;
+    }
+}
+
+void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns)
+{
+    t->pending_ns += ns;
+    t->stats.compute_ns += ns;
+    if (t->pending_ns >= t->blade->cfg->quantum_ns)
+        ms_cpu_sync(t);
+}
+
+/* ---- waiting ---- */
+
+static void wait_on(struct ms_cpu_blade *b, sg_cond_t c)
+{
+    sg_mutex_lock(b->mtx);
+    sg_cond_wait(c, b->mtx);
+    sg_mutex_unlock(b->mtx);
+}
+
+static void wait_frame(struct ms_cpu_blade *b, int32_t f)
+{
+    struct ms_frame *fr = &b->pc.frames[f];
+    if (!fr->waiters)
+        fr->waiters = sg_cond_init();
+    wait_on(b, fr->waiters);
+}
+
+static void wake_frame(struct ms_cpu_blade *b, int32_t f)
+{
+    if (b->pc.frames[f].waiters)
+        sg_cond_notify_all(b->pc.frames[f].waiters);
+}
+
+static void wake_evictor(struct ms_cpu_blade *b)
+{
+    if (!b->evictor_busy && ms_page_cache_above_high(&b->pc))
+        sg_cond_notify_one(b->evict_cond);
+}
+
+/* ---- RDMA through the switch ---- */
+
+/* One READ of `x` for the page at `addr`, from posting to the data in local memory. */
+static void rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_xfer *x)
+{
+    struct ms_cpu_blade *b = t->blade;
+    sg_actor_sleep_for(ms_rdma_post_ns(b->rdma, x) * NS);
+    struct ms_msg m = {.kind = MS_MSG_READ,
+                       .addr = addr,
+                       .xfer = x,
+                       .size = (long)ms_rdma_read_request_bytes(b->rdma, x),
+                       .reply_to = t->mbox};
+    sg_comm_detach(sg_mailbox_put_init(b->to_switch, &m, m.size), NULL);
+    struct ms_msg *r = sg_mailbox_get(t->mbox);
+    MS_ASSERT(r == &m && r->kind == MS_MSG_READ_REPLY);
+    sg_actor_sleep_for(ms_rdma_local_dma_ns(b->rdma, x) * NS);
+    t->stats.wire_bytes += ms_rdma_read_request_bytes(b->rdma, x) + ms_rdma_data_wire_bytes(b->rdma, x);
+}
+
+/* ---- the fault path ---- */
+
+/* Bring page `vpn` in; returns its PRESENT frame. */
+static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg)
+{
+    struct ms_cpu_blade *b = t->blade;
+    struct ms_page_cache *pc = &b->pc;
+    ms_cpu_sync(t);
+    double t0 = simgrid_get_clock();
+    int joined = 0;
+    int32_t f;
+    for (;;) {
+        f = ms_page_cache_lookup(pc, vpn);
+        if (f >= 0) {
+            if (pc->frames[f].state == MS_FRAME_PRESENT) {
+                joined = 1;
+                break;
+            }
+            wait_frame(b, f);   /* in flight either way: fetch or write-back */
+            continue;
+        }
+        f = ms_page_cache_alloc(pc, vpn, pg);
+        if (f >= 0)
+            break;
+        b->stats.full_waits++;
+        if (!b->evictor_busy)
+            sg_cond_notify_one(b->evict_cond);
+        wait_on(b, b->frame_cond);
+    }
+    if (joined) {
+        t->stats.fault_joins++;
+        return f;
+    }
+    wake_evictor(b);
+
+    sg_actor_sleep_for((double)b->cfg->fault_handler_ns * NS);
+    uint64_t present;
+    if (pg->remote_layout == MS_REMOTE_NONE)
+        t->stats.first_touch_faults++;
+    if (pg->remote_layout == MS_REMOTE_NONE && b->cfg->first_touch == MS_FIRST_TOUCH_ZERO) {
+        present = ~0ull;   /* a fresh zero page, nothing to fetch */
+    } else {
+        struct ms_xfer x;
+        b->fetch->plan_fetch(b->fetch_cfg, pg, &x);
+        rdma_read(t, vpn << MS_PAGE_SHIFT, &x);
+        present = x.blocks;
+        t->stats.fetches++;
+        t->stats.bytes_fetched += x.payload;
+        t->stats.live_bytes_fetched += (uint64_t)ms_popcount(x.blocks & ms_bitmap_oracle_ops.live(pg)) * MS_BLOCK_SIZE;
+        t->stats.wrs += x.nwr;
+        t->stats.sges += x.nsge;
+    }
+    /* The frame may have been asked for by others meanwhile; they wait on it. */
+    ms_page_cache_fill(pc, f, present);
+    wake_frame(b, f);
+    t->stats.faults++;
+    ms_hist_add(&t->stats.fault_lat_ns, (uint64_t)((simgrid_get_clock() - t0) / NS + 0.5));
+    return f;
+}
+
+/* Blocks `mask` of frame f are not all valid locally. Blocks that hold no data are valid by
+ * definition (nothing to lose); blocks that hold data were lost by the fetch policy. */
+static int fill_missing(struct ms_cpu_thread *t, int32_t f, uint64_t mask)
+{
+    struct ms_cpu_blade *b = t->blade;
+    struct ms_frame *fr = &b->pc.frames[f];
+    uint64_t missing = mask & ~fr->present;
+    uint64_t lost = missing & fr->page->data;
+    if (lost) {
+        t->stats.violations++;
+        t->stats.violation_blocks += ms_popcount(lost);
+        if (b->fetch_cfg->on_violation == MS_VIOLATION_ABORT)
+            return -1;
+        /* pay a round trip for the missing blocks */
+        uint64_t vpn = fr->vpn;
+        struct ms_xfer x;
+        ms_xfer_from_blocks(&x, lost, b->fetch_cfg->max_sge);
+        ms_cpu_sync(t);
+        fr->state = MS_FRAME_FETCHING;   /* hold the frame still while the refetch is out */
+        b->pc.repl->remove(&b->pc, f);
+        rdma_read(t, vpn << MS_PAGE_SHIFT, &x);
+        fr->state = MS_FRAME_PRESENT;
+        b->pc.repl->insert(&b->pc, f);
+        wake_frame(b, f);
+        t->stats.refetches++;
+        t->stats.refetch_bytes += x.payload;
+    }
+    fr->present |= missing;
+    return 0;
+}
+
+int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int write,
+                  int tolerate_unknown, uint64_t *detail)
+{
+    struct ms_cpu_blade *b = t->blade;
+    struct ms_page_cache *pc = &b->pc;
+    uint64_t end = addr + len;   /* exclusive; len > 0 */
+    uint64_t last_vpn = (end - 1) >> MS_PAGE_SHIFT;
+    t->stats.accesses++;
+    for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= last_vpn; vpn++) {
+        uint64_t pa = vpn << MS_PAGE_SHIFT;
+        unsigned first = addr > pa ? (unsigned)((addr - pa) >> MS_BLOCK_SHIFT) : 0;
+        unsigned last = end < pa + MS_PAGE_SIZE ? (unsigned)((end - 1 - pa) >> MS_BLOCK_SHIFT) : 63;
+        uint64_t mask = ms_block_mask(first, last);
+        int32_t f = ms_page_cache_lookup(pc, vpn);
+        struct ms_page *pg;
+        if (__builtin_expect(f >= 0 && pc->frames[f].state == MS_FRAME_PRESENT, 1)) {
+            pg = pc->frames[f].page;
+            if (__builtin_expect(!ms_memmap_covered(pg, mask), 0)) {
+                if (!tolerate_unknown) {
+                    *detail = pa;
+                    return MS_ACCESS_UNKNOWN;
+                }
+                t->stats.unknown_accesses++;
+            }
+            t->stats.hits++;
+            ms_page_cache_touch(pc, f);
+            t->pending_ns += b->cfg->hit_ns;
+        } else {
+            pg = ms_memmap_page(b->mem, vpn, 1);
+            if (!pg || !ms_memmap_covered(pg, mask)) {
+                if (!tolerate_unknown) {
+                    *detail = pa;
+                    return MS_ACCESS_UNKNOWN;
+                }
+                t->stats.unknown_accesses++;
+                if (!pg)
+                    pg = ms_memmap_page_force(b->mem, vpn);
+            }
+            f = fault(t, vpn, pg);
+        }
+        struct ms_frame *fr = &pc->frames[f];
+        if (__builtin_expect((fr->present & mask) != mask, 0)) {
+            if (fill_missing(t, f, mask) < 0) {
+                *detail = pa;
+                return MS_ACCESS_VIOLATION;
+            }
+        }
+        if (write) {
+            fr->dirty = 1;
+            pg->data |= mask;
+        }
+    }
+    if (t->pending_ns >= b->cfg->quantum_ns)
+        ms_cpu_sync(t);
+    return MS_ACCESS_OK;
+}
+
+/* ---- background eviction ---- */
+
+static void evictor_actor(int argc, char **argv)
+{
+    struct ms_cpu_blade *b = sg_actor_self_get_data();
+    struct ms_page_cache *pc = &b->pc;
+    for (;;) {
+        b->evictor_busy = 0;
+        while (!ms_page_cache_above_high(pc))
+            wait_on(b, b->evict_cond);
+        b->evictor_busy = 1;
+        while (ms_page_cache_above_low(pc)) {
+            uint32_t n = 0, dropped = 0;
+            /* choose victims until enough frames are leaving or the batch is full */
+            while (n < b->cfg->evict_batch && pc->used - n > pc->low_frames) {
+                int32_t v = ms_page_cache_victim(pc);
+                if (v < 0)
+                    break;
+                struct ms_frame *fr = &pc->frames[v];
+                b->stats.evictions++;
+                if (!fr->dirty) {
+                    b->stats.clean_drops++;
+                    ms_page_cache_release(pc, v);
+                    dropped++;
+                    continue;
+                }
+                struct ms_page *pg = fr->page;
+                struct ms_xfer *x = &b->wb_xfer[n];
+                b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg), x);
+                ms_page_cache_begin_evict(pc, v);
+                /* gather from local memory, post, send */
+                sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
+                struct ms_msg *m = &b->wb_msg[n];
+                *m = (struct ms_msg){.kind = MS_MSG_WRITE,
+                                     .addr = fr->vpn << MS_PAGE_SHIFT,
+                                     .xfer = x,
+                                     .size = (long)ms_rdma_data_wire_bytes(b->rdma, x),
+                                     .reply_to = b->evict_mbox,
+                                     .cookie = v};
+                sg_comm_detach(sg_mailbox_put_init(b->to_switch, m, m->size), NULL);
+                b->stats.writebacks++;
+                b->stats.bytes_evicted += x->payload;
+                b->stats.wire_bytes += (uint64_t)m->size + ms_rdma_write_ack_bytes(b->rdma, x);
+                b->stats.wb_wrs += x->nwr;
+                b->stats.wb_sges += x->nsge;
+                n++;
+            }
+            if (dropped)
+                sg_cond_notify_all(b->frame_cond);
+            for (uint32_t i = 0; i < n; i++) {
+                struct ms_msg *r = sg_mailbox_get(b->evict_mbox);
+                MS_ASSERT(r->kind == MS_MSG_WRITE_ACK);
+                int32_t v = r->cookie;
+                ms_page_cache_release(pc, v);
+                wake_frame(b, v);
+                sg_cond_notify_all(b->frame_cond);
+            }
+            if (n == 0 && dropped == 0)
+                sg_actor_sleep_for(1e-6);   /* every frame is in flight: let fetches land */
+        }
+    }
+}
+
+void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host)
+{
+    char name[32];
+    snprintf(name, sizeof name, "evictor%u", b->id);
+    sg_actor_t a = sg_actor_init(name, host);
+    sg_actor_set_data(a, b);
+    sg_actor_daemonize(a);
+    sg_actor_start(a, evictor_actor, 0, NULL);
+}

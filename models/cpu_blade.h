@@ -1,0 +1,112 @@
+/* cpu_blade.h: a compute blade: cores replaying trace threads over a local DRAM page cache.
+ *
+ * An access that hits (page present, blocks valid) costs cpu_blades.hit_ns of thread-local
+ * time and never touches SimGrid. Local time is handed to SimGrid only before the thread
+ * interacts (a fault) or when it exceeds cpu_blades.quantum_ns. A miss runs the fault path:
+ * the fault-handler cost, an RDMA READ through the switch to the memory blade chosen by the
+ * fetch policy (ops table), and the scatter into the local frame. Threads faulting on a page
+ * already in flight wait for that fetch. A background evictor per blade (MIND's kernel:
+ * wake at the high watermark, evict down to the low one) writes dirty victims back (the fetch
+ * policy decides what moves, the bitmap source what is live) and drops clean ones. When no
+ * frame is free the faulting thread waits for the evictor.
+ *
+ * The lost-data check: an access to a block that holds data (ground truth, memmap.h) but is not
+ * valid locally is a violation; by config the run aborts or pays a round trip for the missing
+ * blocks. Coherence between blades is not modelled here: blades sharing pages see each other's
+ * data only through the memory blade. */
+#ifndef MS_CPU_BLADE_H
+#define MS_CPU_BLADE_H
+
+#include <simgrid/forward.h>
+#include <stdint.h>
+
+#include "bitmap.h"
+#include "fetch.h"
+#include "hist.h"
+#include "memmap.h"
+#include "page_cache.h"
+#include "params.h"
+
+struct ms_thread_stats {
+    uint64_t accesses;               /* R/W records */
+    uint64_t hits;                   /* page-level hits */
+    uint64_t faults;                 /* faults that fetched (or zero-filled) a page */
+    uint64_t fault_joins;            /* faults that waited for another thread's fetch */
+    uint64_t first_touch_faults;     /* faults on pages never written back */
+    uint64_t fetches;                /* faults that read from a memory blade */
+    uint64_t bytes_fetched;          /* payload of fetch replies, bytes */
+    uint64_t live_bytes_fetched;     /* of which live per the oracle at fetch time, bytes */
+    uint64_t wire_bytes;             /* requests + replies on the wire, bytes */
+    uint64_t wrs, sges;              /* work requests and SGEs of fetches */
+    uint64_t violations;             /* accesses that hit lost data */
+    uint64_t violation_blocks;       /* blocks involved */
+    uint64_t refetches, refetch_bytes;
+    uint64_t compute_ns;             /* from C records */
+    uint64_t unknown_accesses;       /* tolerated accesses outside every allocation/mapping */
+    struct ms_hist fault_lat_ns;     /* fault stall, ns */
+    double finish_s;                 /* simulated time the thread ended */
+};
+
+struct ms_blade_stats {
+    uint64_t evictions;              /* frames evicted (dirty + clean) */
+    uint64_t writebacks;             /* dirty pages written back */
+    uint64_t clean_drops;
+    uint64_t bytes_evicted;          /* payload written back, bytes */
+    uint64_t wire_bytes;             /* write-back data + acks on the wire, bytes */
+    uint64_t wb_wrs, wb_sges;
+    uint64_t full_waits;             /* faults that found no free frame */
+    uint64_t peak_frames;            /* frames in use, peak */
+};
+
+struct ms_cpu_blade {
+    uint32_t id;
+    const struct ms_cpu_blade_cfg *cfg;      /* user-set */
+    const struct ms_fetch_cfg *fetch_cfg;    /* user-set */
+    const struct ms_rdma_cfg *rdma;          /* user-set */
+    const struct ms_fetch_ops *fetch;        /* policy by fetch.mode */
+    const struct ms_bitmap_ops *bitmap;      /* source by fetch.bitmap */
+    struct ms_memmap *mem;                   /* shared ground truth */
+    struct ms_page_cache pc;
+    sg_mailbox_t to_switch;
+    sg_mailbox_t evict_mbox;
+    sg_mutex_t mtx;                          /* guards nothing but condition waits */
+    sg_cond_t evict_cond;                    /* wakes the evictor */
+    sg_cond_t frame_cond;                    /* a frame was freed */
+    int evictor_busy;
+    struct ms_xfer *wb_xfer;                 /* evict_batch transfers in flight */
+    struct ms_msg *wb_msg;
+    struct ms_blade_stats stats;
+};
+
+struct ms_cpu_thread {
+    uint32_t tid;
+    struct ms_cpu_blade *blade;
+    uint64_t pending_ns;                     /* local time not yet given to SimGrid */
+    sg_mailbox_t mbox;                       /* replies */
+    struct ms_thread_stats stats;
+};
+
+enum ms_access_result {
+    MS_ACCESS_OK = 0,
+    MS_ACCESS_UNKNOWN = 1,       /* no allocation or mapping covers it (error mode) */
+    MS_ACCESS_VIOLATION = 2,     /* lost data and fetch.on_violation = abort */
+};
+
+int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_blade_cfg *cfg,
+                      const struct ms_fetch_cfg *fetch_cfg, const struct ms_rdma_cfg *rdma,
+                      int fetch_mode, struct ms_memmap *mem, struct ms_err *err);
+void ms_cpu_blade_fini(struct ms_cpu_blade *b);
+/* Start the blade's evictor actor on `host` (a daemon). */
+void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host);
+
+void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_blade *b);
+/* Replay one R or W record. `tolerate_unknown`: count accesses outside every allocation and
+ * mapping instead of failing. On MS_ACCESS_VIOLATION, *detail gets the page address. */
+int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int write,
+                  int tolerate_unknown, uint64_t *detail);
+/* Compute time from a C record. */
+void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns);
+/* Hand local time to SimGrid now. */
+void ms_cpu_sync(struct ms_cpu_thread *t);
+
+#endif

@@ -1,0 +1,365 @@
+/* memmap.c: ground truth of the traced program's memory (see memmap.h). */
+#include "memmap.h"
+
+#include <string.h>
+
+#include "ms_common.h"
+
+#define SLAB_PAGES 4096
+#define HASH_K 0x9E3779B97F4A7C15ull
+
+static uint64_t hash_of(const struct ms_memmap *m, uint64_t vpn) { return (vpn * HASH_K) >> m->hshift; }
+
+void ms_memmap_init(struct ms_memmap *m)
+{
+    memset(m, 0, sizeof *m);
+    m->nbuckets = 1u << 12;
+    m->hshift = 64 - 12;
+    m->buckets = ms_xcalloc(m->nbuckets, sizeof *m->buckets);
+    m->alloc_cap = 1u << 12;
+    m->allocs = ms_xcalloc(m->alloc_cap, sizeof *m->allocs);
+}
+
+void ms_memmap_fini(struct ms_memmap *m)
+{
+    for (uint64_t b = 0; b < m->nbuckets; b++)
+        for (struct ms_page *p = m->buckets[b]; p; p = p->next)
+            free(p->cnt);
+    for (uint64_t i = 0; i < m->nslabs; i++)
+        free(m->slabs[i]);
+    free(m->slabs);
+    free(m->buckets);
+    free(m->allocs);
+    free(m->regions);
+    memset(m, 0, sizeof *m);
+}
+
+static void rehash(struct ms_memmap *m)
+{
+    uint64_t n = m->nbuckets * 2;
+    struct ms_page **nb = ms_xcalloc(n, sizeof *nb);
+    unsigned shift = m->hshift - 1;
+    for (uint64_t b = 0; b < m->nbuckets; b++) {
+        struct ms_page *p = m->buckets[b];
+        while (p) {
+            struct ms_page *next = p->next;
+            uint64_t h = (p->vpn * HASH_K) >> shift;
+            p->next = nb[h];
+            nb[h] = p;
+            p = next;
+        }
+    }
+    free(m->buckets);
+    m->buckets = nb;
+    m->nbuckets = n;
+    m->hshift = shift;
+}
+
+static int region_find(const struct ms_memmap *m, uint64_t addr)
+{
+    /* binary search: last region with start <= addr */
+    uint64_t lo = 0, hi = m->nregions;
+    while (lo < hi) {
+        uint64_t mid = (lo + hi) / 2;
+        if (m->regions[mid].start <= addr)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && addr < m->regions[lo - 1].end;
+}
+
+int ms_memmap_is_mapped(const struct ms_memmap *m, uint64_t addr)
+{
+    if (m->brk_seen && addr >= m->brk_base && addr < m->brk_end)
+        return 1;
+    return region_find(m, addr);
+}
+
+/* A page is mapped when any byte of it is: allocators hand out whole pages. */
+static int page_mapped(const struct ms_memmap *m, uint64_t vpn)
+{
+    uint64_t a = vpn << MS_PAGE_SHIFT, e = a + MS_PAGE_SIZE;
+    if (m->brk_seen && a < m->brk_end && e > m->brk_base)
+        return 1;
+    uint64_t lo = 0, hi = m->nregions;
+    while (lo < hi) {   /* first region ending after a */
+        uint64_t mid = (lo + hi) / 2;
+        if (m->regions[mid].end <= a)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < m->nregions && m->regions[lo].start < e;
+}
+
+static struct ms_page *page_create(struct ms_memmap *m, uint64_t vpn)
+{
+    if (!m->slab_left) {
+        m->slabs = ms_xrealloc(m->slabs, (m->nslabs + 1) * sizeof *m->slabs);
+        m->slab = ms_xcalloc(SLAB_PAGES, sizeof *m->slab);
+        m->slabs[m->nslabs++] = m->slab;
+        m->slab_left = SLAB_PAGES;
+    }
+    struct ms_page *p = m->slab++;
+    m->slab_left--;
+    p->vpn = vpn;
+    p->mapped = (uint8_t)page_mapped(m, vpn);
+    uint64_t h = hash_of(m, vpn);
+    p->next = m->buckets[h];
+    m->buckets[h] = p;
+    if (++m->stats.pages > m->nbuckets)
+        rehash(m);
+    return p;
+}
+
+struct ms_page *ms_memmap_page(struct ms_memmap *m, uint64_t vpn, int create)
+{
+    struct ms_page *p = ms_memmap_find(m, vpn);
+    if (p || !create)
+        return p;
+    if (!page_mapped(m, vpn))
+        return NULL;
+    return page_create(m, vpn);
+}
+
+struct ms_page *ms_memmap_page_force(struct ms_memmap *m, uint64_t vpn)
+{
+    struct ms_page *p = ms_memmap_find(m, vpn);
+    return p ? p : page_create(m, vpn);
+}
+
+/* ---- allocations: open addressing keyed by address ---- */
+
+static uint64_t slot_of(uint64_t addr, uint64_t cap) { return (addr * HASH_K) >> (64 - __builtin_ctzll(cap)); }
+
+static struct ms_alloc_entry *alloc_lookup(const struct ms_memmap *m, uint64_t addr)
+{
+    uint64_t mask = m->alloc_cap - 1;
+    for (uint64_t i = slot_of(addr, m->alloc_cap);; i = (i + 1) & mask) {
+        struct ms_alloc_entry *e = &m->allocs[i];
+        if (e->addr == addr)
+            return e;
+        if (e->addr == 0)
+            return NULL;
+    }
+}
+
+static void alloc_insert(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t tid)
+{
+    if ((m->alloc_count + 1) * 2 > m->alloc_cap) {
+        struct ms_alloc_entry *old = m->allocs;
+        uint64_t oldcap = m->alloc_cap;
+        m->alloc_cap *= 2;
+        m->allocs = ms_xcalloc(m->alloc_cap, sizeof *m->allocs);
+        m->alloc_count = 0;
+        for (uint64_t i = 0; i < oldcap; i++)
+            if (old[i].addr)
+                alloc_insert(m, old[i].addr, old[i].size, old[i].tid);
+        free(old);
+    }
+    uint64_t mask = m->alloc_cap - 1;
+    uint64_t i = slot_of(addr, m->alloc_cap);
+    while (m->allocs[i].addr)
+        i = (i + 1) & mask;
+    m->allocs[i] = (struct ms_alloc_entry){addr, size, tid};
+    m->alloc_count++;
+}
+
+static void alloc_remove(struct ms_memmap *m, struct ms_alloc_entry *e)
+{
+    /* backward-shift deletion keeps probe chains intact without tombstones */
+    uint64_t mask = m->alloc_cap - 1;
+    uint64_t i = (uint64_t)(e - m->allocs);
+    uint64_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!m->allocs[j].addr)
+            break;
+        uint64_t home = slot_of(m->allocs[j].addr, m->alloc_cap);
+        /* move j into i if home is not cyclically within (i, j] */
+        int between = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            m->allocs[i] = m->allocs[j];
+            i = j;
+        }
+    }
+    m->allocs[i].addr = 0;
+    m->alloc_count--;
+}
+
+const struct ms_alloc_entry *ms_memmap_alloc_at(const struct ms_memmap *m, uint64_t addr)
+{
+    return addr ? alloc_lookup(m, addr) : NULL;
+}
+
+/* Add `delta` (+1/-1) to the live count of every block overlapping [addr, addr+size). */
+static void count_range(struct ms_memmap *m, uint64_t addr, uint64_t size, int delta)
+{
+    uint64_t end = addr + size;   /* exclusive */
+    for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= (end - 1) >> MS_PAGE_SHIFT; vpn++) {
+        struct ms_page *p = ms_memmap_find(m, vpn);
+        if (!p)
+            p = page_create(m, vpn);
+        if (!p->cnt)
+            p->cnt = ms_xcalloc(MS_BLOCKS_PER_PAGE, 1);
+        uint64_t pa = vpn << MS_PAGE_SHIFT;
+        unsigned first = addr > pa ? (unsigned)((addr - pa) >> MS_BLOCK_SHIFT) : 0;
+        unsigned last = end < pa + MS_PAGE_SIZE ? (unsigned)((end - 1 - pa) >> MS_BLOCK_SHIFT) : 63;
+        for (unsigned b = first; b <= last; b++) {
+            if (delta > 0) {
+                MS_ASSERT(p->cnt[b] < 255);
+                if (p->cnt[b]++ == 0)
+                    p->alloc_bits |= 1ull << b;
+            } else {
+                MS_ASSERT(p->cnt[b] > 0);
+                if (--p->cnt[b] == 0) {
+                    p->alloc_bits &= ~(1ull << b);
+                    if (!p->mapped)
+                        p->data &= ~(1ull << b);
+                }
+            }
+        }
+        /* Freed heap memory holds nothing worth keeping even inside a mapping. */
+        if (delta < 0 && p->mapped) {
+            uint64_t freed = ms_block_mask(first, last) & ~p->alloc_bits;
+            p->data &= ~freed;
+        }
+    }
+}
+
+int ms_memmap_alloc(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t tid)
+{
+    if (!addr || alloc_lookup(m, addr))
+        return -1;
+    alloc_insert(m, addr, size, tid);
+    count_range(m, addr, size, +1);
+    m->stats.allocs++;
+    m->stats.live_bytes += size;
+    if (m->stats.live_bytes > m->stats.peak_live_bytes)
+        m->stats.peak_live_bytes = m->stats.live_bytes;
+    return 0;
+}
+
+int ms_memmap_free(struct ms_memmap *m, uint64_t addr, uint64_t *size)
+{
+    struct ms_alloc_entry *e = addr ? alloc_lookup(m, addr) : NULL;
+    if (!e)
+        return -1;
+    uint64_t sz = e->size;
+    alloc_remove(m, e);
+    count_range(m, addr, sz, -1);
+    m->stats.frees++;
+    m->stats.live_bytes -= sz;
+    if (size)
+        *size = sz;
+    return 0;
+}
+
+void ms_memmap_for_range(struct ms_memmap *m, uint64_t addr, uint64_t len, ms_page_fn fn, void *arg)
+{
+    if (!len)
+        return;
+    uint64_t first = addr >> MS_PAGE_SHIFT, last = (addr + len - 1) >> MS_PAGE_SHIFT;
+    if (last - first + 1 <= m->stats.pages) {
+        for (uint64_t v = first; v <= last; v++) {
+            struct ms_page *p = ms_memmap_find(m, v);
+            if (p)
+                fn(p, arg);
+        }
+    } else {
+        for (uint64_t b = 0; b < m->nbuckets; b++)
+            for (struct ms_page *p = m->buckets[b]; p; p = p->next)
+                if (p->vpn >= first && p->vpn <= last)
+                    fn(p, arg);
+    }
+}
+
+static void set_mapped(struct ms_page *p, void *arg) { p->mapped = 1; (void)arg; }
+
+static void refresh_mapped(struct ms_page *p, void *arg)
+{
+    const struct ms_memmap *m = arg;
+    p->mapped = (uint8_t)page_mapped(m, p->vpn);
+    if (!p->mapped) {
+        /* unmapped: contents and the remote copy are gone; live allocations keep their bits */
+        p->data = 0;
+        p->remote = 0;
+        p->remote_layout = MS_REMOTE_NONE;
+    }
+}
+
+void ms_memmap_mmap(struct ms_memmap *m, uint64_t addr, uint64_t len)
+{
+    m->stats.mmaps++;
+    uint64_t s = addr, e = addr + len;
+    /* merge with every region that overlaps or touches [s, e) */
+    uint64_t i = 0, n = m->nregions, out = 0;
+    struct ms_region *r = m->regions;
+    struct ms_region *tmp = ms_xcalloc(n + 1, sizeof *tmp);
+    int placed = 0;
+    for (i = 0; i < n; i++) {
+        if (r[i].end < s) {
+            tmp[out++] = r[i];
+        } else if (r[i].start > e) {
+            if (!placed) {
+                tmp[out++] = (struct ms_region){s, e};
+                placed = 1;
+            }
+            tmp[out++] = r[i];
+        } else {
+            if (r[i].start < s)
+                s = r[i].start;
+            if (r[i].end > e)
+                e = r[i].end;
+        }
+    }
+    if (!placed)
+        tmp[out++] = (struct ms_region){s, e};
+    free(m->regions);
+    m->regions = tmp;
+    m->nregions = out;
+    m->region_cap = n + 1;
+    ms_memmap_for_range(m, addr, len, set_mapped, NULL);
+}
+
+void ms_memmap_munmap(struct ms_memmap *m, uint64_t addr, uint64_t len)
+{
+    m->stats.munmaps++;
+    uint64_t s = addr, e = addr + len;
+    struct ms_region *tmp = ms_xcalloc(m->nregions * 2 + 1, sizeof *tmp);
+    uint64_t out = 0;
+    for (uint64_t i = 0; i < m->nregions; i++) {
+        struct ms_region r = m->regions[i];
+        if (r.end <= s || r.start >= e) {
+            tmp[out++] = r;
+            continue;
+        }
+        if (r.start < s)
+            tmp[out++] = (struct ms_region){r.start, s};
+        if (r.end > e)
+            tmp[out++] = (struct ms_region){e, r.end};
+    }
+    free(m->regions);
+    m->regions = tmp;
+    m->nregions = out;
+    ms_memmap_for_range(m, addr, len, refresh_mapped, m);
+}
+
+void ms_memmap_brk(struct ms_memmap *m, uint64_t addr)
+{
+    m->stats.brks++;
+    if (!m->brk_seen) {
+        m->brk_seen = 1;
+        m->brk_base = m->brk_end = addr;
+        return;
+    }
+    uint64_t old = m->brk_end;
+    if (addr < m->brk_base)
+        addr = m->brk_base;
+    m->brk_end = addr;
+    if (addr > old)
+        ms_memmap_for_range(m, old, addr - old, set_mapped, NULL);
+    else if (addr < old)
+        ms_memmap_for_range(m, addr, old - addr, refresh_mapped, m);
+}

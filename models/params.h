@@ -1,0 +1,63 @@
+/* params.h: the user-set parameters of each simulated component.
+ *
+ * One struct per component; sim/config.c fills them from the JSON config through its schema
+ * table (which holds every default and its source). Field comments give unit and key path. */
+#ifndef MS_PARAMS_H
+#define MS_PARAMS_H
+
+#include <stdint.h>
+
+enum ms_fetch_mode { MS_FETCH_4K = 0, MS_FETCH_SG = 1 };
+enum ms_replacement { MS_REPL_CLOCK = 0, MS_REPL_LRU = 1 };
+enum ms_first_touch { MS_FIRST_TOUCH_FETCH = 0, MS_FIRST_TOUCH_ZERO = 1 };
+enum ms_past_max_sge { MS_PAST_MAX_SGE_SPLIT = 0, MS_PAST_MAX_SGE_PAGE = 1 };
+enum ms_on_violation { MS_VIOLATION_REFETCH = 0, MS_VIOLATION_ABORT = 1 };
+enum ms_bitmap_src { MS_BITMAP_ORACLE = 0 };
+
+struct ms_cpu_blade_cfg {
+    uint32_t count;                    /* cpu_blades.count */
+    uint32_t threads_per_blade;        /* cpu_blades.threads_per_blade: tid / this = blade */
+    uint64_t cache_bytes;              /* cpu_blades.cache_bytes: local DRAM page cache, bytes */
+    int replacement;                   /* cpu_blades.replacement: enum ms_replacement */
+    double evict_high_pct;             /* cpu_blades.evict_high_pct: % full that wakes the evictor */
+    double evict_low_pct;              /* cpu_blades.evict_low_pct: % full the evictor stops at */
+    uint32_t evict_batch;              /* cpu_blades.evict_batch: write-backs in flight per evictor pass */
+    uint64_t fault_handler_ns;         /* cpu_blades.fault_handler_ns: software fault path, ns */
+    uint64_t hit_ns;                   /* cpu_blades.hit_ns: charged per access hitting the cache, ns */
+    uint64_t quantum_ns;               /* cpu_blades.quantum_ns: max local time before syncing, ns */
+    int first_touch;                   /* cpu_blades.first_touch: enum ms_first_touch */
+};
+
+struct ms_mem_blade_cfg {
+    uint32_t count;                    /* memory_blades.count */
+    uint64_t partition_bytes;          /* memory_blades.partition_bytes: address slice per blade, bytes */
+    uint64_t dram_ns;                  /* memory_blades.dram_ns: DRAM access per request, ns */
+};
+
+struct ms_network_cfg {
+    uint64_t link_latency_ns;          /* network.link_latency_ns: one way, one link, ns */
+    double link_bandwidth_gbps;        /* network.link_bandwidth_gbps: per direction, Gbit/s */
+    uint64_t switch_latency_ns;        /* network.switch_latency_ns: switch pipeline per traversal, ns */
+};
+
+struct ms_rdma_cfg {
+    uint32_t mtu_bytes;                /* rdma.mtu_bytes: RoCE path MTU, payload bytes per packet */
+    uint32_t header_bytes;             /* rdma.header_bytes: per-packet header bytes on the wire */
+    uint32_t request_bytes;            /* rdma.request_bytes: READ request packet, bytes */
+    uint64_t wr_ns;                    /* rdma.wr_ns: NIC cost per work request, ns */
+    uint64_t sge_ns;                   /* rdma.sge_ns: NIC cost per scatter-gather element, ns */
+    double dma_gbps;                   /* rdma.dma_gbps: NIC<->host DMA bandwidth, Gbit/s */
+    uint32_t tlp_overhead_bytes;       /* rdma.tlp_overhead_bytes: PCIe bytes per DMA (per SGE) */
+};
+
+struct ms_fetch_cfg {
+    int modes[8];                      /* fetch.mode: string or list, enum ms_fetch_mode */
+    int n_modes;
+    int bitmap;                        /* fetch.bitmap: enum ms_bitmap_src */
+    uint32_t max_sge;                  /* fetch.max_sge: SGEs one work request may carry */
+    int past_max_sge;                  /* fetch.past_max_sge: enum ms_past_max_sge */
+    uint32_t head_bytes;               /* fetch.head_bytes: always fetched from page start (x64) */
+    int on_violation;                  /* fetch.on_violation: enum ms_on_violation */
+};
+
+#endif

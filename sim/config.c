@@ -1,0 +1,780 @@
+/* config.c: the schema of a mindsim config, and everything driven by it.
+ *
+ * One table, ms_schema[], has a row per key: its dotted JSON path, type, unit, default (as JSON
+ * text), range, allowed names, help line and where it lives in struct ms_config. Every
+ * operation walks that table: ms_config_defaults parses each default through the same setter
+ * a config file's value goes through, ms_config_from_json walks the JSON tree (in file order)
+ * and looks each key up in the table, ms_config_to_json and ms_config_print_help iterate it in
+ * table order. Only the cross-key checks at the end of ms_config_from_json are written per key.
+ * Errors are one line each: "<origin>: <key.path>: <what is wrong>". */
+#include "config.h"
+
+#include <errno.h>
+#include <float.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+enum ms_type {
+    MS_T_UINT,      /* JSON integer; stored in a uint32_t or uint64_t (size from the struct) */
+    MS_T_DOUBLE,    /* JSON integer or real; stored in a double */
+    MS_T_PATH,      /* JSON string; stored as written (off) and resolved (off2) */
+    MS_T_ENUM,      /* JSON string from names[]; stored as its index in an int */
+    MS_T_ENUM_LIST, /* JSON string or array of them; int array at off, count at off2 */
+};
+
+#define MS_MAX_NAMES 4
+
+struct ms_key {
+    const char *path;
+    enum ms_type type;
+    const char *unit;
+    const char *def;            /* default, as JSON text */
+    uint64_t umin, umax;        /* MS_T_UINT range, inclusive */
+    uint64_t multiple;          /* MS_T_UINT: value must be a multiple of this (0: no rule) */
+    int pow2;                   /* MS_T_UINT: value must be a power of two */
+    double dmin, dmax;          /* MS_T_DOUBLE range; dmin exclusive when dmin_open */
+    int dmin_open;
+    const char *names[MS_MAX_NAMES]; /* MS_T_ENUM / MS_T_ENUM_LIST, NULL-terminated */
+    const char *why;            /* reason appended to out-of-range errors, or NULL */
+    const char *help;
+    size_t off, size;           /* where the value lives in struct ms_config */
+    size_t off2;                /* MS_T_PATH: resolved path; MS_T_ENUM_LIST: count */
+};
+
+#define MS_FIELD(m) .off = offsetof(struct ms_config, m), .size = sizeof(((struct ms_config *)0)->m)
+#define MS_FIELD2(m) .off2 = offsetof(struct ms_config, m)
+#define MS_U32_MAX 4294967295ull
+#define MS_U64_MAX 9223372036854775807ull /* largest JSON integer jansson reads (2^63 - 1) */
+#define MS_NS_MAX 1000000000ull           /* 1 s: bound on any per-operation latency */
+
+#define U(lo, hi) .type = MS_T_UINT, .umin = (lo), .umax = (hi)
+#define D(lo, hi) .type = MS_T_DOUBLE, .dmin = (lo), .dmax = (hi)
+#define E(...) .type = MS_T_ENUM, .names = { __VA_ARGS__, NULL }
+
+static const struct ms_key ms_schema[] = {
+    { .path = "seed", U(0, MS_U64_MAX), .unit = "", .def = "1", /* any fixed value: runs are reproducible by default */
+      .help = "seed of every random choice in the run", MS_FIELD(seed) },
+
+    { .path = "workload.trace", .type = MS_T_PATH, .unit = "",
+      .def = "\"\"", /* none: required */
+      .help = "trace file to replay (required; relative to the config file's directory)",
+      MS_FIELD(workload.trace_given), MS_FIELD2(workload.trace) },
+    { .path = "workload.on_unknown_address", E("error", "warn"), .unit = "",
+      .def = "\"error\"", /* strict by default: such a trace is usually broken */
+      .help = "free or access of an address no allocation or mapping covers",
+      MS_FIELD(workload.on_unknown_address) },
+
+    { .path = "cpu_blades.count", U(1, 16), .unit = "",
+      .def = "1", /* max 16: the switch directory's sharer mask is 16 bits (MIND, SOSP'21) */
+      .why = "the switch's sharer mask holds 16 blades",
+      .help = "compute blades", MS_FIELD(cpu_blades.count) },
+    { .path = "cpu_blades.threads_per_blade", U(1, 1024), .unit = "",
+      .def = "12", /* MIND: up to 12 cores a blade */
+      .help = "trace threads per blade; thread t runs on blade t / this",
+      MS_FIELD(cpu_blades.threads_per_blade) },
+    { .path = "cpu_blades.cache_bytes", U(4096, MS_U64_MAX), .multiple = 4096, .unit = "bytes",
+      .def = "536870912", /* 512 MiB: the MIND artifact's page cache */
+      .help = "local DRAM page cache per blade (whole 4 KiB pages)",
+      MS_FIELD(cpu_blades.cache_bytes) },
+    { .path = "cpu_blades.replacement", E("clock", "lru"), .unit = "",
+      .def = "\"clock\"", /* a design choice: CLOCK, as kernels approximate LRU */
+      .help = "page replacement policy of the local cache", MS_FIELD(cpu_blades.replacement) },
+    { .path = "cpu_blades.evict_high_pct", D(1, 100), .unit = "%",
+      .def = "90", /* MIND kernel's eviction high watermark */
+      .help = "cache fill that wakes the evictor", MS_FIELD(cpu_blades.evict_high_pct) },
+    { .path = "cpu_blades.evict_low_pct", D(0, 100), .unit = "%",
+      .def = "85", /* MIND kernel's eviction low watermark */
+      .help = "cache fill the evictor stops at (below evict_high_pct)",
+      MS_FIELD(cpu_blades.evict_low_pct) },
+    { .path = "cpu_blades.evict_batch", U(1, 4096), .unit = "",
+      .def = "32", /* an assumption, not a measured value */
+      .help = "write-backs in flight per evictor pass", MS_FIELD(cpu_blades.evict_batch) },
+    { .path = "cpu_blades.fault_handler_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "1000", /* an estimate to calibrate: trap, PTE walk, post WR, poll completion, map */
+      .help = "software page-fault path, excluding the fetch itself",
+      MS_FIELD(cpu_blades.fault_handler_ns) },
+    { .path = "cpu_blades.hit_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "0", /* compute time comes from the trace's C records */
+      .help = "charged per access that hits the local page cache", MS_FIELD(cpu_blades.hit_ns) },
+    { .path = "cpu_blades.quantum_ns", U(1, 1000000000000ull), .unit = "ns",
+      .def = "10000", /* an assumption: trades ordering accuracy against simulation speed */
+      .help = "longest a thread runs ahead on local time before syncing with the simulation clock",
+      MS_FIELD(cpu_blades.quantum_ns) },
+    { .path = "cpu_blades.first_touch", E("fetch", "zero"), .unit = "",
+      .def = "\"fetch\"", /* MIND fetches a never-evicted page from the memory blade */
+      .help = "first access to a page: fetch it, or map a zero page locally",
+      MS_FIELD(cpu_blades.first_touch) },
+
+    { .path = "memory_blades.count", U(1, 1024), .unit = "",
+      .def = "1", /* the smallest disaggregated setup */
+      .help = "memory blades", MS_FIELD(memory_blades.count) },
+    { .path = "memory_blades.partition_bytes", U(4096, MS_U64_MAX), .pow2 = 1, .unit = "bytes",
+      .def = "1073741824", /* 1 GiB */
+      .help = "address-space slice each memory blade owns (power of two)",
+      MS_FIELD(memory_blades.partition_bytes) },
+    { .path = "memory_blades.dram_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "100", /* DRAM access latency, typical DDR4 load-to-use */
+      .help = "DRAM access per request at a memory blade", MS_FIELD(memory_blades.dram_ns) },
+
+    { .path = "network.link_latency_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "250", /* with switch_latency_ns and rdma.wr_ns: a small message blade->switch->blade
+                     * takes 0.8 us, the ib_send_lat figure for 100 Gb ConnectX */
+      .help = "one-way latency of one link", MS_FIELD(network.link_latency_ns) },
+    { .path = "network.link_bandwidth_gbps", D(0, 100000), .dmin_open = 1, .unit = "Gbit/s",
+      .def = "100", /* MIND testbed: 100 Gbps RoCE */
+      .help = "link bandwidth per direction", MS_FIELD(network.link_bandwidth_gbps) },
+    { .path = "network.switch_latency_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "200", /* same 0.8 us ib_send_lat calibration as link_latency_ns */
+      .help = "switch pipeline, per traversal", MS_FIELD(network.switch_latency_ns) },
+
+    { .path = "rdma.mtu_bytes", U(256, 9000), .unit = "bytes",
+      .def = "4096", /* RoCE's largest path MTU */
+      .help = "path MTU: payload bytes per packet", MS_FIELD(rdma.mtu_bytes) },
+    { .path = "rdma.header_bytes", U(0, 1024), .unit = "bytes",
+      .def = "66", /* 48 B IP..ICRC per packet (a 4096 B page reply is 4144 B at the IP layer,
+                    * as MIND reports) + 18 B Ethernet header and FCS */
+      .help = "header bytes on the wire per packet", MS_FIELD(rdma.header_bytes) },
+    { .path = "rdma.request_bytes", U(1, 4096), .unit = "bytes",
+      .def = "82", /* READ request: 66 B headers + 16 B RETH (InfiniBand spec) */
+      .help = "READ request / WRITE ack packet on the wire", MS_FIELD(rdma.request_bytes) },
+    { .path = "rdma.wr_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "100", /* same 0.8 us ib_send_lat calibration as network.link_latency_ns */
+      .help = "NIC cost per work request", MS_FIELD(rdma.wr_ns) },
+    { .path = "rdma.sge_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "10", /* an estimate: each SGE is a separate PCIe DMA */
+      .help = "NIC cost per scatter-gather element", MS_FIELD(rdma.sge_ns) },
+    { .path = "rdma.dma_gbps", D(0, 100000), .dmin_open = 1, .unit = "Gbit/s", /* max: a sanity bound */
+      .def = "56", /* calibrated so a 4 KiB message takes 2.3 us one way, the ib_send_lat figure
+                    * for 100 Gb ConnectX: 0.8 us + wire time + two DMAs */
+      .help = "NIC<->host DMA bandwidth", MS_FIELD(rdma.dma_gbps) },
+    { .path = "rdma.tlp_overhead_bytes", U(0, 256), .unit = "bytes",
+      .def = "24", /* PCIe TLP header + framing per DMA, 20-28 B */
+      .help = "PCIe overhead per DMA (per SGE)", MS_FIELD(rdma.tlp_overhead_bytes) },
+
+    { .path = "fetch.mode", .type = MS_T_ENUM_LIST, .names = { "4k", "sg", NULL }, .unit = "",
+      .def = "[\"4k\", \"sg\"]", /* run both, so every result compares pages with blocks */
+      .help = "fetch modes to run, each a separate simulation (string or list)",
+      MS_FIELD(fetch.modes), MS_FIELD2(fetch.n_modes) },
+    { .path = "fetch.bitmap", E("oracle"), .unit = "",
+      .def = "\"oracle\"", /* the only source: block use read from the trace */
+      .help = "where sg mode learns which blocks of a page are live", MS_FIELD(fetch.bitmap) },
+    { .path = "fetch.max_sge", U(1, 1024), .unit = "",
+      .def = "30", /* ConnectX-5 max_sge_rd */
+      .help = "SGEs one work request may carry", MS_FIELD(fetch.max_sge) },
+    { .path = "fetch.past_max_sge", E("split", "page"), .unit = "",
+      .def = "\"split\"", /* a design choice: keeps sg's byte savings */
+      .help = "more runs than max_sge: split into several WRs, or move the whole page",
+      MS_FIELD(fetch.past_max_sge) },
+    { .path = "fetch.head_bytes", U(0, 4096), .multiple = 64, .unit = "bytes",
+      .def = "128", /* the bitmap mimalloc port always fetches a page's first 128 B */
+      .help = "always fetched from a page's start (multiple of 64)", MS_FIELD(fetch.head_bytes) },
+    { .path = "fetch.on_violation", E("refetch", "abort"), .unit = "",
+      .def = "\"refetch\"", /* a design choice: a missing block costs a second fetch */
+      .help = "access to a block sg mode did not fetch: fetch it, or stop the run",
+      MS_FIELD(fetch.on_violation) },
+};
+
+#undef U
+#undef D
+#undef E
+
+#define MS_N_KEYS (sizeof ms_schema / sizeof ms_schema[0])
+
+/* ---- small helpers ---- */
+
+static const struct ms_key *ms_key_find(const char *path)
+{
+    for (size_t i = 0; i < MS_N_KEYS; i++)
+        if (strcmp(ms_schema[i].path, path) == 0)
+            return &ms_schema[i];
+    return NULL;
+}
+
+/* Whether some key lives under section `path` (i.e. starts with "path."). */
+static int ms_is_section(const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < MS_N_KEYS; i++)
+        if (strncmp(ms_schema[i].path, path, n) == 0 && ms_schema[i].path[n] == '.')
+            return 1;
+    return 0;
+}
+
+static const char *ms_json_type_name(const json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "a list";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a real number";
+    case JSON_TRUE: return "true";
+    case JSON_FALSE: return "false";
+    case JSON_NULL: return "null";
+    }
+    return "an unknown value";
+}
+
+/* Shortest of %.15g / %.17g that reads back as the same double. */
+static void ms_fmt_double(char *buf, size_t n, double v)
+{
+    snprintf(buf, n, "%.15g", v);
+    if (strtod(buf, NULL) != v)
+        snprintf(buf, n, "%.17g", v);
+}
+
+/* `"a", "b"` for an error message. */
+static void ms_fmt_names(char *buf, size_t n, const struct ms_key *k)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; k->names[i] && used < n; i++)
+        used += (size_t)snprintf(buf + used, n - used, "%s\"%s\"", i ? ", " : "", k->names[i]);
+}
+
+/* A JSON string as a quoted, escaped, single-line token. */
+static void ms_fmt_quoted(char *buf, size_t n, const json_t *s)
+{
+    char *t = json_dumps(s, JSON_ENCODE_ANY);
+    snprintf(buf, n, "%s", t ? t : "\"?\"");
+    free(t);
+}
+
+/* A key as it appears in the file, made safe for a one-line message. */
+static void ms_fmt_key(char *buf, size_t n, const char *prefix, const char *key)
+{
+    size_t used = 0;
+    if (prefix && *prefix)
+        used = (size_t)snprintf(buf, n, "%s.", prefix);
+    for (const unsigned char *p = (const unsigned char *)key; *p && used + 5 < n; p++) {
+        if (*p < 0x20 || *p == 0x7f)
+            used += (size_t)snprintf(buf + used, n - used, "\\x%02x", *p);
+        else
+            buf[used++] = (char)*p;
+    }
+    if (used >= n)
+        used = n - 1;
+    buf[used] = '\0';
+}
+
+static int ms_enum_index(const struct ms_key *k, const char *name)
+{
+    for (int i = 0; k->names[i]; i++)
+        if (strcmp(k->names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static const char *ms_type_expected(const struct ms_key *k, char *buf, size_t n)
+{
+    switch (k->type) {
+    case MS_T_UINT: return "an unsigned integer";
+    case MS_T_DOUBLE: return "a number";
+    case MS_T_PATH: return "a string";
+    case MS_T_ENUM: {
+        char names[256];
+        ms_fmt_names(names, sizeof names, k);
+        snprintf(buf, n, "one of %s", names);
+        return buf;
+    }
+    case MS_T_ENUM_LIST: return "a string or a list of strings";
+    }
+    return "?";
+}
+
+static int ms_type_error(const struct ms_key *k, const json_t *v, const char *origin,
+                         struct ms_err *err)
+{
+    char buf[300];
+    return ms_err_set(err, "%s: %s: expected %s, got %s", origin, k->path,
+                      ms_type_expected(k, buf, sizeof buf), ms_json_type_name(v));
+}
+
+/* ---- one key: check a JSON value and store it ---- */
+
+static int ms_set_enum_list(struct ms_config *cfg, const struct ms_key *k, const json_t *v,
+                            const char *origin, struct ms_err *err)
+{
+    int *modes = (int *)((char *)cfg + k->off);
+    int *n_modes = (int *)((char *)cfg + k->off2);
+    int tmp[MS_MAX_MODES], n = 0;
+    size_t len = json_is_array(v) ? json_array_size(v) : 1;
+    char names[256], q[128];
+
+    if (!json_is_string(v) && !json_is_array(v))
+        return ms_type_error(k, v, origin, err);
+    if (len == 0)
+        return ms_err_set(err, "%s: %s: expected at least one name, got an empty list", origin,
+                          k->path);
+    ms_fmt_names(names, sizeof names, k);
+    for (size_t i = 0; i < len; i++) {
+        const json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
+        if (!json_is_string(e))
+            return ms_err_set(err, "%s: %s[%zu]: expected a string, got %s", origin, k->path, i,
+                              ms_json_type_name(e));
+        int idx = ms_enum_index(k, json_string_value(e));
+        ms_fmt_quoted(q, sizeof q, e);
+        if (idx < 0)
+            return ms_err_set(err, "%s: %s: %s is not one of %s", origin, k->path, q, names);
+        for (int j = 0; j < n; j++)
+            if (tmp[j] == idx)
+                return ms_err_set(err, "%s: %s: %s is listed twice", origin, k->path, q);
+        if (n == MS_MAX_MODES)
+            return ms_err_set(err, "%s: %s: more than %d names", origin, k->path, MS_MAX_MODES);
+        tmp[n++] = idx;
+    }
+    memcpy(modes, tmp, sizeof(int) * (size_t)n);
+    *n_modes = n;
+    return 0;
+}
+
+/* Store only `given`; the resolved path is filled once the whole tree is in (ms_resolve). */
+static int ms_set_path(struct ms_config *cfg, const struct ms_key *k, const json_t *v,
+                       const char *origin, struct ms_err *err)
+{
+    if (!json_is_string(v))
+        return ms_type_error(k, v, origin, err);
+    const char *s = json_string_value(v);
+    if (strlen(s) >= MS_PATH_MAX)
+        return ms_err_set(err, "%s: %s: path is longer than %d bytes", origin, k->path,
+                          MS_PATH_MAX - 1);
+    if (strlen(s) != json_string_length(v))
+        return ms_err_set(err, "%s: %s: path contains a NUL character", origin, k->path);
+    memcpy((char *)cfg + k->off, s, strlen(s) + 1);
+    return 0;
+}
+
+static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_t *v,
+                      const char *origin, struct ms_err *err)
+{
+    char *field = (char *)cfg + k->off;
+    switch (k->type) {
+    case MS_T_UINT: {
+        if (!json_is_integer(v))
+            return ms_type_error(k, v, origin, err);
+        json_int_t i = json_integer_value(v);
+        if (i < 0 || (uint64_t)i < k->umin || (uint64_t)i > k->umax)
+            return ms_err_set(err, "%s: %s: %lld is out of range %llu..%llu%s%s%s", origin,
+                              k->path, (long long)i, (unsigned long long)k->umin,
+                              (unsigned long long)k->umax, k->why ? " (" : "",
+                              k->why ? k->why : "", k->why ? ")" : "");
+        uint64_t u = (uint64_t)i;
+        if (k->multiple && u % k->multiple)
+            return ms_err_set(err, "%s: %s: %llu is not a multiple of %llu", origin, k->path,
+                              (unsigned long long)u, (unsigned long long)k->multiple);
+        if (k->pow2 && (u & (u - 1)))
+            return ms_err_set(err, "%s: %s: %llu is not a power of two", origin, k->path,
+                              (unsigned long long)u);
+        if (k->size == sizeof(uint32_t)) {
+            uint32_t u32 = (uint32_t)u;
+            memcpy(field, &u32, sizeof u32);
+        } else {
+            MS_ASSERT(k->size == sizeof(uint64_t));
+            memcpy(field, &u, sizeof u);
+        }
+        return 0;
+    }
+    case MS_T_DOUBLE: {
+        if (!json_is_number(v))
+            return ms_type_error(k, v, origin, err);
+        double d = json_number_value(v);
+        if (d < k->dmin || (k->dmin_open && d == k->dmin) || d > k->dmax) {
+            char sv[40], smin[40], smax[40];
+            ms_fmt_double(sv, sizeof sv, d);
+            ms_fmt_double(smin, sizeof smin, k->dmin);
+            ms_fmt_double(smax, sizeof smax, k->dmax);
+            return ms_err_set(err, "%s: %s: %s is out of range %s..%s%s%s%s", origin, k->path,
+                              sv, smin, smax, k->dmin_open ? " (must be above " : "",
+                              k->dmin_open ? smin : "", k->dmin_open ? ")" : "");
+        }
+        MS_ASSERT(k->size == sizeof(double));
+        memcpy(field, &d, sizeof d);
+        return 0;
+    }
+    case MS_T_PATH:
+        return ms_set_path(cfg, k, v, origin, err);
+    case MS_T_ENUM: {
+        if (!json_is_string(v))
+            return ms_type_error(k, v, origin, err);
+        int idx = ms_enum_index(k, json_string_value(v));
+        if (idx < 0) {
+            char names[256], q[128];
+            ms_fmt_names(names, sizeof names, k);
+            ms_fmt_quoted(q, sizeof q, v);
+            return ms_err_set(err, "%s: %s: %s is not one of %s", origin, k->path, q, names);
+        }
+        MS_ASSERT(k->size == sizeof(int));
+        memcpy(field, &idx, sizeof idx);
+        return 0;
+    }
+    case MS_T_ENUM_LIST:
+        return ms_set_enum_list(cfg, k, v, origin, err);
+    }
+    return 0;
+}
+
+/* ---- defaults, parsing ---- */
+
+void ms_config_defaults(struct ms_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < MS_N_KEYS; i++) {
+        struct ms_err err = { 0 };
+        json_t *v = json_loads(ms_schema[i].def, JSON_DECODE_ANY, NULL);
+        MS_ASSERT(v != NULL);
+        int rc = ms_key_set(cfg, &ms_schema[i], v, "default", &err);
+        json_decref(v);
+        MS_ASSERT(rc == 0);
+    }
+}
+
+/* Walk one object of the tree in file order: leaves are set, sections recursed into. */
+static int ms_walk(struct ms_config *cfg, json_t *obj, const char *prefix, const char *origin,
+                   struct ms_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) {
+        char path[512];
+        ms_fmt_key(path, sizeof path, prefix, key);
+        /* A dot inside a key would make "a.b" at the top level look like a.b nested. */
+        const struct ms_key *k = strchr(key, '.') ? NULL : ms_key_find(path);
+        if (k) {
+            if (ms_key_set(cfg, k, v, origin, err))
+                return -1;
+        } else if (!strchr(key, '.') && ms_is_section(path)) {
+            if (!json_is_object(v))
+                return ms_err_set(err, "%s: %s: expected an object", origin, path);
+            if (ms_walk(cfg, v, path, origin, err))
+                return -1;
+        } else {
+            return ms_err_set(err, "%s: %s: unknown key", origin, path);
+        }
+    }
+    return 0;
+}
+
+int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
+                        const char *base_dir, struct ms_err *err)
+{
+    /* origin or base_dir may point into *cfg (e.g. cfg->source): copy them first. */
+    char org[MS_PATH_MAX] = { 0 }, base[MS_PATH_MAX] = { 0 };
+    snprintf(org, sizeof org, "%s", origin ? origin : "config");
+    snprintf(base, sizeof base, "%s", base_dir ? base_dir : ".");
+    origin = org;
+    ms_config_defaults(cfg);
+    memcpy(cfg->source, org, sizeof cfg->source);
+    if (!json_is_object(root))
+        return ms_err_set(err, "%s: expected a JSON object at the top level", origin);
+    if (ms_walk(cfg, root, "", origin, err))
+        return -1;
+
+    /* Paths: resolve relative ones against the config's directory. */
+    for (size_t i = 0; i < MS_N_KEYS; i++) {
+        const struct ms_key *k = &ms_schema[i];
+        if (k->type != MS_T_PATH)
+            continue;
+        char given[MS_PATH_MAX];
+        memcpy(given, (const char *)cfg + k->off, sizeof given);
+        char *resolved = (char *)cfg + k->off2;
+        int n;
+        if (given[0] == '/' || given[0] == '\0' || base[0] == '\0' || strcmp(base, ".") == 0)
+            n = snprintf(resolved, MS_PATH_MAX, "%s", given);
+        else
+            n = snprintf(resolved, MS_PATH_MAX, "%s%s%s", base,
+                         base[strlen(base) - 1] == '/' ? "" : "/", given);
+        if (n < 0 || n >= MS_PATH_MAX)
+            return ms_err_set(err, "%s: %s: path is longer than %d bytes once resolved", origin,
+                              k->path, MS_PATH_MAX - 1);
+    }
+
+    /* Cross-key checks. */
+    if (cfg->workload.trace_given[0] == '\0')
+        return ms_err_set(err, "%s: workload.trace: required (path of a trace file)", origin);
+    if (!(cfg->cpu_blades.evict_low_pct < cfg->cpu_blades.evict_high_pct)) {
+        char high[40];
+        ms_fmt_double(high, sizeof high, cfg->cpu_blades.evict_high_pct);
+        return ms_err_set(err, "%s: cpu_blades.evict_low_pct: must be below "
+                               "cpu_blades.evict_high_pct (%s)", origin, high);
+    }
+    return 0;
+}
+
+/* Apply one "key.path=JSONVALUE" to the tree; the value is checked against its key first so
+ * that an error names the --set that caused it. */
+static int ms_apply_set(json_t *root, const char *text, struct ms_err *err)
+{
+    const char *eq = strchr(text, '=');
+    if (!eq || eq == text)
+        return ms_err_set(err, "--set %s: expected KEY.PATH=JSONVALUE", text);
+    char path[512];
+    size_t plen = (size_t)(eq - text);
+    if (plen >= sizeof path)
+        plen = sizeof path - 1;
+    memcpy(path, text, plen);
+    path[plen] = '\0';
+    char shown[512];
+    ms_fmt_key(shown, sizeof shown, NULL, path);
+    const struct ms_key *k = ms_key_find(path);
+    if (!k)
+        return ms_err_set(err, "--set %s: %s: unknown key", text, shown);
+
+    json_error_t jerr;
+    json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, &jerr);
+    if (!v)
+        return ms_err_set(err, "--set %s: value is not JSON: %s", text, jerr.text);
+    struct ms_config scratch;
+    char origin[1100];
+    snprintf(origin, sizeof origin, "--set %s", text);
+    ms_config_defaults(&scratch);
+    if (ms_key_set(&scratch, k, v, origin, err)) {
+        json_decref(v);
+        return -1;
+    }
+
+    /* Walk/create the sections, then set the leaf. A section the file gave as a non-object
+     * is left alone: validating the tree reports it. */
+    json_t *obj = root;
+    char *seg = path, *dot;
+    while ((dot = strchr(seg, '.')) != NULL) {
+        *dot = '\0';
+        json_t *sub = json_object_get(obj, seg);
+        if (!sub) {
+            sub = json_object();
+            json_object_set_new(obj, seg, sub);
+        }
+        if (!json_is_object(sub)) {
+            json_decref(v);
+            return 0;
+        }
+        obj = sub;
+        seg = dot + 1;
+    }
+    json_object_set_new(obj, seg, v);
+    return 0;
+}
+
+/* Read the whole file; NULL (errno set) if it cannot be read. */
+static char *ms_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = ms_xcalloc(cap, 1);
+    for (;;) {
+        if (n == cap) {
+            cap *= 2;
+            buf = ms_xrealloc(buf, cap);
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f)) {
+        int e = errno ? errno : EIO;
+        fclose(f);
+        free(buf);
+        errno = e;
+        return NULL;
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+int ms_config_load(struct ms_config *cfg, const char *path, const char *const *sets, int n_sets,
+                   struct ms_err *err)
+{
+    ms_config_defaults(cfg);
+    snprintf(cfg->source, sizeof cfg->source, "%s", path);
+
+    size_t len = 0;
+    errno = 0;
+    char *text = ms_read_file(path, &len);
+    if (!text)
+        return ms_err_set(err, "%s: cannot read config: %s", path, strerror(errno));
+    json_error_t jerr;
+    json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    free(text);
+    if (!root)
+        return ms_err_set(err, "%s:%d:%d: JSON syntax error: %s", path, jerr.line, jerr.column,
+                          jerr.text);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return ms_err_set(err, "%s: expected a JSON object at the top level", path);
+    }
+    for (int i = 0; i < n_sets; i++) {
+        if (ms_apply_set(root, sets[i], err)) {
+            json_decref(root);
+            return -1;
+        }
+    }
+
+    char base_dir[MS_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(base_dir, sizeof base_dir, ".");
+    else
+        snprintf(base_dir, sizeof base_dir, "%.*s", (int)(slash - path + 1), path); /* keeps the '/' */
+    int rc = ms_config_from_json(cfg, root, path, base_dir, err);
+    json_decref(root);
+    return rc;
+}
+
+/* ---- output ---- */
+
+json_t *ms_config_to_json(const struct ms_config *cfg)
+{
+    json_t *root = json_object();
+    for (size_t i = 0; i < MS_N_KEYS; i++) {
+        const struct ms_key *k = &ms_schema[i];
+        const char *field = (const char *)cfg + k->off;
+        json_t *v = NULL;
+        switch (k->type) {
+        case MS_T_UINT: {
+            uint64_t u;
+            if (k->size == sizeof(uint32_t)) {
+                uint32_t u32;
+                memcpy(&u32, field, sizeof u32);
+                u = u32;
+            } else {
+                memcpy(&u, field, sizeof u);
+            }
+            v = json_integer((json_int_t)u);
+            break;
+        }
+        case MS_T_DOUBLE: {
+            double d;
+            memcpy(&d, field, sizeof d);
+            v = json_real(d);
+            break;
+        }
+        case MS_T_PATH:
+            v = json_string(field);
+            break;
+        case MS_T_ENUM: {
+            int idx;
+            memcpy(&idx, field, sizeof idx);
+            v = json_string(idx >= 0 && idx < MS_MAX_NAMES && k->names[idx] ? k->names[idx]
+                                                                              : "?");
+            break;
+        }
+        case MS_T_ENUM_LIST: {
+            const int *modes = (const int *)field;
+            int n;
+            memcpy(&n, (const char *)cfg + k->off2, sizeof n);
+            v = json_array();
+            for (int j = 0; j < n && j < MS_MAX_MODES; j++)
+                json_array_append_new(v, json_string(modes[j] >= 0 && modes[j] < MS_MAX_NAMES &&
+                                                             k->names[modes[j]]
+                                                         ? k->names[modes[j]]
+                                                         : "?"));
+            break;
+        }
+        }
+        /* Find or create each section along the path, then set the leaf. */
+        json_t *obj = root;
+        const char *seg = k->path, *dot;
+        while ((dot = strchr(seg, '.')) != NULL) {
+            char name[128];
+            snprintf(name, sizeof name, "%.*s", (int)(dot - seg), seg);
+            json_t *sub = json_object_get(obj, name);
+            if (!sub) {
+                sub = json_object();
+                json_object_set_new(obj, name, sub);
+            }
+            obj = sub;
+            seg = dot + 1;
+        }
+        json_object_set_new(obj, seg, v);
+    }
+    return root;
+}
+
+static const char *ms_type_label(enum ms_type t)
+{
+    switch (t) {
+    case MS_T_UINT: return "uint";
+    case MS_T_DOUBLE: return "number";
+    case MS_T_PATH: return "path";
+    case MS_T_ENUM: return "choice";
+    case MS_T_ENUM_LIST: return "choices";
+    }
+    return "?";
+}
+
+static void ms_fmt_range(char *buf, size_t n, const struct ms_key *k)
+{
+    switch (k->type) {
+    case MS_T_UINT: {
+        int used;
+        if (k->umax == MS_U64_MAX)
+            used = snprintf(buf, n, ">=%llu", (unsigned long long)k->umin);
+        else
+            used = snprintf(buf, n, "%llu..%llu", (unsigned long long)k->umin,
+                            (unsigned long long)k->umax);
+        if (used > 0 && (size_t)used < n && k->multiple)
+            snprintf(buf + used, n - (size_t)used, ", x%llu", (unsigned long long)k->multiple);
+        else if (used > 0 && (size_t)used < n && k->pow2)
+            snprintf(buf + used, n - (size_t)used, ", 2^k");
+        break;
+    }
+    case MS_T_DOUBLE: {
+        char lo[40], hi[40];
+        ms_fmt_double(lo, sizeof lo, k->dmin);
+        ms_fmt_double(hi, sizeof hi, k->dmax);
+        snprintf(buf, n, "%s%s..%s", k->dmin_open ? ">" : "", lo, hi);
+        break;
+    }
+    case MS_T_PATH:
+        snprintf(buf, n, "-");
+        break;
+    case MS_T_ENUM:
+    case MS_T_ENUM_LIST: {
+        size_t used = 0;
+        buf[0] = '\0';
+        for (int i = 0; k->names[i] && used < n; i++)
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? "|" : "", k->names[i]);
+        break;
+    }
+    }
+}
+
+void ms_config_print_help(FILE *out)
+{
+    int w[5] = { 3, 4, 4, 7, 5 }; /* "key", "type", "unit", "default", "range" */
+    char range[MS_N_KEYS][100];
+    for (size_t i = 0; i < MS_N_KEYS; i++) {
+        const struct ms_key *k = &ms_schema[i];
+        ms_fmt_range(range[i], sizeof range[i], k);
+        int l[5] = { (int)strlen(k->path), (int)strlen(ms_type_label(k->type)),
+                     (int)strlen(k->unit[0] ? k->unit : "-"), (int)strlen(k->def),
+                     (int)strlen(range[i]) };
+        for (int j = 0; j < 5; j++)
+            if (l[j] > w[j])
+                w[j] = l[j];
+    }
+    fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], "key", w[1], "type", w[2], "unit",
+            w[3], "default", w[4], "range", "help");
+    for (size_t i = 0; i < MS_N_KEYS; i++) {
+        const struct ms_key *k = &ms_schema[i];
+        fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], k->path, w[1],
+                ms_type_label(k->type), w[2], k->unit[0] ? k->unit : "-", w[3], k->def, w[4],
+                range[i], k->help);
+    }
+}
+
+const char *ms_fetch_mode_name(int mode)
+{
+    const struct ms_key *k = ms_key_find("fetch.mode");
+    if (mode < 0 || mode >= MS_MAX_NAMES)
+        return "?";
+    for (int i = 0; i <= mode; i++)
+        if (!k->names[i])
+            return "?";
+    return k->names[mode];
+}

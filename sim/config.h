@@ -1,0 +1,69 @@
+/* config.h: the one configuration of a mindsim run.
+ *
+ * Every key lives in one schema table (config.c) that gives its JSON path, type, unit,
+ * default, range and help line; that table drives parsing, validation, `--help-config`,
+ * `--set` overrides and the echo of the effective config in every result file. This header
+ * only declares the struct the table fills. Field comments give key path and unit. */
+#ifndef MS_CONFIG_H
+#define MS_CONFIG_H
+
+#include <stdint.h>
+#include <jansson.h>
+
+#include "../models/ms_common.h"
+#include "../models/params.h"
+
+#define MS_PATH_MAX 4096
+#define MS_NAME_MAX 32
+#define MS_MAX_MODES 8
+
+enum ms_on_unknown { MS_UNKNOWN_ERROR = 0, MS_UNKNOWN_WARN = 1 };
+
+struct ms_config {
+    uint64_t seed;                         /* seed */
+
+    struct {
+        char trace[MS_PATH_MAX];           /* workload.trace: path, resolved against the config's dir */
+        char trace_given[MS_PATH_MAX];     /* workload.trace as written (echoed in results) */
+        int on_unknown_address;            /* workload.on_unknown_address: enum ms_on_unknown */
+    } workload;
+
+    struct ms_cpu_blade_cfg cpu_blades;  /* see models/params.h */
+
+    struct ms_mem_blade_cfg memory_blades; /* see models/params.h */
+
+    struct ms_network_cfg network;       /* see models/params.h */
+
+    struct ms_rdma_cfg rdma;             /* see models/params.h */
+
+    struct ms_fetch_cfg fetch;           /* see models/params.h */
+
+    /* Not keys: where the config came from, for error messages and relative paths. */
+    char source[MS_PATH_MAX];
+};
+
+/* Fill `cfg` with every default. */
+void ms_config_defaults(struct ms_config *cfg);
+
+/* Load a config file (JSON object), apply `n_sets` overrides of the form "key.path=JSONVALUE"
+ * (applied after the file), validate. Returns 0, or -1 with `err` holding one line naming the
+ * file and the key path (or line:column for JSON syntax errors). Relative path values resolve
+ * against the directory of `path`. */
+int ms_config_load(struct ms_config *cfg, const char *path, const char *const *sets, int n_sets,
+                   struct ms_err *err);
+
+/* Parse from an already-built JSON object; `origin` names it in errors, `base_dir` resolves
+ * relative paths (may be "."). */
+int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
+                        const char *base_dir, struct ms_err *err);
+
+/* The full effective config as a nested JSON object (new reference). */
+json_t *ms_config_to_json(const struct ms_config *cfg);
+
+/* Print the schema: every key with type, unit, default, range and help, one per line. */
+void ms_config_print_help(FILE *out);
+
+/* Name of a fetch mode ("4k", "sg"). */
+const char *ms_fetch_mode_name(int mode);
+
+#endif

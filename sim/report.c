@@ -1,0 +1,371 @@
+/* report.c: results JSON, table and CSV (see report.h). */
+#include "report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
+
+static json_t *ratio_or_null(double num, double den)
+{
+    return den > 0 ? json_real(num / den) : json_null();
+}
+
+static json_t *latency_json(const struct ms_hist *h)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "count", u64(h->count));
+    json_object_set_new(o, "mean", json_real(ms_hist_mean(h) / 1e3));
+    json_object_set_new(o, "p50", json_real((double)ms_hist_quantile(h, 0.50) / 1e3));
+    json_object_set_new(o, "p99", json_real((double)ms_hist_quantile(h, 0.99) / 1e3));
+    json_object_set_new(o, "max", json_real((double)h->max / 1e3));
+    return o;
+}
+
+static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
+{
+    const struct ms_thread_stats *s = &r->threads[i];
+    json_t *o = json_object();
+    json_object_set_new(o, "tid", u64(r->tids[i]));
+    json_object_set_new(o, "blade", u64(r->thread_blade[i]));
+    json_object_set_new(o, "finish_s", json_real(s->finish_s));
+    json_object_set_new(o, "accesses", u64(s->accesses));
+    json_object_set_new(o, "hits", u64(s->hits));
+    json_object_set_new(o, "faults", u64(s->faults));
+    json_object_set_new(o, "fault_joins", u64(s->fault_joins));
+    json_object_set_new(o, "bytes_fetched", u64(s->bytes_fetched));
+    json_object_set_new(o, "wire_bytes", u64(s->wire_bytes));
+    json_object_set_new(o, "violations", u64(s->violations));
+    json_object_set_new(o, "compute_ns", u64(s->compute_ns));
+    json_object_set_new(o, "fault_latency_us", latency_json(&s->fault_lat_ns));
+    return o;
+}
+
+json_t *ms_report_run(const struct ms_run_result *r)
+{
+    struct ms_thread_stats t = {0};
+    struct ms_hist lat = {0};
+    for (uint32_t i = 0; i < r->n_threads; i++) {
+        const struct ms_thread_stats *s = &r->threads[i];
+        t.accesses += s->accesses;
+        t.hits += s->hits;
+        t.faults += s->faults;
+        t.fault_joins += s->fault_joins;
+        t.first_touch_faults += s->first_touch_faults;
+        t.fetches += s->fetches;
+        t.bytes_fetched += s->bytes_fetched;
+        t.live_bytes_fetched += s->live_bytes_fetched;
+        t.wire_bytes += s->wire_bytes;
+        t.wrs += s->wrs;
+        t.sges += s->sges;
+        t.violations += s->violations;
+        t.violation_blocks += s->violation_blocks;
+        t.refetches += s->refetches;
+        t.refetch_bytes += s->refetch_bytes;
+        t.unknown_accesses += s->unknown_accesses;
+        t.compute_ns += s->compute_ns;
+        ms_hist_merge(&lat, &s->fault_lat_ns);
+    }
+    struct ms_blade_stats b = {0};
+    for (uint32_t i = 0; i < r->n_blades; i++) {
+        const struct ms_blade_stats *s = &r->blades[i];
+        b.evictions += s->evictions;
+        b.writebacks += s->writebacks;
+        b.clean_drops += s->clean_drops;
+        b.bytes_evicted += s->bytes_evicted;
+        b.wire_bytes += s->wire_bytes;
+        b.wb_wrs += s->wb_wrs;
+        b.wb_sges += s->wb_sges;
+        b.full_waits += s->full_waits;
+    }
+    uint64_t fetches = t.fetches;
+    json_t *o = json_object();
+    json_object_set_new(o, "fetch_mode", json_string(ms_fetch_mode_name(r->mode)));
+    json_object_set_new(o, "sim_time_s", json_real(r->sim_time_s));
+    json_object_set_new(o, "wall_time_s", json_real(r->wall_time_s));
+    json_object_set_new(o, "records", u64(r->records));
+    json_object_set_new(o, "accesses", u64(t.accesses));
+    json_object_set_new(o, "hits", u64(t.hits));
+    json_object_set_new(o, "faults", u64(t.faults));
+    json_object_set_new(o, "fault_joins", u64(t.fault_joins));
+    json_object_set_new(o, "first_touch_faults", u64(t.first_touch_faults));
+    json_object_set_new(o, "fetches", u64(t.fetches));
+    json_object_set_new(o, "bytes_fetched", u64(t.bytes_fetched));
+    json_object_set_new(o, "live_bytes_fetched", u64(t.live_bytes_fetched));
+    json_object_set_new(o, "amplification", ratio_or_null((double)t.bytes_fetched, (double)t.live_bytes_fetched));
+    json_object_set_new(o, "bytes_evicted", u64(b.bytes_evicted));
+    json_object_set_new(o, "wire_bytes", u64(t.wire_bytes + b.wire_bytes));
+    json_object_set_new(o, "wire_bytes_fetch", u64(t.wire_bytes));
+    json_object_set_new(o, "wire_bytes_evict", u64(b.wire_bytes));
+    json_object_set_new(o, "fault_latency_us", latency_json(&lat));
+    json_object_set_new(o, "wrs_per_fetch_mean", ratio_or_null((double)t.wrs, (double)fetches));
+    json_object_set_new(o, "sges_per_fetch_mean", ratio_or_null((double)t.sges, (double)fetches));
+    json_object_set_new(o, "violations", u64(t.violations));
+    json_object_set_new(o, "violation_blocks", u64(t.violation_blocks));
+    json_object_set_new(o, "refetches", u64(t.refetches));
+    json_object_set_new(o, "refetch_bytes", u64(t.refetch_bytes));
+    json_object_set_new(o, "evictions", u64(b.evictions));
+    json_object_set_new(o, "writebacks", u64(b.writebacks));
+    json_object_set_new(o, "clean_drops", u64(b.clean_drops));
+    json_object_set_new(o, "sges_per_writeback_mean", ratio_or_null((double)b.wb_sges, (double)b.writebacks));
+    json_object_set_new(o, "full_cache_waits", u64(b.full_waits));
+    json_object_set_new(o, "compute_ns", u64(t.compute_ns));
+    json_object_set_new(o, "unknown_accesses", u64(t.unknown_accesses));
+
+    json_t *mem = json_object();
+    json_object_set_new(mem, "allocs", u64(r->memmap.allocs));
+    json_object_set_new(mem, "frees", u64(r->memmap.frees));
+    json_object_set_new(mem, "unknown_frees", u64(r->memmap.unknown_frees));
+    json_object_set_new(mem, "peak_live_bytes", u64(r->memmap.peak_live_bytes));
+    json_object_set_new(mem, "pages", u64(r->memmap.pages));
+    json_object_set_new(mem, "mmaps", u64(r->memmap.mmaps));
+    json_object_set_new(mem, "munmaps", u64(r->memmap.munmaps));
+    json_object_set_new(mem, "brks", u64(r->memmap.brks));
+    json_object_set_new(o, "program_memory", mem);
+
+    json_t *sw = json_object();
+    json_object_set_new(sw, "reads", u64(r->sw.reads));
+    json_object_set_new(sw, "writes", u64(r->sw.writes));
+    json_object_set_new(o, "switch", sw);
+
+    json_t *blades = json_array();
+    for (uint32_t i = 0; i < r->n_blades; i++) {
+        const struct ms_blade_stats *s = &r->blades[i];
+        json_t *bo = json_object();
+        json_object_set_new(bo, "blade", u64(i));
+        json_object_set_new(bo, "evictions", u64(s->evictions));
+        json_object_set_new(bo, "writebacks", u64(s->writebacks));
+        json_object_set_new(bo, "clean_drops", u64(s->clean_drops));
+        json_object_set_new(bo, "bytes_evicted", u64(s->bytes_evicted));
+        json_object_set_new(bo, "wire_bytes_evict", u64(s->wire_bytes));
+        json_object_set_new(bo, "full_cache_waits", u64(s->full_waits));
+        json_object_set_new(bo, "peak_frames", u64(s->peak_frames));
+        /* faults and fetches of the blade's threads */
+        uint64_t faults = 0, fetched = 0;
+        for (uint32_t k = 0; k < r->n_threads; k++)
+            if (r->thread_blade[k] == i) {
+                faults += r->threads[k].faults;
+                fetched += r->threads[k].bytes_fetched;
+            }
+        json_object_set_new(bo, "faults", u64(faults));
+        json_object_set_new(bo, "bytes_fetched", u64(fetched));
+        json_array_append_new(blades, bo);
+    }
+    json_object_set_new(o, "blades", blades);
+
+    json_t *mems = json_array();
+    for (uint32_t j = 0; j < r->n_mem; j++) {
+        const struct ms_mem_blade_stats *s = &r->mems[j];
+        json_t *mo = json_object();
+        json_object_set_new(mo, "memory_blade", u64(j));
+        json_object_set_new(mo, "reads", u64(s->reads));
+        json_object_set_new(mo, "writes", u64(s->writes));
+        json_object_set_new(mo, "bytes_read", u64(s->bytes_read));
+        json_object_set_new(mo, "bytes_written", u64(s->bytes_written));
+        json_object_set_new(mo, "busy_s", json_real(s->busy_s));
+        json_array_append_new(mems, mo);
+    }
+    json_object_set_new(o, "memory_blades", mems);
+
+    json_t *threads = json_array();
+    for (uint32_t i = 0; i < r->n_threads; i++)
+        json_array_append_new(threads, thread_json(r, i));
+    json_object_set_new(o, "threads", threads);
+    ms_hist_free(&lat);
+    return o;
+}
+
+static const json_t *find_run(const json_t *runs, const char *mode)
+{
+    size_t i;
+    const json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        if (!strcmp(json_string_value(json_object_get(r, "fetch_mode")), mode))
+            return r;
+    }
+    return NULL;
+}
+
+/* A number at a dotted path in a run object ("fault_latency_us.mean"). */
+static double num_at(const json_t *run, const char *path)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const json_t *v = run;
+    for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
+        v = json_object_get(v, tok);
+    return v ? json_number_value(v) : 0.0;
+}
+
+/* The headline metrics: what the table shows and the comparison divides. */
+static const struct {
+    const char *path, *label, *ratio_key;
+} headline[] = {
+    {"sim_time_s", "simulated time (s)", "sim_time"},
+    {"faults", "faults", "faults"},
+    {"hits", "hits", "hits"},
+    {"bytes_fetched", "bytes fetched", "bytes_fetched"},
+    {"bytes_evicted", "bytes evicted", "bytes_evicted"},
+    {"wire_bytes", "bytes on the wire", "wire_bytes"},
+    {"fault_latency_us.mean", "fault latency mean (us)", "fault_latency_mean"},
+    {"fault_latency_us.p99", "fault latency p99 (us)", "fault_latency_p99"},
+    {"sges_per_fetch_mean", "SGEs per fetch", "sges_per_fetch"},
+    {"amplification", "bytes fetched / live", "amplification"},
+    {"violations", "lost-data violations", NULL},
+};
+#define N_HEADLINE (sizeof headline / sizeof headline[0])
+
+json_t *ms_report_document(const struct ms_config *cfg, json_t *runs)
+{
+    json_t *doc = json_object();
+    json_t *ver = json_object();
+    json_object_set_new(ver, "version", json_string(MS_VERSION));
+    json_object_set_new(doc, "mindsim", ver);
+    json_object_set_new(doc, "config", ms_config_to_json(cfg));
+    json_object_set_new(doc, "runs", runs);
+    const json_t *a = find_run(runs, "4k"), *b = find_run(runs, "sg");
+    if (a && b) {
+        json_t *c = json_object();
+        json_object_set_new(c, "numerator", json_string("sg"));
+        json_object_set_new(c, "denominator", json_string("4k"));
+        for (size_t i = 0; i < N_HEADLINE; i++) {
+            if (!headline[i].ratio_key)
+                continue;
+            char key[64];
+            snprintf(key, sizeof key, "%s_ratio", headline[i].ratio_key);
+            json_object_set_new(c, key, ratio_or_null(num_at(b, headline[i].path), num_at(a, headline[i].path)));
+        }
+        json_object_set_new(doc, "comparison", c);
+    }
+    return doc;
+}
+
+/* `full`: reals with every digit (for scripts), else 6 significant digits (for people). */
+static void fmt_num(char *buf, size_t n, const json_t *run, const char *path, int full)
+{
+    char p[128];
+    snprintf(p, sizeof p, "%s", path);
+    const json_t *v = run;
+    for (char *tok = strtok(p, "."); tok && v; tok = strtok(NULL, "."))
+        v = json_object_get(v, tok);
+    if (!v || json_is_null(v))
+        snprintf(buf, n, "-");
+    else if (json_is_integer(v))
+        snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else
+        snprintf(buf, n, full ? "%.17g" : "%.6g", json_real_value(v));
+}
+
+void ms_report_table(FILE *out, const json_t *doc)
+{
+    const json_t *runs = json_object_get(doc, "runs");
+    const json_t *cmp = json_object_get(doc, "comparison");
+    size_t i;
+    const json_t *r;
+    fprintf(out, "%-26s", "");
+    json_array_foreach(runs, i, r)
+        fprintf(out, " %16s", json_string_value(json_object_get(r, "fetch_mode")));
+    if (cmp)
+        fprintf(out, " %10s", "sg/4k");
+    fprintf(out, "\n");
+    for (size_t h = 0; h < N_HEADLINE; h++) {
+        fprintf(out, "%-26s", headline[h].label);
+        json_array_foreach(runs, i, r)
+        {
+            char buf[64];
+            fmt_num(buf, sizeof buf, r, headline[h].path, 0);
+            fprintf(out, " %16s", buf);
+        }
+        if (cmp && headline[h].ratio_key) {
+            char key[64];
+            snprintf(key, sizeof key, "%s_ratio", headline[h].ratio_key);
+            const json_t *v = json_object_get(cmp, key);
+            if (v && json_is_number(v))
+                fprintf(out, " %10.3f", json_number_value(v));
+            else
+                fprintf(out, " %10s", "-");
+        }
+        fprintf(out, "\n");
+    }
+}
+
+/* Write through a temporary file in the same directory, then rename into place. */
+static FILE *open_tmp(const char *path, char *tmp, size_t n, struct ms_err *err)
+{
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        ms_err_set(err, "%s: cannot write: %s", path, strerror(errno));
+    return f;
+}
+
+static int close_tmp(FILE *f, const char *tmp, const char *path, struct ms_err *err)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        unlink(tmp);
+        return ms_err_set(err, "%s: cannot write: %s", path, strerror(errno));
+    }
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return ms_err_set(err, "%s: cannot write: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+int ms_report_write_json(const char *path, const json_t *doc, struct ms_err *err)
+{
+    if (!strcmp(path, "-")) {
+        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        fputc('\n', stdout);
+        return fflush(stdout) == 0 ? 0 : ms_err_set(err, "stdout: cannot write: %s", strerror(errno));
+    }
+    char tmp[4200];
+    FILE *f = open_tmp(path, tmp, sizeof tmp, err);
+    if (!f)
+        return -1;
+    json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    fputc('\n', f);
+    return close_tmp(f, tmp, path, err);
+}
+
+static const char *const csv_cols[] = {
+    "sim_time_s", "records", "accesses", "hits", "faults", "bytes_fetched", "live_bytes_fetched",
+    "bytes_evicted", "wire_bytes", "fault_latency_us.mean", "fault_latency_us.p50",
+    "fault_latency_us.p99", "fault_latency_us.max", "sges_per_fetch_mean", "wrs_per_fetch_mean",
+    "amplification", "violations", "evictions", "writebacks",
+};
+
+int ms_report_write_csv(const char *path, const json_t *doc, struct ms_err *err)
+{
+    char tmp[4200];
+    FILE *f = open_tmp(path, tmp, sizeof tmp, err);
+    if (!f)
+        return -1;
+    fprintf(f, "fetch_mode");
+    for (size_t c = 0; c < sizeof csv_cols / sizeof csv_cols[0]; c++) {
+        fputc(',', f);
+        for (const char *p = csv_cols[c]; *p; p++)
+            fputc(*p == '.' ? '_' : *p, f);
+    }
+    fputc('\n', f);
+    size_t i;
+    const json_t *r;
+    json_array_foreach(json_object_get(doc, "runs"), i, r)
+    {
+        fprintf(f, "%s", json_string_value(json_object_get(r, "fetch_mode")));
+        for (size_t c = 0; c < sizeof csv_cols / sizeof csv_cols[0]; c++) {
+            char buf[64];
+            fmt_num(buf, sizeof buf, r, csv_cols[c], 1);
+            if (!strcmp(buf, "-"))
+                buf[0] = 0;   /* no value: empty field */
+            fprintf(f, ",%s", buf);
+        }
+        fputc('\n', f);
+    }
+    return close_tmp(f, tmp, path, err);
+}

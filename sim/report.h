@@ -1,0 +1,26 @@
+/* report.h: results out of stats: the results JSON, the human table, the CSV rows.
+ *
+ * Models only count; everything a user reads is shaped here. A run's stats become one JSON
+ * object (ms_report_run); runs are put together with the effective config into the results
+ * document, whose `comparison` holds sg/4k ratios when both modes ran. The table and CSV are
+ * read off that document, so every output says the same thing. */
+#ifndef MS_REPORT_H
+#define MS_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "run.h"
+
+json_t *ms_report_run(const struct ms_run_result *r);
+/* The results document: mindsim.version, config, runs (stolen reference), comparison. */
+json_t *ms_report_document(const struct ms_config *cfg, json_t *runs);
+/* Side-by-side table of the runs and their ratios. */
+void ms_report_table(FILE *out, const json_t *doc);
+/* Write `doc` as indented JSON to `path` atomically (temporary file, then rename); "-" is stdout. */
+int ms_report_write_json(const char *path, const json_t *doc, struct ms_err *err);
+/* One CSV header and one row per run, atomically. */
+int ms_report_write_csv(const char *path, const json_t *doc, struct ms_err *err);
+
+#endif

@@ -1,0 +1,43 @@
+/* run.h: one simulated run: one fetch mode over one trace.
+ *
+ * Builds the platform and the components from the config, starts one actor per trace thread
+ * on its blade's host (tid / threads_per_blade), the switch actor, one actor per memory blade
+ * and one evictor per CPU blade, runs SimGrid to the end, and hands back every component's
+ * stats. SimGrid can run once per process, so callers run each mode in its own process. */
+#ifndef MS_RUN_H
+#define MS_RUN_H
+
+#include <stdint.h>
+
+#include "../models/cpu_blade.h"
+#include "../models/mem_blade.h"
+#include "../models/memmap.h"
+#include "../models/switch.h"
+#include "config.h"
+#include "trace.h"
+
+struct ms_run_result {
+    int mode;                              /* enum ms_fetch_mode */
+    double sim_time_s;                     /* when the last thread finished */
+    double wall_time_s;
+    uint64_t records;                      /* records replayed */
+    uint32_t n_threads, n_blades, n_mem;
+    uint32_t *tids;                        /* n_threads */
+    uint32_t *thread_blade;                /* blade of each thread */
+    struct ms_thread_stats *threads;       /* n_threads */
+    struct ms_blade_stats *blades;         /* n_blades */
+    struct ms_mem_blade_stats *mems;       /* n_mem */
+    struct ms_switch_stats sw;
+    struct ms_memmap_stats memmap;
+};
+
+/* Returns 0; -1 for bad input (err names the file and place); -2 when the run was aborted by
+ * fetch.on_violation = "abort" (err says where). */
+/* Run `mode` over the trace described by `info`. `sg_argv` (NULL-terminated, argv[0] first)
+ * goes to simgrid_init. `progress`, if not NULL, is bumped as records are replayed. */
+int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *info,
+           int sg_argc, char **sg_argv, volatile uint64_t *progress, struct ms_run_result *res,
+           struct ms_err *err);
+void ms_run_result_free(struct ms_run_result *res);
+
+#endif

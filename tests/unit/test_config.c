@@ -1,0 +1,467 @@
+/* test_config.c: defaults, loading, --set overrides, every error shape, the JSON echo round
+ * trip and relative-path resolution of sim/config.c. Runs inside a fresh mkdtemp directory so
+ * that config paths (and so error messages) are short and exact. */
+#include "sim/config.h"
+#include "ms_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char ms_tmp[64];
+
+static void write_file(const char *name, const char *text)
+{
+    FILE *f = fopen(name, "w");
+    if (!f) {
+        perror(name);
+        exit(1);
+    }
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Load `text` as c.json with `sets`; expect failure with exactly `want`. */
+static void expect_err_sets(int line, const char *text, const char *const *sets, int n_sets,
+                            const char *want)
+{
+    struct ms_config cfg;
+    struct ms_err err = { 0 };
+    if (text)
+        write_file("c.json", text);
+    else
+        unlink("c.json");
+    int rc = ms_config_load(&cfg, "c.json", sets, n_sets, &err);
+    if (rc != -1 || !err.set || strcmp(err.msg, want) != 0) {
+        fprintf(stderr, "test_config.c:%d: rc %d, error\n  got:  %s\n  want: %s\n", line, rc,
+                err.set ? err.msg : "(none)", want);
+        ms_test_failures++;
+    }
+}
+#define EXPECT_ERR(text, want) expect_err_sets(__LINE__, text, NULL, 0, want)
+#define EXPECT_SET_ERR(text, set, want)                                                        \
+    do {                                                                                       \
+        const char *s_[] = { set };                                                            \
+        expect_err_sets(__LINE__, text, s_, 1, want);                                          \
+    } while (0)
+
+static int load(struct ms_config *cfg, const char *text, const char *const *sets, int n_sets)
+{
+    struct ms_err err = { 0 };
+    write_file("c.json", text);
+    int rc = ms_config_load(cfg, "c.json", sets, n_sets, &err);
+    if (rc)
+        fprintf(stderr, "unexpected error: %s\n", err.msg);
+    return rc;
+}
+
+static void test_defaults(void)
+{
+    struct ms_config c;
+    ms_config_defaults(&c);
+    CHECK_EQ_U64(c.seed, 1);
+    CHECK(strcmp(c.workload.trace, "") == 0);
+    CHECK(strcmp(c.workload.trace_given, "") == 0);
+    CHECK_EQ_U64(c.workload.on_unknown_address, MS_UNKNOWN_ERROR);
+    CHECK_EQ_U64(c.cpu_blades.count, 1);
+    CHECK_EQ_U64(c.cpu_blades.threads_per_blade, 12);
+    CHECK_EQ_U64(c.cpu_blades.cache_bytes, 536870912);
+    CHECK_EQ_U64(c.cpu_blades.replacement, MS_REPL_CLOCK);
+    CHECK_NEAR(c.cpu_blades.evict_high_pct, 90, 0);
+    CHECK_NEAR(c.cpu_blades.evict_low_pct, 85, 0);
+    CHECK_EQ_U64(c.cpu_blades.evict_batch, 32);
+    CHECK_EQ_U64(c.cpu_blades.fault_handler_ns, 1000);
+    CHECK_EQ_U64(c.cpu_blades.hit_ns, 0);
+    CHECK_EQ_U64(c.cpu_blades.quantum_ns, 10000);
+    CHECK_EQ_U64(c.cpu_blades.first_touch, MS_FIRST_TOUCH_FETCH);
+    CHECK_EQ_U64(c.memory_blades.count, 1);
+    CHECK_EQ_U64(c.memory_blades.partition_bytes, 1073741824);
+    CHECK_EQ_U64(c.memory_blades.dram_ns, 100);
+    CHECK_EQ_U64(c.network.link_latency_ns, 250);
+    CHECK_NEAR(c.network.link_bandwidth_gbps, 100, 0);
+    CHECK_EQ_U64(c.network.switch_latency_ns, 200);
+    CHECK_EQ_U64(c.rdma.mtu_bytes, 4096);
+    CHECK_EQ_U64(c.rdma.header_bytes, 66);
+    CHECK_EQ_U64(c.rdma.request_bytes, 82);
+    CHECK_EQ_U64(c.rdma.wr_ns, 100);
+    CHECK_EQ_U64(c.rdma.sge_ns, 10);
+    CHECK_NEAR(c.rdma.dma_gbps, 56, 0);
+    CHECK_EQ_U64(c.rdma.tlp_overhead_bytes, 24);
+    CHECK_EQ_U64(c.fetch.n_modes, 2);
+    CHECK_EQ_U64(c.fetch.modes[0], MS_FETCH_4K);
+    CHECK_EQ_U64(c.fetch.modes[1], MS_FETCH_SG);
+    CHECK_EQ_U64(c.fetch.bitmap, MS_BITMAP_ORACLE);
+    CHECK_EQ_U64(c.fetch.max_sge, 30);
+    CHECK_EQ_U64(c.fetch.past_max_sge, MS_PAST_MAX_SGE_SPLIT);
+    CHECK_EQ_U64(c.fetch.head_bytes, 128);
+    CHECK_EQ_U64(c.fetch.on_violation, MS_VIOLATION_REFETCH);
+
+    /* Loading a config that only names the trace gives the same values. */
+    struct ms_config l;
+    CHECK(load(&l, "{\"workload\": {\"trace\": \"t.trace\"}}", NULL, 0) == 0);
+    CHECK(strcmp(l.source, "c.json") == 0);
+    CHECK(strcmp(l.workload.trace, "t.trace") == 0);
+    CHECK(strcmp(l.workload.trace_given, "t.trace") == 0);
+    memset(l.workload.trace, 0, sizeof l.workload.trace);
+    memset(l.workload.trace_given, 0, sizeof l.workload.trace_given);
+    memset(l.source, 0, sizeof l.source);
+    CHECK(memcmp(&l, &c, sizeof c) == 0);
+}
+
+static void test_load(void)
+{
+    struct ms_config c;
+    CHECK(load(&c,
+               "{\n"
+               "  \"seed\": 42,\n"
+               "  \"workload\": {\"trace\": \"/abs/t.trace\", \"on_unknown_address\": \"warn\"},\n"
+               "  \"cpu_blades\": {\"count\": 16, \"cache_bytes\": 8192, \"replacement\": \"lru\",\n"
+               "                 \"evict_high_pct\": 75.5, \"evict_low_pct\": 0,\n"
+               "                 \"first_touch\": \"zero\"},\n"
+               "  \"memory_blades\": {\"partition_bytes\": 4096},\n"
+               "  \"network\": {},\n"
+               "  \"fetch\": {\"mode\": \"sg\", \"past_max_sge\": \"page\", \"head_bytes\": 0,\n"
+               "            \"on_violation\": \"abort\"}\n"
+               "}\n",
+               NULL, 0) == 0);
+    CHECK_EQ_U64(c.seed, 42);
+    CHECK(strcmp(c.workload.trace, "/abs/t.trace") == 0); /* absolute: unchanged */
+    CHECK_EQ_U64(c.workload.on_unknown_address, MS_UNKNOWN_WARN);
+    CHECK_EQ_U64(c.cpu_blades.count, 16);
+    CHECK_EQ_U64(c.cpu_blades.cache_bytes, 8192);
+    CHECK_EQ_U64(c.cpu_blades.replacement, MS_REPL_LRU);
+    CHECK_NEAR(c.cpu_blades.evict_high_pct, 75.5, 0);
+    CHECK_NEAR(c.cpu_blades.evict_low_pct, 0, 0);
+    CHECK_EQ_U64(c.cpu_blades.first_touch, MS_FIRST_TOUCH_ZERO);
+    CHECK_EQ_U64(c.cpu_blades.threads_per_blade, 12); /* untouched key keeps its default */
+    CHECK_EQ_U64(c.memory_blades.partition_bytes, 4096);
+    CHECK_EQ_U64(c.network.link_latency_ns, 250);
+    CHECK_EQ_U64(c.fetch.n_modes, 1);
+    CHECK_EQ_U64(c.fetch.modes[0], MS_FETCH_SG);
+    CHECK_EQ_U64(c.fetch.past_max_sge, MS_PAST_MAX_SGE_PAGE);
+    CHECK_EQ_U64(c.fetch.head_bytes, 0);
+    CHECK_EQ_U64(c.fetch.on_violation, MS_VIOLATION_ABORT);
+
+    /* Largest seed a JSON integer holds. */
+    CHECK(load(&c, "{\"seed\": 9223372036854775807, \"workload\": {\"trace\": \"t\"}}", NULL, 0) ==
+          0);
+    CHECK_EQ_U64(c.seed, 9223372036854775807ull);
+
+    CHECK(strcmp(ms_fetch_mode_name(MS_FETCH_4K), "4k") == 0);
+    CHECK(strcmp(ms_fetch_mode_name(MS_FETCH_SG), "sg") == 0);
+    CHECK(strcmp(ms_fetch_mode_name(7), "?") == 0);
+}
+
+static void test_sets(void)
+{
+    const char *base = "{\"workload\": {\"trace\": \"t.trace\"}, \"cpu_blades\": {\"count\": 2}}";
+    struct ms_config c;
+    const char *sets[] = {
+        "cpu_blades.count=4",             /* number, overriding the file */
+        "rdma.dma_gbps=12.5",             /* real for a double key */
+        "network.link_bandwidth_gbps=40", /* integer for a double key */
+        "cpu_blades.replacement=\"lru\"", /* string */
+        "fetch.mode=[\"sg\",\"4k\"]",     /* list */
+        "seed=7",                         /* top-level key */
+        "seed=8",                         /* the later --set wins */
+    };
+    CHECK(load(&c, base, sets, 7) == 0);
+    CHECK_EQ_U64(c.cpu_blades.count, 4);
+    CHECK_NEAR(c.rdma.dma_gbps, 12.5, 0);
+    CHECK_NEAR(c.network.link_bandwidth_gbps, 40, 0);
+    CHECK_EQ_U64(c.cpu_blades.replacement, MS_REPL_LRU);
+    CHECK_EQ_U64(c.fetch.n_modes, 2);
+    CHECK_EQ_U64(c.fetch.modes[0], MS_FETCH_SG);
+    CHECK_EQ_U64(c.fetch.modes[1], MS_FETCH_4K);
+    CHECK_EQ_U64(c.seed, 8);
+
+    /* The trace itself may come from --set (relative to the config's directory). */
+    const char *tsets[] = { "workload.trace=\"other.trace\"", "fetch.mode=\"4k\"" };
+    CHECK(load(&c, "{}", tsets, 2) == 0);
+    CHECK(strcmp(c.workload.trace, "other.trace") == 0);
+    CHECK_EQ_U64(c.fetch.n_modes, 1);
+    CHECK_EQ_U64(c.fetch.modes[0], MS_FETCH_4K);
+}
+
+static void test_errors(void)
+{
+    const char *t = "\"workload\": {\"trace\": \"t.trace\"}";
+    char buf[512];
+#define WITH(extra) (snprintf(buf, sizeof buf, "{%s, %s}", t, extra), buf)
+
+    /* File and JSON level. */
+    EXPECT_ERR(NULL, "c.json: cannot read config: No such file or directory");
+    {
+        struct ms_config c;
+        struct ms_err err = { 0 };
+        CHECK(ms_config_load(&c, ".", NULL, 0, &err) == -1);
+        CHECK(strcmp(err.msg, ".: cannot read config: Is a directory") == 0);
+    }
+    EXPECT_ERR("{\n  \"seed\": 1,\n}\n",
+               "c.json:3:1: JSON syntax error: string or '}' expected near '}'");
+    EXPECT_ERR("{\"seed\": 1, \"seed\": 2}",
+               "c.json:1:18: JSON syntax error: duplicate object key near '\"seed\"'");
+    EXPECT_ERR("", "c.json:1:0: JSON syntax error: unexpected token near end of file");
+    EXPECT_ERR("[1, 2]", "c.json: expected a JSON object at the top level");
+    EXPECT_ERR("5", "c.json: expected a JSON object at the top level");
+
+    /* Keys. */
+    EXPECT_ERR(WITH("\"sed\": 1"), "c.json: sed: unknown key");
+    EXPECT_ERR(WITH("\"network\": {\"foo\": 1}"), "c.json: network.foo: unknown key");
+    EXPECT_ERR(WITH("\"nope\": {\"foo\": 1}"), "c.json: nope: unknown key");
+    EXPECT_ERR(WITH("\"cpu_blades.count\": 2"), "c.json: cpu_blades.count: unknown key");
+    EXPECT_ERR(WITH("\"network\": 5"), "c.json: network: expected an object");
+    EXPECT_ERR(WITH("\"network\": {\"a\\nb\": 1}"), "c.json: network.a\\x0ab: unknown key");
+
+    /* Types. */
+    EXPECT_ERR(WITH("\"seed\": \"1\""), "c.json: seed: expected an unsigned integer, got a string");
+    EXPECT_ERR(WITH("\"seed\": 1.5"),
+               "c.json: seed: expected an unsigned integer, got a real number");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"quantum_ns\": 1e3}"),
+               "c.json: cpu_blades.quantum_ns: expected an unsigned integer, got a real number");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"count\": true}"),
+               "c.json: cpu_blades.count: expected an unsigned integer, got true");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"count\": {}}"),
+               "c.json: cpu_blades.count: expected an unsigned integer, got an object");
+    EXPECT_ERR(WITH("\"rdma\": {\"dma_gbps\": \"fast\"}"),
+               "c.json: rdma.dma_gbps: expected a number, got a string");
+    EXPECT_ERR("{\"workload\": {\"trace\": null}}",
+               "c.json: workload.trace: expected a string, got null");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"replacement\": 1}"),
+               "c.json: cpu_blades.replacement: expected one of \"clock\", \"lru\", got an integer");
+    EXPECT_ERR(WITH("\"fetch\": {\"mode\": 4}"),
+               "c.json: fetch.mode: expected a string or a list of strings, got an integer");
+    EXPECT_ERR(WITH("\"fetch\": {\"mode\": [\"4k\", false]}"),
+               "c.json: fetch.mode[1]: expected a string, got false");
+
+    /* Ranges and rules. */
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"count\": 0}"),
+               "c.json: cpu_blades.count: 0 is out of range 1..16 (the switch's sharer mask "
+               "holds 16 blades)");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"count\": 17}"),
+               "c.json: cpu_blades.count: 17 is out of range 1..16 (the switch's sharer mask "
+               "holds 16 blades)");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"cache_bytes\": -4096}"),
+               "c.json: cpu_blades.cache_bytes: -4096 is out of range 4096..9223372036854775807");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"cache_bytes\": 5000}"),
+               "c.json: cpu_blades.cache_bytes: 5000 is not a multiple of 4096");
+    EXPECT_ERR(WITH("\"memory_blades\": {\"partition_bytes\": 12288}"),
+               "c.json: memory_blades.partition_bytes: 12288 is not a power of two");
+    EXPECT_ERR(WITH("\"fetch\": {\"head_bytes\": 100}"),
+               "c.json: fetch.head_bytes: 100 is not a multiple of 64");
+    EXPECT_ERR(WITH("\"fetch\": {\"head_bytes\": 4160}"),
+               "c.json: fetch.head_bytes: 4160 is out of range 0..4096");
+    EXPECT_ERR(WITH("\"rdma\": {\"mtu_bytes\": 100}"),
+               "c.json: rdma.mtu_bytes: 100 is out of range 256..9000");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"evict_high_pct\": 100.5}"),
+               "c.json: cpu_blades.evict_high_pct: 100.5 is out of range 1..100");
+    EXPECT_ERR(WITH("\"network\": {\"link_bandwidth_gbps\": 0}"),
+               "c.json: network.link_bandwidth_gbps: 0 is out of range 0..100000 (must be above 0)");
+    EXPECT_ERR(WITH("\"network\": {\"link_latency_ns\": 1000000001}"),
+               "c.json: network.link_latency_ns: 1000000001 is out of range 0..1000000000");
+
+    /* Names. */
+    EXPECT_ERR(WITH("\"fetch\": {\"mode\": \"2m\"}"),
+               "c.json: fetch.mode: \"2m\" is not one of \"4k\", \"sg\"");
+    EXPECT_ERR(WITH("\"fetch\": {\"mode\": [\"sg\", \"4K\"]}"),
+               "c.json: fetch.mode: \"4K\" is not one of \"4k\", \"sg\"");
+    EXPECT_ERR(WITH("\"fetch\": {\"mode\": []}"),
+               "c.json: fetch.mode: expected at least one name, got an empty list");
+    EXPECT_ERR(WITH("\"fetch\": {\"mode\": [\"sg\", \"sg\"]}"),
+               "c.json: fetch.mode: \"sg\" is listed twice");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"replacement\": \"fifo\"}"),
+               "c.json: cpu_blades.replacement: \"fifo\" is not one of \"clock\", \"lru\"");
+
+    /* Required key and cross-key checks. */
+    EXPECT_ERR("{}", "c.json: workload.trace: required (path of a trace file)");
+    EXPECT_ERR("{\"workload\": {\"trace\": \"\"}}",
+               "c.json: workload.trace: required (path of a trace file)");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"evict_low_pct\": 90}"),
+               "c.json: cpu_blades.evict_low_pct: must be below cpu_blades.evict_high_pct (90)");
+    EXPECT_ERR(WITH("\"cpu_blades\": {\"evict_high_pct\": 50.5, \"evict_low_pct\": 60}"),
+               "c.json: cpu_blades.evict_low_pct: must be below cpu_blades.evict_high_pct (50.5)");
+
+    /* --set. */
+    const char *ok = "{\"workload\": {\"trace\": \"t.trace\"}}";
+    EXPECT_SET_ERR(ok, "cpu_blades.count", "--set cpu_blades.count: expected KEY.PATH=JSONVALUE");
+    EXPECT_SET_ERR(ok, "=4", "--set =4: expected KEY.PATH=JSONVALUE");
+    EXPECT_SET_ERR(ok, "cpu_blade.count=4", "--set cpu_blade.count=4: cpu_blade.count: unknown key");
+    EXPECT_SET_ERR(ok, "network={}", "--set network={}: network: unknown key");
+    EXPECT_SET_ERR(ok, "fetch.mode=sg",
+                   "--set fetch.mode=sg: value is not JSON: invalid token near 'sg'");
+    EXPECT_SET_ERR(ok, "seed=", "--set seed=: value is not JSON: unexpected token near end of file");
+    EXPECT_SET_ERR(ok, "cpu_blades.count=17",
+                   "--set cpu_blades.count=17: cpu_blades.count: 17 is out of range 1..16 (the "
+                   "switch's sharer mask holds 16 blades)");
+    EXPECT_SET_ERR(ok, "fetch.mode=[\"sg\",\"x\"]",
+                   "--set fetch.mode=[\"sg\",\"x\"]: fetch.mode: \"x\" is not one of \"4k\", \"sg\"");
+    /* File errors come first; validation after merging names the file. */
+    EXPECT_SET_ERR("{", "nope=1", "c.json:1:1: JSON syntax error: string or '}' expected near end of file");
+    EXPECT_SET_ERR("{\"workload\": {\"trace\": \"t.trace\"}, \"network\": 3}",
+                   "network.link_latency_ns=5", "c.json: network: expected an object");
+    EXPECT_SET_ERR(ok, "cpu_blades.evict_low_pct=95",
+                   "c.json: cpu_blades.evict_low_pct: must be below cpu_blades.evict_high_pct (90)");
+#undef WITH
+}
+
+static void test_from_json(void)
+{
+    struct ms_config c;
+    struct ms_err err = { 0 };
+    json_t *arr = json_array();
+    CHECK(ms_config_from_json(&c, arr, "inline", ".", &err) == -1);
+    CHECK(strcmp(err.msg, "inline: expected a JSON object at the top level") == 0);
+    json_decref(arr);
+
+    json_t *root = json_pack("{s:{s:s}, s:{s:i}}", "workload", "trace", "x.trace", "rdma",
+                             "wr_ns", 7);
+    struct ms_err err2 = { 0 };
+    CHECK(ms_config_from_json(&c, root, "inline", "base", &err2) == 0);
+    CHECK(strcmp(c.workload.trace, "base/x.trace") == 0);
+    CHECK(strcmp(c.workload.trace_given, "x.trace") == 0);
+    CHECK(strcmp(c.source, "inline") == 0);
+    CHECK_EQ_U64(c.rdma.wr_ns, 7);
+    json_decref(root);
+}
+
+/* to_json -> from_json gives the same struct; the echo mirrors the key paths in order. */
+static void test_round_trip(void)
+{
+    struct ms_config a, b;
+    const char *sets[] = { "fetch.mode=[\"sg\"]", "cpu_blades.evict_low_pct=12.25",
+                           "rdma.dma_gbps=0.1", "seed=9223372036854775807",
+                           "cpu_blades.quantum_ns=1000000000000" };
+    CHECK(load(&a, "{\"workload\": {\"trace\": \"t.trace\", \"on_unknown_address\": \"warn\"},"
+                   " \"fetch\": {\"past_max_sge\": \"page\"}}",
+               sets, 5) == 0);
+    json_t *j = ms_config_to_json(&a);
+    CHECK(j != NULL);
+
+    /* Shape: sections in table order, every key present, fetch.mode always a list. */
+    const char *want_sections[] = { "seed", "workload", "cpu_blades", "memory_blades",
+                                    "network", "rdma", "fetch" };
+    size_t i = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(j, key, v) {
+        CHECK(i < 7 && strcmp(key, want_sections[i]) == 0);
+        i++;
+    }
+    CHECK_EQ_U64(i, 7);
+    CHECK(json_is_array(json_object_get(json_object_get(j, "fetch"), "mode")));
+    CHECK_EQ_U64(json_object_size(json_object_get(j, "cpu_blades")), 11);
+    CHECK_EQ_U64(json_object_size(json_object_get(j, "rdma")), 7);
+    CHECK(strcmp(json_string_value(json_object_get(json_object_get(j, "workload"), "trace")),
+                 "t.trace") == 0);
+
+    /* Through text and back, as a results file would carry it. */
+    char *text = json_dumps(j, JSON_INDENT(2));
+    json_t *back = json_loads(text, 0, NULL);
+    struct ms_err err = { 0 };
+    memset(&b, 0xa5, sizeof b);
+    CHECK(ms_config_from_json(&b, back, "c.json", ".", &err) == 0);
+    if (err.set)
+        fprintf(stderr, "round trip: %s\n", err.msg);
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+    CHECK_NEAR(b.cpu_blades.evict_low_pct, 12.25, 0);
+    CHECK_EQ_U64(b.seed, 9223372036854775807ull);
+    free(text);
+    json_decref(back);
+    json_decref(j);
+
+    /* Defaults plus a trace also survive the trip. */
+    CHECK(load(&a, "{\"workload\": {\"trace\": \"t.trace\"}}", NULL, 0) == 0);
+    j = ms_config_to_json(&a);
+    struct ms_err err2 = { 0 };
+    CHECK(ms_config_from_json(&b, j, "c.json", ".", &err2) == 0);
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+    json_decref(j);
+}
+
+static void test_relative_paths(void)
+{
+    struct ms_config c;
+    struct ms_err err = { 0 };
+    CHECK(mkdir("sub", 0700) == 0);
+    write_file("sub/c.json", "{\"workload\": {\"trace\": \"traces/t.trace\"}}");
+    CHECK(ms_config_load(&c, "sub/c.json", NULL, 0, &err) == 0);
+    CHECK(strcmp(c.workload.trace, "sub/traces/t.trace") == 0);
+    CHECK(strcmp(c.workload.trace_given, "traces/t.trace") == 0);
+    CHECK(strcmp(c.source, "sub/c.json") == 0);
+
+    /* Absolute config path: resolved against its absolute directory. */
+    char abs[256];
+    snprintf(abs, sizeof abs, "%s/sub/c.json", ms_tmp);
+    CHECK(ms_config_load(&c, abs, NULL, 0, &err) == 0);
+    char want[300];
+    snprintf(want, sizeof want, "%s/sub/traces/t.trace", ms_tmp);
+    CHECK(strcmp(c.workload.trace, want) == 0);
+
+    /* Absolute trace path: untouched. */
+    write_file("sub/c.json", "{\"workload\": {\"trace\": \"/data/t.trace\"}}");
+    CHECK(ms_config_load(&c, "sub/c.json", NULL, 0, &err) == 0);
+    CHECK(strcmp(c.workload.trace, "/data/t.trace") == 0);
+
+    /* A --set trace is relative to the config file too. */
+    const char *sets[] = { "workload.trace=\"u.trace\"" };
+    CHECK(ms_config_load(&c, "sub/c.json", sets, 1, &err) == 0);
+    CHECK(strcmp(c.workload.trace, "sub/u.trace") == 0);
+    CHECK(strcmp(c.workload.trace_given, "u.trace") == 0);
+    if (err.set)
+        fprintf(stderr, "relative paths: %s\n", err.msg);
+    unlink("sub/c.json");
+    rmdir("sub");
+}
+
+static void test_help(void)
+{
+    FILE *f = tmpfile();
+    CHECK(f != NULL);
+    if (!f)
+        return;
+    ms_config_print_help(f);
+    rewind(f);
+    char line[512];
+    int n = 0, found = 0;
+    size_t help_col = 0;
+    while (fgets(line, sizeof line, f)) {
+        n++;
+        if (n == 1) {
+            CHECK(strncmp(line, "key ", 4) == 0);
+            help_col = (size_t)(strstr(line, "help") - line);
+        } else {
+            CHECK(line[help_col - 1] == ' ' && line[help_col] != ' '); /* aligned columns */
+        }
+        if (strncmp(line, "cpu_blades.count ", 17) == 0) {
+            found = 1;
+            CHECK_STR_CONTAINS(line, "1..16");
+        }
+        if (strncmp(line, "fetch.mode ", 11) == 0)
+            CHECK_STR_CONTAINS(line, "4k|sg");
+    }
+    CHECK_EQ_U64(n, 1 + 33); /* header + one line per key */
+    CHECK(found);
+    fclose(f);
+}
+
+int main(void)
+{
+    snprintf(ms_tmp, sizeof ms_tmp, "/tmp/ms_test_config.XXXXXX");
+    if (!mkdtemp(ms_tmp) || chdir(ms_tmp) != 0) {
+        perror("mkdtemp");
+        return 1;
+    }
+    test_defaults();
+    test_load();
+    test_sets();
+    test_errors();
+    test_from_json();
+    test_round_trip();
+    test_relative_paths();
+    test_help();
+    unlink("c.json");
+    if (chdir("/") == 0)
+        rmdir(ms_tmp);
+    TEST_DONE();
+}
