@@ -84,33 +84,55 @@ void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns)
         ms_cpu_sync(t);
 }
 
-/* ---- waiting ---- */
+/* ---- waiting ----
+ * SimGrid actors interleave at every simcall, locking included, so every wait re-checks its
+ * condition with the blade's mutex held and every notification is made with it held: no
+ * wake-up is lost between a check and a wait. */
 
-static void wait_on(struct ms_cpu_blade *b, sg_cond_t c)
+static void notify_all_locked(struct ms_cpu_blade *b, sg_cond_t c)
 {
     sg_mutex_lock(b->mtx);
-    sg_cond_wait(c, b->mtx);
+    sg_cond_notify_all(c);
     sg_mutex_unlock(b->mtx);
 }
 
-static void wait_frame(struct ms_cpu_blade *b, int32_t f)
+/* Wait until frame f no longer holds `vpn` in flight. */
+static void wait_frame(struct ms_cpu_blade *b, int32_t f, uint64_t vpn)
 {
     struct ms_frame *fr = &b->pc.frames[f];
     if (!fr->waiters)
         fr->waiters = sg_cond_init();
-    wait_on(b, fr->waiters);
+    sg_mutex_lock(b->mtx);
+    if (ms_page_cache_lookup(&b->pc, vpn) == f &&
+        (fr->state == MS_FRAME_FETCHING || fr->state == MS_FRAME_EVICTING))
+        sg_cond_wait(fr->waiters, b->mtx);
+    sg_mutex_unlock(b->mtx);
 }
 
 static void wake_frame(struct ms_cpu_blade *b, int32_t f)
 {
     if (b->pc.frames[f].waiters)
-        sg_cond_notify_all(b->pc.frames[f].waiters);
+        notify_all_locked(b, b->pc.frames[f].waiters);
+}
+
+/* Wait until some frame is free (the evictor is asked to make one). */
+static void wait_free_frame(struct ms_cpu_blade *b)
+{
+    sg_mutex_lock(b->mtx);
+    if (b->pc.free_head < 0) {
+        sg_cond_notify_one(b->evict_cond);
+        sg_cond_wait(b->frame_cond, b->mtx);
+    }
+    sg_mutex_unlock(b->mtx);
 }
 
 static void wake_evictor(struct ms_cpu_blade *b)
 {
-    if (!b->evictor_busy && ms_page_cache_above_high(&b->pc))
+    if (!b->evictor_busy && ms_page_cache_above_high(&b->pc)) {
+        sg_mutex_lock(b->mtx);
         sg_cond_notify_one(b->evict_cond);
+        sg_mutex_unlock(b->mtx);
+    }
 }
 
 /* ---- RDMA through the switch ---- */
@@ -134,7 +156,7 @@ static void rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_xf
 
 /* ---- the fault path ---- */
 
-/* Bring page `vpn` in; returns its PRESENT frame. */
+/* Bring page `vpn` in; returns its PRESENT frame, pinned. */
 static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg)
 {
     struct ms_cpu_blade *b = t->blade;
@@ -150,17 +172,16 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg)
                 joined = 1;
                 break;
             }
-            wait_frame(b, f);   /* in flight either way: fetch or write-back */
+            wait_frame(b, f, vpn);   /* in flight either way: fetch or write-back */
             continue;
         }
         f = ms_page_cache_alloc(pc, vpn, pg);
         if (f >= 0)
             break;
         b->stats.full_waits++;
-        if (!b->evictor_busy)
-            sg_cond_notify_one(b->evict_cond);
-        wait_on(b, b->frame_cond);
+        wait_free_frame(b);
     }
+    pc->frames[f].pins++;   /* ours until the access is done (ms_cpu_access unpins) */
     if (joined) {
         t->stats.fault_joins++;
         return f;
@@ -250,6 +271,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
             t->stats.hits++;
             ms_page_cache_touch(pc, f);
             t->pending_ns += b->cfg->hit_ns;
+            pc->frames[f].pins++;
         } else {
             pg = ms_memmap_page(b->mem, vpn, 1);
             if (!pg || !ms_memmap_covered(pg, mask)) {
@@ -266,6 +288,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
         struct ms_frame *fr = &pc->frames[f];
         if (__builtin_expect((fr->present & mask) != mask, 0)) {
             if (fill_missing(t, f, mask) < 0) {
+                fr->pins--;
                 *detail = pa;
                 return MS_ACCESS_VIOLATION;
             }
@@ -274,6 +297,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
             fr->dirty = 1;
             pg->data |= mask;
         }
+        fr->pins--;
     }
     if (t->pending_ns >= b->cfg->quantum_ns)
         ms_cpu_sync(t);
@@ -287,10 +311,12 @@ static void evictor_actor(int argc, char **argv)
     struct ms_cpu_blade *b = sg_actor_self_get_data();
     struct ms_page_cache *pc = &b->pc;
     for (;;) {
+        sg_mutex_lock(b->mtx);
         b->evictor_busy = 0;
         while (!ms_page_cache_above_high(pc))
-            wait_on(b, b->evict_cond);
+            sg_cond_wait(b->evict_cond, b->mtx);
         b->evictor_busy = 1;
+        sg_mutex_unlock(b->mtx);
         while (ms_page_cache_above_low(pc)) {
             uint32_t n = 0, dropped = 0;
             /* choose victims until enough frames are leaving or the batch is full */
@@ -328,14 +354,14 @@ static void evictor_actor(int argc, char **argv)
                 n++;
             }
             if (dropped)
-                sg_cond_notify_all(b->frame_cond);
+                notify_all_locked(b, b->frame_cond);
             for (uint32_t i = 0; i < n; i++) {
                 struct ms_msg *r = sg_mailbox_get(b->evict_mbox);
                 MS_ASSERT(r->kind == MS_MSG_WRITE_ACK);
                 int32_t v = r->cookie;
                 ms_page_cache_release(pc, v);
                 wake_frame(b, v);
-                sg_cond_notify_all(b->frame_cond);
+                notify_all_locked(b, b->frame_cond);
             }
             if (n == 0 && dropped == 0)
                 sg_actor_sleep_for(1e-6);   /* every frame is in flight: let fetches land */

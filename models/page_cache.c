@@ -75,6 +75,7 @@ int32_t ms_page_cache_alloc(struct ms_page_cache *pc, uint64_t vpn, struct ms_pa
     fr->present = 0;
     fr->dirty = 0;
     fr->ref = 0;
+    fr->pins = 0;
     fr->prev = fr->next = -1;
     fr->state = MS_FRAME_FETCHING;
     int32_t *b = bucket_of(pc, vpn);
@@ -106,7 +107,7 @@ void ms_page_cache_begin_evict(struct ms_page_cache *pc, int32_t f)
 void ms_page_cache_release(struct ms_page_cache *pc, int32_t f)
 {
     struct ms_frame *fr = &pc->frames[f];
-    MS_ASSERT(fr->state != MS_FRAME_FREE);
+    MS_ASSERT(fr->state != MS_FRAME_FREE && fr->pins == 0);
     if (fr->state == MS_FRAME_PRESENT)
         pc->repl->remove(pc, f);
     int32_t *link = bucket_of(pc, fr->vpn);

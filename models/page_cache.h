@@ -22,6 +22,7 @@ struct ms_frame {
     uint8_t state;          /* enum ms_frame_state */
     uint8_t dirty;
     uint8_t ref;            /* clock reference bit */
+    uint16_t pins;          /* threads in the middle of an access to it: not a victim */
     int32_t hnext;          /* hash chain, -1 ends */
     int32_t prev, next;     /* lru list / free list, -1 ends */
     void *waiters;          /* sg_cond_t of threads waiting for this frame's I/O, or NULL */
@@ -80,7 +81,7 @@ int32_t ms_page_cache_alloc(struct ms_page_cache *pc, uint64_t vpn, struct ms_pa
 void ms_page_cache_fill(struct ms_page_cache *pc, int32_t f, uint64_t present);
 /* A hit on a PRESENT frame. */
 static inline void ms_page_cache_touch(struct ms_page_cache *pc, int32_t f) { pc->repl->touch(pc, f); }
-/* Pick a PRESENT frame to evict, or -1. */
+/* Pick a PRESENT, unpinned frame to evict, or -1. */
 static inline int32_t ms_page_cache_victim(struct ms_page_cache *pc) { return pc->repl->victim(pc); }
 /* PRESENT -> EVICTING (its write-back goes out; lookups still find it). */
 void ms_page_cache_begin_evict(struct ms_page_cache *pc, int32_t f);

@@ -14,7 +14,7 @@ static int32_t clock_victim(struct ms_page_cache *pc)
         uint32_t i = pc->clock_hand;
         pc->clock_hand = (i + 1 == pc->nframes) ? 0 : i + 1;
         struct ms_frame *fr = &pc->frames[i];
-        if (fr->state != MS_FRAME_PRESENT)
+        if (fr->state != MS_FRAME_PRESENT || fr->pins)
             continue;
         if (fr->ref) {
             fr->ref = 0;

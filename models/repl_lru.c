@@ -37,6 +37,12 @@ static void lru_touch(struct ms_page_cache *pc, int32_t f)
 
 static void lru_remove(struct ms_page_cache *pc, int32_t f) { unlink_frame(pc, f); }
 
-static int32_t lru_victim(struct ms_page_cache *pc) { return pc->lru_tail; }
+static int32_t lru_victim(struct ms_page_cache *pc)
+{
+    int32_t f = pc->lru_tail;
+    while (f >= 0 && pc->frames[f].pins)
+        f = pc->frames[f].prev;
+    return f;
+}
 
 const struct ms_repl_ops ms_repl_lru_ops = {"lru", lru_insert, lru_touch, lru_remove, lru_victim};

@@ -85,6 +85,7 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(o, "fetch_mode", json_string(ms_fetch_mode_name(r->mode)));
     json_object_set_new(o, "sim_time_s", json_real(r->sim_time_s));
     json_object_set_new(o, "wall_time_s", json_real(r->wall_time_s));
+    json_object_set_new(o, "wall_peak_rss_kib", u64(r->wall_peak_rss_kib));
     json_object_set_new(o, "records", u64(r->records));
     json_object_set_new(o, "accesses", u64(t.accesses));
     json_object_set_new(o, "hits", u64(t.hits));

@@ -7,6 +7,7 @@
 #include <simgrid/host.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "platform.h"
@@ -206,6 +207,9 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
     res->mode = mode;
     res->sim_time_s = rs.last_finish_s;
     res->wall_time_s = w1 - w0;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    res->wall_peak_rss_kib = (uint64_t)ru.ru_maxrss;
     res->records = rs.records;
     res->n_threads = info->n_threads;
     res->n_blades = nb;

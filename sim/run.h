@@ -19,7 +19,8 @@
 struct ms_run_result {
     int mode;                              /* enum ms_fetch_mode */
     double sim_time_s;                     /* when the last thread finished */
-    double wall_time_s;
+    double wall_time_s;                    /* host time of simgrid_run, s */
+    uint64_t wall_peak_rss_kib;            /* host peak resident memory of the run's process */
     uint64_t records;                      /* records replayed */
     uint32_t n_threads, n_blades, n_mem;
     uint32_t *tids;                        /* n_threads */

@@ -1,0 +1,83 @@
+/* Ground truth: live blocks from allocations, data from writes, frees, mappings, the oracle. */
+#include "models/bitmap.h"
+#include "models/memmap.h"
+#include "models/params.h"
+#include "ms_test.h"
+
+int main(void)
+{
+    struct ms_memmap m;
+    ms_memmap_init(&m);
+    uint64_t base = 0x10000000;
+
+    /* no mapping, no allocation: unknown */
+    CHECK(ms_memmap_page(&m, base >> 12, 1) == NULL);
+
+    /* two 32 B objects share block 0; a 200 B object covers blocks 1..4 (64..263) */
+    CHECK(ms_memmap_alloc(&m, base, 32, 0) == 0);
+    CHECK(ms_memmap_alloc(&m, base + 32, 32, 0) == 0);
+    CHECK(ms_memmap_alloc(&m, base + 64, 200, 0) == 0);
+    CHECK(ms_memmap_alloc(&m, base, 16, 0) < 0);   /* already live */
+    struct ms_page *p = ms_memmap_page(&m, base >> 12, 1);
+    CHECK(p != NULL);
+    CHECK_EQ_U64(p->alloc_bits, 0x1f);
+    CHECK(ms_memmap_covered(p, 0x1));
+    CHECK(!ms_memmap_covered(p, 0x20));
+    CHECK_EQ_U64(m.stats.live_bytes, 264);
+
+    p->data |= 0x3;   /* written blocks 0 and 1 */
+    CHECK(ms_memmap_free(&m, base, NULL) == 0);
+    CHECK_EQ_U64(p->alloc_bits, 0x1f);             /* block 0 still holds base+32 */
+    CHECK_EQ_U64(p->data, 0x3);
+    CHECK(ms_memmap_free(&m, base + 32, NULL) == 0);
+    CHECK_EQ_U64(p->alloc_bits, 0x1e);
+    CHECK_EQ_U64(p->data, 0x2);                    /* freed block's data is gone */
+    CHECK(ms_memmap_free(&m, base + 32, NULL) < 0);  /* double free */
+    CHECK_EQ_U64(ms_bitmap_oracle_ops.live(p), 0x1e);
+
+    /* an allocation spanning pages */
+    CHECK(ms_memmap_alloc(&m, base + 4096 - 64, 128, 1) == 0);
+    struct ms_page *q = ms_memmap_page(&m, (base >> 12) + 1, 1);
+    CHECK(q != NULL);
+    CHECK_EQ_U64(q->alloc_bits, 0x1);
+    CHECK_EQ_U64(p->alloc_bits, 0x1e | (1ull << 63));
+
+    /* mapped memory without allocations: covered, and the oracle keeps written blocks */
+    uint64_t mm = 0x70000000;
+    ms_memmap_mmap(&m, mm, 2 * 4096);
+    CHECK(ms_memmap_is_mapped(&m, mm + 4096));
+    CHECK(!ms_memmap_is_mapped(&m, mm + 2 * 4096));
+    struct ms_page *r = ms_memmap_page(&m, (mm >> 12) + 1, 1);
+    CHECK(r != NULL && r->mapped);
+    CHECK(ms_memmap_covered(r, ~0ull));
+    r->data = 0x8;
+    CHECK_EQ_U64(ms_bitmap_oracle_ops.live(r), 0x8);
+    r->remote = ~0ull;
+    r->remote_layout = MS_REMOTE_FULL;
+    ms_memmap_munmap(&m, mm + 4096, 4096);
+    CHECK(!r->mapped);
+    CHECK_EQ_U64(r->data, 0);
+    CHECK_EQ_U64(r->remote_layout, MS_REMOTE_NONE);
+    CHECK(ms_memmap_is_mapped(&m, mm));
+
+    /* brk heap */
+    ms_memmap_brk(&m, 0x5000000);
+    CHECK(!ms_memmap_is_mapped(&m, 0x5000000));
+    ms_memmap_brk(&m, 0x5002000);
+    CHECK(ms_memmap_is_mapped(&m, 0x5001fff));
+    CHECK(ms_memmap_page(&m, 0x5001, 1) != NULL);
+    ms_memmap_brk(&m, 0x5001000);
+    CHECK(!ms_memmap_is_mapped(&m, 0x5001000));
+
+    /* many allocations and frees: the map stays consistent */
+    for (uint64_t i = 0; i < 20000; i++)
+        CHECK(ms_memmap_alloc(&m, 0x40000000 + i * 48, 48, 2) == 0);
+    for (uint64_t i = 0; i < 20000; i += 2)
+        CHECK(ms_memmap_free(&m, 0x40000000 + i * 48, NULL) == 0);
+    for (uint64_t i = 1; i < 20000; i += 2)
+        CHECK(ms_memmap_alloc_at(&m, 0x40000000 + i * 48) != NULL);
+    for (uint64_t i = 0; i < 20000; i += 2)
+        CHECK(ms_memmap_alloc_at(&m, 0x40000000 + i * 48) == NULL);
+    ms_memmap_fini(&m);
+    TEST_DONE();
+}
