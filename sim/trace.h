@@ -58,6 +58,8 @@ struct ms_trace_reader;
 struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, struct ms_err *err);
 /* 1: a record in *rec; 0: end of trace; -1: error in err (file and line / record number). */
 int ms_trace_next(struct ms_trace_reader *r, struct ms_rec *rec, struct ms_err *err);
+/* The format being read (enum ms_trace_format). */
+int ms_trace_reader_format(const struct ms_trace_reader *r);
 /* Where the last record returned came from, e.g. "t.trace:12" or "t.bin: record 7". */
 const char *ms_trace_where(struct ms_trace_reader *r);
 void ms_trace_close(struct ms_trace_reader *r);

@@ -1,0 +1,379 @@
+/* mindsim_trace.c: the `mindsim-trace` tool: convert, summarize and print traces.
+ *
+ *   mindsim-trace convert IN OUT [--to text|binary]   re-encode (atomic: temp + rename)
+ *   mindsim-trace stat TRACE [--json]                 counts, threads, pages, live bytes
+ *   mindsim-trace cat TRACE                           canonical text on stdout
+ *
+ * All parsing and validation is sim/trace.c's; this file only adds the bookkeeping of `stat`
+ * (a page set and the live-allocation map, both open-addressing hash tables) and the command
+ * line. Live allocations are tracked in the reader's order, which for a binary trace is chunk
+ * order: a trace whose threads free each other's allocations is only checked in the order it
+ * is read. Usage and input errors print one line on stderr and exit 2. */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "../models/ms_common.h"
+#include "trace.h"
+
+#define MS_STAT_MAX_SPAN (1ull << 30)   /* longest R/W whose pages stat will enumerate */
+
+static const char ms_usage[] =
+    "usage: mindsim-trace <command> ...\n"
+    "  convert IN OUT [--to text|binary]  write IN's records to OUT; the format of OUT comes\n"
+    "                                     from --to, else from its extension (.bin/.mstrace:\n"
+    "                                     binary, .trace/.txt: text)\n"
+    "  stat TRACE [--json]                records by op and by thread, distinct 4 KiB pages\n"
+    "                                     touched by R/W, bytes read/written, peak live bytes\n"
+    "  cat TRACE                          print the records as canonical text\n"
+    "  --help, --version\n"
+    "Both trace formats are accepted as input (see docs/trace-format.md). Errors: one line on\n"
+    "stderr, exit status 2.\n";
+
+static int ms_usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "mindsim-trace: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see mindsim-trace --help)\n");
+    return 2;
+}
+
+static int ms_input_error(const struct ms_err *err)
+{
+    fprintf(stderr, "%s\n", err->msg);
+    return 2;
+}
+
+/* ---- uint64 -> uint64 map (linear probing, backward-shift deletion; key ~0 is reserved, so
+ * keys are stored + 1 and 0 marks an empty slot) ---- */
+
+struct ms_map {
+    uint64_t *keys;
+    uint64_t *vals;
+    size_t cap, n;
+};
+
+static size_t ms_map_home(const struct ms_map *m, uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    return (size_t)k & (m->cap - 1);
+}
+
+static size_t ms_map_find(const struct ms_map *m, uint64_t key)
+{
+    uint64_t k = key + 1;
+    size_t i = ms_map_home(m, key);
+    while (m->keys[i] && m->keys[i] != k)
+        i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+/* Slot of key, inserting it with value 0 when absent. */
+static uint64_t *ms_map_get(struct ms_map *m, uint64_t key, int *added)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        struct ms_map g = {0};
+        g.cap = m->cap ? 2 * m->cap : 1024;
+        g.keys = ms_xcalloc(g.cap, sizeof *g.keys);
+        g.vals = ms_xcalloc(g.cap, sizeof *g.vals);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->keys[i]) {
+                size_t j = ms_map_find(&g, m->keys[i] - 1);
+                g.keys[j] = m->keys[i];
+                g.vals[j] = m->vals[i];
+            }
+        g.n = m->n;
+        free(m->keys);
+        free(m->vals);
+        *m = g;
+    }
+    size_t i = ms_map_find(m, key);
+    *added = !m->keys[i];
+    if (*added) {
+        m->keys[i] = key + 1;
+        m->vals[i] = 0;
+        m->n++;
+    }
+    return &m->vals[i];
+}
+
+/* Remove key; returns 1 and its value in *val if it was present. */
+static int ms_map_del(struct ms_map *m, uint64_t key, uint64_t *val)
+{
+    if (!m->cap)
+        return 0;
+    size_t i = ms_map_find(m, key);
+    if (!m->keys[i])
+        return 0;
+    *val = m->vals[i];
+    m->keys[i] = 0;
+    m->n--;
+    for (size_t j = (i + 1) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
+        size_t h = ms_map_home(m, m->keys[j] - 1);
+        /* move j back into the hole at i unless its home lies cyclically in (i, j] */
+        if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
+            m->keys[i] = m->keys[j];
+            m->vals[i] = m->vals[j];
+            m->keys[j] = 0;
+            i = j;
+        }
+    }
+    return 1;
+}
+
+static void ms_map_free(struct ms_map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+static int ms_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* ---- commands ---- */
+
+static const char ms_ops[] = "AFRWCMUB";
+
+static int ms_cmd_stat(const char *path, int json)
+{
+    struct ms_err err = {0};
+    struct ms_trace_reader *r = ms_trace_open(path, -1, &err);
+    if (!r)
+        return ms_input_error(&err);
+    struct ms_map pages = {0}, live = {0}, threads = {0};
+    uint64_t n = 0, by_op[256] = {0}, bytes_read = 0, bytes_written = 0, live_bytes = 0, peak = 0;
+    int format = ms_trace_reader_format(r), k, added;
+    struct ms_rec rec;
+    while ((k = ms_trace_next(r, &rec, &err)) == 1) {
+        n++;
+        by_op[rec.op]++;
+        (*ms_map_get(&threads, rec.tid, &added))++;
+        if (rec.op == MS_OP_READ || rec.op == MS_OP_WRITE) {
+            if (rec.len > MS_STAT_MAX_SPAN) {
+                ms_err_set(&err, "%s: %c of %" PRIu64 " bytes is longer than stat's limit of %"
+                           PRIu64 " bytes", ms_trace_where(r), rec.op, rec.len,
+                           (uint64_t)MS_STAT_MAX_SPAN);
+                k = -1;
+                break;
+            }
+            *(rec.op == MS_OP_READ ? &bytes_read : &bytes_written) += rec.len;
+            uint64_t last = rec.addr + (rec.len - 1) < rec.addr ? UINT64_MAX : rec.addr + rec.len - 1;
+            for (uint64_t p = rec.addr >> MS_PAGE_SHIFT; p <= last >> MS_PAGE_SHIFT; p++)
+                ms_map_get(&pages, p, &added);
+        } else if (rec.op == MS_OP_ALLOC) {
+            uint64_t *v = ms_map_get(&live, rec.addr, &added);
+            if (!added) {
+                ms_err_set(&err, "%s: A returned 0x%" PRIx64 " which is already allocated",
+                           ms_trace_where(r), rec.addr);
+                k = -1;
+                break;
+            }
+            *v = rec.len;
+            live_bytes += rec.len;
+            if (live_bytes > peak)
+                peak = live_bytes;
+        } else if (rec.op == MS_OP_FREE) {
+            uint64_t size;
+            if (!ms_map_del(&live, rec.addr, &size)) {
+                ms_err_set(&err, "%s: free of 0x%" PRIx64 " which no allocation returned",
+                           ms_trace_where(r), rec.addr);
+                k = -1;
+                break;
+            }
+            live_bytes -= size;
+        }
+    }
+    ms_trace_close(r);
+    if (k < 0) {
+        ms_map_free(&pages);
+        ms_map_free(&live);
+        ms_map_free(&threads);
+        return ms_input_error(&err);
+    }
+    /* threads ascending */
+    uint64_t *tids = ms_xcalloc(threads.n, 2 * sizeof *tids);
+    size_t nt = 0;
+    for (size_t i = 0; i < threads.cap; i++)
+        if (threads.keys[i]) {
+            tids[2 * nt] = threads.keys[i] - 1;
+            tids[2 * nt + 1] = threads.vals[i];
+            nt++;
+        }
+    qsort(tids, nt, 2 * sizeof *tids, ms_cmp_u64);
+    const char *fmt_name = format == MS_TRACE_BINARY ? "binary" : "text";
+    uint64_t npages = pages.n;
+    if (json) {
+        json_t *o = json_object(), *ops = json_object(), *per = json_object();
+        json_object_set_new(o, "format", json_string(fmt_name));
+        json_object_set_new(o, "records", json_integer((json_int_t)n));
+        for (const char *c = ms_ops; *c; c++) {
+            char key[2] = {*c, 0};
+            json_object_set_new(ops, key, json_integer((json_int_t)by_op[(unsigned char)*c]));
+        }
+        json_object_set_new(o, "by_op", ops);
+        json_object_set_new(o, "threads", json_integer((json_int_t)nt));
+        for (size_t i = 0; i < nt; i++) {
+            char key[24];
+            snprintf(key, sizeof key, "%" PRIu64, tids[2 * i]);
+            json_object_set_new(per, key, json_integer((json_int_t)tids[2 * i + 1]));
+        }
+        json_object_set_new(o, "per_thread", per);
+        json_object_set_new(o, "pages_touched", json_integer((json_int_t)npages));
+        json_object_set_new(o, "working_set_bytes",
+                            json_integer((json_int_t)(npages * MS_PAGE_SIZE)));
+        json_object_set_new(o, "bytes_read", json_integer((json_int_t)bytes_read));
+        json_object_set_new(o, "bytes_written", json_integer((json_int_t)bytes_written));
+        json_object_set_new(o, "peak_live_bytes", json_integer((json_int_t)peak));
+        char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        printf("%s\n", s);
+        free(s);
+        json_decref(o);
+    } else {
+        printf("format: %s\n", fmt_name);
+        printf("records: %" PRIu64 "\n", n);
+        for (const char *c = ms_ops; *c; c++)
+            printf("records.%c: %" PRIu64 "\n", *c, by_op[(unsigned char)*c]);
+        printf("threads: %zu\n", nt);
+        for (size_t i = 0; i < nt; i++)
+            printf("thread.%" PRIu64 ": %" PRIu64 "\n", tids[2 * i], tids[2 * i + 1]);
+        printf("pages_touched: %" PRIu64 "\n", npages);
+        printf("working_set_bytes: %" PRIu64 "\n", npages * MS_PAGE_SIZE);
+        printf("bytes_read: %" PRIu64 "\n", bytes_read);
+        printf("bytes_written: %" PRIu64 "\n", bytes_written);
+        printf("peak_live_bytes: %" PRIu64 "\n", peak);
+    }
+    free(tids);
+    ms_map_free(&pages);
+    ms_map_free(&live);
+    ms_map_free(&threads);
+    return 0;
+}
+
+static int ms_cmd_cat(const char *path)
+{
+    struct ms_err err = {0};
+    struct ms_trace_reader *r = ms_trace_open(path, -1, &err);
+    if (!r)
+        return ms_input_error(&err);
+    static char obuf[1 << 20];
+    setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    struct ms_rec rec;
+    char line[96];
+    int k;
+    while ((k = ms_trace_next(r, &rec, &err)) == 1) {
+        int n = ms_trace_format_rec(&rec, line, sizeof line - 1);
+        line[n] = '\n';
+        fwrite(line, 1, (size_t)n + 1, stdout);
+    }
+    ms_trace_close(r);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "mindsim-trace: cannot write to stdout: %s\n", strerror(errno));
+        return 2;
+    }
+    return k < 0 ? ms_input_error(&err) : 0;
+}
+
+static int ms_ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a > b && !strcmp(s + a - b, suffix);
+}
+
+static int ms_cmd_convert(const char *in, const char *out, const char *to)
+{
+    int format;
+    if (to) {
+        if (!strcmp(to, "text"))
+            format = MS_TRACE_TEXT;
+        else if (!strcmp(to, "binary"))
+            format = MS_TRACE_BINARY;
+        else
+            return ms_usage_error("--to must be text or binary, got '%s'", to);
+    } else if (ms_ends_with(out, ".bin") || ms_ends_with(out, ".mstrace")) {
+        format = MS_TRACE_BINARY;
+    } else if (ms_ends_with(out, ".trace") || ms_ends_with(out, ".txt")) {
+        format = MS_TRACE_TEXT;
+    } else {
+        return ms_usage_error("cannot tell the format of '%s' from its extension; use --to "
+                              "text|binary", out);
+    }
+    struct ms_err err = {0};
+    struct ms_trace_reader *r = ms_trace_open(in, -1, &err);
+    if (!r)
+        return ms_input_error(&err);
+    struct ms_trace_writer *w = ms_trace_writer_open(out, format, &err);
+    if (!w) {
+        ms_trace_close(r);
+        return ms_input_error(&err);
+    }
+    struct ms_rec rec;
+    int k;
+    while ((k = ms_trace_next(r, &rec, &err)) == 1)
+        if (ms_trace_write(w, &rec, &err) < 0) {
+            k = -1;
+            break;
+        }
+    ms_trace_close(r);
+    if (ms_trace_writer_close(w, k == 0, &err) < 0 || k < 0)
+        return ms_input_error(&err);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *pos[3] = {0}, *to = NULL;
+    int npos = 0, json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(ms_usage, stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--version")) {
+            printf("mindsim-trace " MS_VERSION "\n");
+            return 0;
+        }
+        if (!strcmp(a, "--json")) {
+            json = 1;
+        } else if (!strcmp(a, "--to")) {
+            if (i + 1 >= argc)
+                return ms_usage_error("%s needs a value (text or binary)", a);
+            to = argv[++i];
+        } else if (!strncmp(a, "--to=", 5)) {
+            to = a + 5;
+        } else if (a[0] == '-' && a[1]) {
+            return ms_usage_error("unknown option '%s'", a);
+        } else if (npos == 3) {
+            return ms_usage_error("unexpected argument '%s'", a);
+        } else {
+            pos[npos++] = a;
+        }
+    }
+    if (!npos)
+        return ms_usage_error("%s", "missing command (convert, stat or cat)");
+    const char *cmd = pos[0];
+    if (!strcmp(cmd, "convert")) {
+        if (json)
+            return ms_usage_error("%s", "--json is an option of stat");
+        if (npos != 3)
+            return ms_usage_error("%s", "convert needs IN and OUT");
+        return ms_cmd_convert(pos[1], pos[2], to);
+    }
+    if (!strcmp(cmd, "stat") || !strcmp(cmd, "cat")) {
+        if (to)
+            return ms_usage_error("%s", "--to is an option of convert");
+        if (json && cmd[0] == 'c')
+            return ms_usage_error("%s", "--json is an option of stat");
+        if (npos != 2)
+            return ms_usage_error("%s needs one TRACE", cmd);
+        return cmd[0] == 's' ? ms_cmd_stat(pos[1], json) : ms_cmd_cat(pos[1]);
+    }
+    return ms_usage_error("unknown command '%s'", cmd);
+}

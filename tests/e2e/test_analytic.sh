@@ -1,0 +1,48 @@
+#!/bin/sh
+# The latency of one unloaded fault equals the formula in docs/model.md to within 0.1%, for 4k
+# and sg, and raising every link's latency by d raises it by exactly 4d.
+# $1 = build directory.
+set -eu
+bin="$(cd "$1" && pwd)/mindsim"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+printf '0 A 0x10000000 4096\n0 R 0x10000000 8\n' >t.trace
+cat >c.json <<'JSON'
+{"workload": {"trace": "t.trace"}, "cpu_blades": {"cache_bytes": 1048576}}
+JSON
+
+# sim_time_s of each run, in run order (4k, sg)
+sim_times() { grep '"sim_time_s"' "$1" | sed 's/.*: *//; s/,//'; }
+
+"$bin" c.json --quiet -o base.json
+"$bin" c.json --quiet -o slow.json --set network.link_latency_ns=1250
+
+# Defaults: L = 250 ns, P = 200 ns, FH = 1000 ns, wr = 100 ns, sge = 10 ns, dram = 100 ns,
+# B = 12.5 bytes/ns, DMA = 7 bytes/ns, request 82 B, header 66 B, TLP 24 B.
+# 4k: 4096 B payload; sg on a page never written back: the 128 B head.
+formula() {  # $1 payload, $2 link latency
+  awk -v S="$1" -v L="$2" 'BEGIN {
+    B = 12.5; D = 7; P = 200; Q = 82; H = 66; T = 24
+    t = 1000 + 100 + (L + Q/B) + (P + L + Q/B) + (100 + (S + T)/D) + (L + P + L + (S + H)/B) + (10 + (S + T)/D)
+    printf "%.6f\n", t }'
+}
+check_close() {  # $1 measured s, $2 expected ns, $3 what
+  awk -v m="$1" -v e="$2" -v w="$3" 'BEGIN {
+    got = m * 1e9; err = (got - e) / e; if (err < 0) err = -err
+    printf "%s: %.3f ns, formula %.3f ns, rel. error %.2e\n", w, got, e, err
+    exit !(err <= 0.001) }'
+}
+set -- $(sim_times base.json)
+check_close "$1" "$(formula 4096 250)" "4k unloaded fault"
+check_close "$2" "$(formula 128 250)" "sg unloaded fault"
+b4=$1; bs=$2
+set -- $(sim_times slow.json)
+check_close "$1" "$(formula 4096 1250)" "4k, links +1000 ns"
+# exactly 4d: request to the switch, switch to the memory blade, and the reply's two links
+awk -v a="$b4" -v b="$1" -v c="$bs" -v d="$2" 'BEGIN {
+  d4 = (b - a) * 1e9; ds = (d - c) * 1e9
+  printf "increase for d = 1000 ns: 4k %.6f ns, sg %.6f ns (expected 4000)\n", d4, ds
+  e1 = d4 - 4000; if (e1 < 0) e1 = -e1; e2 = ds - 4000; if (e2 < 0) e2 = -e2
+  exit !(e1 < 1e-3 && e2 < 1e-3) }'
+echo ok
