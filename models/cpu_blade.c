@@ -7,6 +7,7 @@
 #include <simgrid/engine.h>
 #include <simgrid/mailbox.h>
 #include <simgrid/mutex.h>
+#include <simgrid/semaphore.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,7 +36,7 @@ int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_b
     b->evict_mbox = sg_mailbox_by_name(name);
     b->to_switch = sg_mailbox_by_name("switch");
     b->mtx = sg_mutex_init();
-    b->evict_cond = sg_cond_init();
+    b->evict_sem = sg_sem_init(0);
     b->frame_cond = sg_cond_init();
     b->wb_xfer = ms_xcalloc(cfg->evict_batch, sizeof *b->wb_xfer);
     b->wb_msg = ms_xcalloc(cfg->evict_batch, sizeof *b->wb_msg);
@@ -50,7 +51,7 @@ void ms_cpu_blade_fini(struct ms_cpu_blade *b)
             sg_cond_destroy(b->pc.frames[i].waiters);
     ms_page_cache_fini(&b->pc);
     if (b->mtx) {
-        sg_cond_destroy(b->evict_cond);
+        sg_sem_destroy(b->evict_sem);
         sg_cond_destroy(b->frame_cond);
         sg_mutex_destroy(b->mtx);
     }
@@ -70,8 +71,8 @@ void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_bla
 
 void ms_cpu_sync(struct ms_cpu_thread *t)
 {
-    if (t->pending_ns) {
-        sg_actor_sleep_for((double)t->pending_ns * NS);
+    if (t->pending_ns > 0) {
+        sg_actor_sleep_for(t->pending_ns * NS);
         t->pending_ns = 0;
     }
 }
@@ -87,14 +88,9 @@ void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns)
 /* ---- waiting ----
  * SimGrid actors interleave at every simcall, locking included, so every wait re-checks its
  * condition with the blade's mutex held and every notification is made with it held: no
- * wake-up is lost between a check and a wait. */
-
-static void notify_all_locked(struct ms_cpu_blade *b, sg_cond_t c)
-{
-    sg_mutex_lock(b->mtx);
-    sg_cond_notify_all(c);
-    sg_mutex_unlock(b->mtx);
-}
+ * wake-up is lost between a check and a wait. Notifications are skipped (no simcalls) when
+ * nobody waits. The evictor sleeps on a semaphore, which keeps a release made before it
+ * blocks, so waking it needs no lock. */
 
 /* Wait until frame f no longer holds `vpn` in flight. */
 static void wait_frame(struct ms_cpu_blade *b, int32_t f, uint64_t vpn)
@@ -104,44 +100,64 @@ static void wait_frame(struct ms_cpu_blade *b, int32_t f, uint64_t vpn)
         fr->waiters = sg_cond_init();
     sg_mutex_lock(b->mtx);
     if (ms_page_cache_lookup(&b->pc, vpn) == f &&
-        (fr->state == MS_FRAME_FETCHING || fr->state == MS_FRAME_EVICTING))
+        (fr->state == MS_FRAME_FETCHING || fr->state == MS_FRAME_EVICTING)) {
+        fr->nwaiting++;
         sg_cond_wait(fr->waiters, b->mtx);
+        fr->nwaiting--;
+    }
     sg_mutex_unlock(b->mtx);
 }
 
 static void wake_frame(struct ms_cpu_blade *b, int32_t f)
 {
-    if (b->pc.frames[f].waiters)
-        notify_all_locked(b, b->pc.frames[f].waiters);
+    struct ms_frame *fr = &b->pc.frames[f];
+    if (fr->nwaiting) {
+        sg_mutex_lock(b->mtx);
+        sg_cond_notify_all(fr->waiters);
+        sg_mutex_unlock(b->mtx);
+    }
+}
+
+static void wake_evictor(struct ms_cpu_blade *b)
+{
+    if (!b->evictor_busy) {
+        b->evictor_busy = 1;
+        sg_sem_release(b->evict_sem);
+    }
 }
 
 /* Wait until some frame is free (the evictor is asked to make one). */
 static void wait_free_frame(struct ms_cpu_blade *b)
 {
+    wake_evictor(b);
     sg_mutex_lock(b->mtx);
     if (b->pc.free_head < 0) {
-        sg_cond_notify_one(b->evict_cond);
+        b->frame_waiters++;
         sg_cond_wait(b->frame_cond, b->mtx);
+        b->frame_waiters--;
     }
     sg_mutex_unlock(b->mtx);
 }
 
-static void wake_evictor(struct ms_cpu_blade *b)
+static void wake_free_frame_waiters(struct ms_cpu_blade *b)
 {
-    if (!b->evictor_busy && ms_page_cache_above_high(&b->pc)) {
+    if (b->frame_waiters) {
         sg_mutex_lock(b->mtx);
-        sg_cond_notify_one(b->evict_cond);
+        sg_cond_notify_all(b->frame_cond);
         sg_mutex_unlock(b->mtx);
     }
 }
 
 /* ---- RDMA through the switch ---- */
 
-/* One READ of `x` for the page at `addr`, from posting to the data in local memory. */
-static void rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_xfer *x)
+/* One READ of `x` for the page at `addr`, from posting to the data in local memory.
+ * `pre_ns` of local work (the fault handler) comes first, in the same sleep. The scatter DMA
+ * into local memory is added to the thread's local time (it delays only this thread) and
+ * returned, ns. */
+static double rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_xfer *x, double pre_ns)
 {
     struct ms_cpu_blade *b = t->blade;
-    sg_actor_sleep_for(ms_rdma_post_ns(b->rdma, x) * NS);
+    sg_actor_sleep_for((pre_ns + ms_rdma_post_ns(b->rdma, x)) * NS);
     struct ms_msg m = {.kind = MS_MSG_READ,
                        .addr = addr,
                        .xfer = x,
@@ -150,8 +166,10 @@ static void rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_xf
     sg_comm_detach(sg_mailbox_put_init(b->to_switch, &m, m.size), NULL);
     struct ms_msg *r = sg_mailbox_get(t->mbox);
     MS_ASSERT(r == &m && r->kind == MS_MSG_READ_REPLY);
-    sg_actor_sleep_for(ms_rdma_local_dma_ns(b->rdma, x) * NS);
+    double scatter_ns = ms_rdma_local_dma_ns(b->rdma, x);
+    t->pending_ns += scatter_ns;
     t->stats.wire_bytes += ms_rdma_read_request_bytes(b->rdma, x) + ms_rdma_data_wire_bytes(b->rdma, x);
+    return scatter_ns;
 }
 
 /* ---- the fault path ---- */
@@ -161,11 +179,21 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg)
 {
     struct ms_cpu_blade *b = t->blade;
     struct ms_page_cache *pc = &b->pc;
-    ms_cpu_sync(t);
-    double t0 = simgrid_get_clock();
     int joined = 0;
-    int32_t f;
-    for (;;) {
+    double t0, ahead_ns = 0;
+    int32_t f = ms_page_cache_lookup(pc, vpn);
+    if (f < 0 && (f = ms_page_cache_alloc(pc, vpn, pg)) >= 0) {
+        /* The common case: nothing to wait for. The thread's local time ahead of SimGrid
+         * is slept together with the fault handler (one simcall fewer per fault). */
+        ahead_ns = t->pending_ns;
+        t->pending_ns = 0;
+        t0 = simgrid_get_clock() + ahead_ns * NS;
+    } else {
+        ms_cpu_sync(t);
+        t0 = simgrid_get_clock();
+        f = -1;
+    }
+    while (f < 0) {   /* wait for the page in flight, or for a free frame */
         f = ms_page_cache_lookup(pc, vpn);
         if (f >= 0) {
             if (pc->frames[f].state == MS_FRAME_PRESENT) {
@@ -173,6 +201,7 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg)
                 break;
             }
             wait_frame(b, f, vpn);   /* in flight either way: fetch or write-back */
+            f = -1;
             continue;
         }
         f = ms_page_cache_alloc(pc, vpn, pg);
@@ -186,18 +215,22 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg)
         t->stats.fault_joins++;
         return f;
     }
-    wake_evictor(b);
+    if (ms_page_cache_above_high(pc))
+        wake_evictor(b);
 
-    sg_actor_sleep_for((double)b->cfg->fault_handler_ns * NS);
     uint64_t present;
+    double lat_ns;
     if (pg->remote_layout == MS_REMOTE_NONE)
         t->stats.first_touch_faults++;
     if (pg->remote_layout == MS_REMOTE_NONE && b->cfg->first_touch == MS_FIRST_TOUCH_ZERO) {
+        sg_actor_sleep_for((ahead_ns + (double)b->cfg->fault_handler_ns) * NS);
         present = ~0ull;   /* a fresh zero page, nothing to fetch */
+        lat_ns = (simgrid_get_clock() - t0) / NS;
     } else {
         struct ms_xfer x;
         b->fetch->plan_fetch(b->fetch_cfg, pg, &x);
-        rdma_read(t, vpn << MS_PAGE_SHIFT, &x);
+        double scatter_ns = rdma_read(t, vpn << MS_PAGE_SHIFT, &x, ahead_ns + (double)b->cfg->fault_handler_ns);
+        lat_ns = (simgrid_get_clock() - t0) / NS + scatter_ns;
         present = x.blocks;
         t->stats.fetches++;
         t->stats.bytes_fetched += x.payload;
@@ -209,7 +242,7 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg)
     ms_page_cache_fill(pc, f, present);
     wake_frame(b, f);
     t->stats.faults++;
-    ms_hist_add(&t->stats.fault_lat_ns, (uint64_t)((simgrid_get_clock() - t0) / NS + 0.5));
+    ms_hist_add(&t->stats.fault_lat_ns, (uint64_t)(lat_ns + 0.5));
     return f;
 }
 
@@ -233,7 +266,7 @@ static int fill_missing(struct ms_cpu_thread *t, int32_t f, uint64_t mask)
         ms_cpu_sync(t);
         fr->state = MS_FRAME_FETCHING;   /* hold the frame still while the refetch is out */
         b->pc.repl->remove(&b->pc, f);
-        rdma_read(t, vpn << MS_PAGE_SHIFT, &x);
+        rdma_read(t, vpn << MS_PAGE_SHIFT, &x, 0);
         fr->state = MS_FRAME_PRESENT;
         b->pc.repl->insert(&b->pc, f);
         wake_frame(b, f);
@@ -306,17 +339,22 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
 
 /* ---- background eviction ---- */
 
+/* Past the high watermark, or a thread is waiting for a frame and none is free. */
+static int evictor_has_work(const struct ms_cpu_blade *b)
+{
+    return ms_page_cache_above_high(&b->pc) || (b->frame_waiters && b->pc.free_head < 0);
+}
+
 static void evictor_actor(int argc, char **argv)
 {
     struct ms_cpu_blade *b = sg_actor_self_get_data();
     struct ms_page_cache *pc = &b->pc;
     for (;;) {
-        sg_mutex_lock(b->mtx);
+        /* no simcall between the check and the acquire: a wake-up cannot slip in between */
         b->evictor_busy = 0;
-        while (!ms_page_cache_above_high(pc))
-            sg_cond_wait(b->evict_cond, b->mtx);
+        if (!evictor_has_work(b))
+            sg_sem_acquire(b->evict_sem);
         b->evictor_busy = 1;
-        sg_mutex_unlock(b->mtx);
         while (ms_page_cache_above_low(pc)) {
             uint32_t n = 0, dropped = 0;
             /* choose victims until enough frames are leaving or the batch is full */
@@ -354,14 +392,14 @@ static void evictor_actor(int argc, char **argv)
                 n++;
             }
             if (dropped)
-                notify_all_locked(b, b->frame_cond);
+                wake_free_frame_waiters(b);
             for (uint32_t i = 0; i < n; i++) {
                 struct ms_msg *r = sg_mailbox_get(b->evict_mbox);
                 MS_ASSERT(r->kind == MS_MSG_WRITE_ACK);
                 int32_t v = r->cookie;
                 ms_page_cache_release(pc, v);
                 wake_frame(b, v);
-                notify_all_locked(b, b->frame_cond);
+                wake_free_frame_waiters(b);
             }
             if (n == 0 && dropped == 0)
                 sg_actor_sleep_for(1e-6);   /* every frame is in flight: let fetches land */

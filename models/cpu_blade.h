@@ -70,9 +70,10 @@ struct ms_cpu_blade {
     sg_mailbox_t to_switch;
     sg_mailbox_t evict_mbox;
     sg_mutex_t mtx;                          /* guards nothing but condition waits */
-    sg_cond_t evict_cond;                    /* wakes the evictor */
+    sg_sem_t evict_sem;                      /* released to wake the evictor */
     sg_cond_t frame_cond;                    /* a frame was freed */
-    int evictor_busy;
+    uint32_t frame_waiters;                  /* threads waiting on frame_cond */
+    int evictor_busy;                        /* awake (or already woken) */
     struct ms_xfer *wb_xfer;                 /* evict_batch transfers in flight */
     struct ms_msg *wb_msg;
     struct ms_blade_stats stats;
@@ -81,7 +82,7 @@ struct ms_cpu_blade {
 struct ms_cpu_thread {
     uint32_t tid;
     struct ms_cpu_blade *blade;
-    uint64_t pending_ns;                     /* local time not yet given to SimGrid */
+    double pending_ns;                       /* local time not yet given to SimGrid, ns */
     sg_mailbox_t mbox;                       /* replies */
     struct ms_thread_stats stats;
 };

@@ -26,6 +26,7 @@ struct ms_frame {
     int32_t hnext;          /* hash chain, -1 ends */
     int32_t prev, next;     /* lru list / free list, -1 ends */
     void *waiters;          /* sg_cond_t of threads waiting for this frame's I/O, or NULL */
+    uint16_t nwaiting;      /* threads waiting on it now */
 };
 
 struct ms_page_cache;
