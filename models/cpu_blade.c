@@ -35,6 +35,8 @@ int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_b
     snprintf(name, sizeof name, "evict%u", id);
     b->evict_mbox = sg_mailbox_by_name(name);
     b->to_switch = sg_mailbox_by_name("switch");
+    b->to_ctrl = sg_mailbox_by_name("ctrl");
+    b->syscall_bytes = rdma->request_bytes;   /* run.c sets ctrl_plane.msg_bytes */
     b->mtx = sg_mutex_init();
     b->evict_sem = sg_sem_init(0);
     b->frame_cond = sg_cond_init();
@@ -170,6 +172,29 @@ static double rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_
     t->pending_ns += scatter_ns;
     t->stats.wire_bytes += ms_rdma_read_request_bytes(b->rdma, x) + ms_rdma_data_wire_bytes(b->rdma, x);
     return scatter_ns;
+}
+
+/* ---- system calls ---- */
+
+int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t len)
+{
+    struct ms_cpu_blade *b = t->blade;
+    ms_cpu_sync(t);
+    double t0 = simgrid_get_clock();
+    struct ms_msg m = {.kind = MS_MSG_SYSCALL,
+                       .addr = addr,
+                       .len = len,
+                       .cookie = kind,
+                       .size = (long)b->syscall_bytes,
+                       .reply_to = t->mbox};
+    sg_comm_detach(sg_mailbox_put_init(b->to_ctrl, &m, m.size), NULL);
+    struct ms_msg *r = sg_mailbox_get(t->mbox);
+    MS_ASSERT(r == &m && r->kind == MS_MSG_SYSCALL_REPLY);
+    t->stats.syscalls[kind]++;
+    t->stats.bytes_mapped += m.len;
+    t->stats.bytes_unmapped += m.freed;
+    t->stats.syscall_ns += (uint64_t)((simgrid_get_clock() - t0) / NS + 0.5);
+    return m.status;
 }
 
 /* ---- the fault path ---- */

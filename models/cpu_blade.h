@@ -43,6 +43,9 @@ struct ms_thread_stats {
     uint64_t refetches, refetch_bytes;
     uint64_t compute_ns;             /* from C records */
     uint64_t unknown_accesses;       /* tolerated accesses outside every allocation/mapping */
+    uint64_t syscalls[3];            /* mmap, munmap, brk calls (enum ms_syscall) */
+    uint64_t bytes_mapped, bytes_unmapped;
+    uint64_t syscall_ns;             /* time blocked in system calls, ns */
     struct ms_hist fault_lat_ns;     /* fault stall, ns */
     double finish_s;                 /* simulated time the thread ended */
 };
@@ -68,6 +71,8 @@ struct ms_cpu_blade {
     struct ms_memmap *mem;                   /* shared ground truth */
     struct ms_page_cache pc;
     sg_mailbox_t to_switch;
+    sg_mailbox_t to_ctrl;                    /* the switch's control plane */
+    uint32_t syscall_bytes;                  /* ctrl_plane.msg_bytes */
     sg_mailbox_t evict_mbox;
     sg_mutex_t mtx;                          /* guards nothing but condition waits */
     sg_sem_t evict_sem;                      /* released to wake the evictor */
@@ -105,6 +110,9 @@ void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_bla
  * mapping instead of failing. On MS_ACCESS_VIOLATION, *detail gets the page address. */
 int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int write,
                   int tolerate_unknown, uint64_t *detail);
+/* A system call (enum ms_syscall) through the switch's control plane; blocks the thread until
+ * the reply. Returns the call's enum ms_sys_status. */
+int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t len);
 /* Compute time from a C record. */
 void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns);
 /* Hand local time to SimGrid now. */

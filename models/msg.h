@@ -16,6 +16,8 @@ enum ms_msg_kind {
     MS_MSG_READ_REPLY,      /* its data: memory blade -> blade */
     MS_MSG_WRITE,           /* RDMA WRITE with data: blade -> switch -> memory blade */
     MS_MSG_WRITE_ACK,       /* memory blade -> blade */
+    MS_MSG_SYSCALL,         /* mmap/munmap/brk: blade -> switch control plane */
+    MS_MSG_SYSCALL_REPLY,   /* control plane -> blade */
 };
 
 struct ms_msg {
@@ -25,7 +27,11 @@ struct ms_msg {
     long size;                      /* bytes on the wire for this hop */
     sg_mailbox_t reply_to;
     uint32_t mem_blade;             /* filled by the switch's translation */
-    int32_t cookie;                 /* requester's own tag (e.g. the frame being written back) */
+    int32_t cookie;                 /* requester's own tag (e.g. the frame being written back;
+                                     * for a system call, its enum ms_syscall) */
+    int32_t status;                 /* system call reply: enum ms_sys_status */
+    uint64_t len;                   /* system call: length; in the reply, bytes mapped */
+    uint64_t freed;                 /* system call reply: bytes unmapped */
 };
 
 #endif

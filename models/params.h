@@ -30,6 +30,7 @@ struct ms_cpu_blade_cfg {
 
 struct ms_mem_blade_cfg {
     uint32_t count;                    /* memory_blades.count */
+    uint64_t capacity_bytes;           /* memory_blades.capacity_bytes: DRAM per blade the control plane hands out, bytes */
     uint64_t partition_bytes;          /* memory_blades.partition_bytes: address slice per blade, bytes */
     uint64_t dram_ns;                  /* memory_blades.dram_ns: DRAM access per request, ns */
 };
@@ -58,6 +59,23 @@ struct ms_fetch_cfg {
     int past_max_sge;                  /* fetch.past_max_sge: enum ms_past_max_sge */
     uint32_t head_bytes;               /* fetch.head_bytes: always fetched from page start (x64) */
     int on_violation;                  /* fetch.on_violation: enum ms_on_violation */
+};
+
+enum ms_placement { MS_PLACE_PARTITION = 0, MS_PLACE_FIRST_FIT = 1, MS_PLACE_ROUND_ROBIN = 2, MS_PLACE_LEAST_LOADED = 3 };
+enum ms_on_table_full { MS_TABLE_FULL_ERROR = 0, MS_TABLE_FULL_DEFAULT = 1 };
+
+struct ms_ctrl_plane_cfg {
+    uint64_t mmap_ns;                  /* ctrl_plane.mmap_ns: switch CPU time per mmap, ns */
+    uint64_t munmap_ns;                /* ctrl_plane.munmap_ns: switch CPU time per munmap, ns */
+    uint64_t brk_ns;                   /* ctrl_plane.brk_ns: switch CPU time per brk, ns */
+    uint32_t msg_bytes;                /* ctrl_plane.msg_bytes: request or reply on the wire, bytes */
+    int placement;                     /* ctrl_plane.placement: enum ms_placement */
+};
+
+struct ms_switch_cfg {
+    uint32_t partition_entries;        /* switch.partition_entries: LPM translation table size */
+    uint32_t exception_entries;        /* switch.exception_entries: range translation/protection table size */
+    int on_table_full;                 /* switch.on_table_full: enum ms_on_table_full */
 };
 
 #endif

@@ -9,10 +9,11 @@
 #include "ms_common.h"
 #include "msg.h"
 
-void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem)
+void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
+                    const struct ms_switch_cfg *cfg)
 {
     sw->mem = *mem;
-    sw->partition_shift = (unsigned)__builtin_ctzll(mem->partition_bytes);
+    ms_xlate_init(&sw->xl, cfg, mem->count, mem->partition_bytes);
     sw->in = sg_mailbox_by_name("switch");
     sw->mem_mbox = ms_xcalloc(mem->count, sizeof *sw->mem_mbox);
     for (uint32_t i = 0; i < mem->count; i++) {
@@ -23,18 +24,30 @@ void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem)
     sw->stats = (struct ms_switch_stats){0};
 }
 
-void ms_switch_fini(struct ms_switch *sw) { free(sw->mem_mbox); }
+void ms_switch_fini(struct ms_switch *sw)
+{
+    ms_xlate_fini(&sw->xl);
+    free(sw->mem_mbox);
+}
 
 static void switch_actor(int argc, char **argv)
 {
     struct ms_switch *sw = sg_actor_self_get_data();
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(sw->in);
-        m->mem_blade = ms_switch_route(sw, m->addr);
-        if (m->kind == MS_MSG_READ)
+        int src;
+        uint8_t prot;
+        m->mem_blade = ms_xlate_route(&sw->xl, m->addr, &src, &prot);
+        sw->stats.routed[src]++;
+        if (m->kind == MS_MSG_READ) {
             sw->stats.reads++;
-        else
+            if (!(prot & MS_PROT_READ))
+                sw->stats.protection_faults++;
+        } else {
             sw->stats.writes++;
+            if (!(prot & MS_PROT_WRITE))
+                sw->stats.protection_faults++;
+        }
         sg_comm_detach(sg_mailbox_put_init(sw->mem_mbox[m->mem_blade], m, m->size), NULL);
     }
 }

@@ -24,7 +24,7 @@ enum ms_type {
     MS_T_ENUM_LIST, /* JSON string or array of them; int array at off, count at off2 */
 };
 
-#define MS_MAX_NAMES 4
+#define MS_MAX_NAMES 5
 
 struct ms_key {
     const char *path;
@@ -114,6 +114,11 @@ static const struct ms_key ms_schema[] = {
       .def = "1073741824", /* 1 GiB */
       .help = "address-space slice each memory blade owns (power of two)",
       MS_FIELD(memory_blades.partition_bytes) },
+    { .path = "memory_blades.capacity_bytes", U(4096, MS_U64_MAX), .multiple = 4096, .unit = "bytes",
+      .def = "68719476736", /* 64 GiB: an assumption (MIND does not fix a blade size); placement
+                             * only needs it to tell blades with room from full ones */
+      .help = "memory the control plane may place on each memory blade",
+      MS_FIELD(memory_blades.capacity_bytes) },
     { .path = "memory_blades.dram_ns", U(0, MS_NS_MAX), .unit = "ns",
       .def = "100", /* DRAM access latency, typical DDR4 load-to-use */
       .help = "DRAM access per request at a memory blade", MS_FIELD(memory_blades.dram_ns) },
@@ -174,6 +179,36 @@ static const struct ms_key ms_schema[] = {
       .def = "\"refetch\"", /* a design choice: a missing block costs a second fetch */
       .help = "access to a block sg mode did not fetch: fetch it, or stop the run",
       MS_FIELD(fetch.on_violation) },
+
+    { .path = "ctrl_plane.mmap_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "10000", /* Seager's allocator study charged 10 us per mmap (as network delay);
+                       * here the network is simulated, so this is the switch CPU's own time */
+      .help = "switch control-plane CPU time per mmap", MS_FIELD(ctrl_plane.mmap_ns) },
+    { .path = "ctrl_plane.munmap_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "10000", /* as ctrl_plane.mmap_ns: the same table work in reverse */
+      .help = "switch control-plane CPU time per munmap", MS_FIELD(ctrl_plane.munmap_ns) },
+    { .path = "ctrl_plane.brk_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "10000", /* as ctrl_plane.mmap_ns: a brk maps or unmaps the heap's tail */
+      .help = "switch control-plane CPU time per brk", MS_FIELD(ctrl_plane.brk_ns) },
+    { .path = "ctrl_plane.msg_bytes", U(1, 65536), .unit = "bytes",
+      .def = "82", /* a small RoCE message, the size of rdma.request_bytes */
+      .help = "a system-call request or reply on the wire", MS_FIELD(ctrl_plane.msg_bytes) },
+    { .path = "ctrl_plane.placement", E("partition", "first_fit", "round_robin", "least_loaded"), .unit = "",
+      .def = "\"partition\"", /* MIND: the address space is cut into large partitions, one
+                                * memory blade each (slices of memory_blades.partition_bytes) */
+      .help = "memory blade a new mapping goes to", MS_FIELD(ctrl_plane.placement) },
+
+    { .path = "switch.partition_entries", U(1, 1000000), .unit = "",
+      .def = "128", /* MIND (SOSP'21): 128-entry partition table in the Tofino pipeline */
+      .help = "translation entries matched by longest prefix", MS_FIELD(sw.partition_entries) },
+    { .path = "switch.exception_entries", U(1, 10000000), .unit = "",
+      .def = "8192", /* MIND (SOSP'21): 8192-entry exception/protection table */
+      .help = "range entries: one per mapping (protection), translation when the partition table is full",
+      MS_FIELD(sw.exception_entries) },
+    { .path = "switch.on_table_full", E("error", "default"), .unit = "",
+      .def = "\"error\"", /* strict: a mapping the switch cannot protect is a failed mmap */
+      .help = "more mappings than exception entries: stop the run, or route the rest by default slicing unprotected",
+      MS_FIELD(sw.on_table_full) },
 };
 
 #undef U

@@ -38,6 +38,10 @@ struct ms_config {
 
     struct ms_fetch_cfg fetch;           /* see models/params.h */
 
+    struct ms_ctrl_plane_cfg ctrl_plane; /* see models/params.h */
+
+    struct ms_switch_cfg sw;             /* switch.*: see models/params.h */
+
     /* Not keys: where the config came from, for error messages and relative paths. */
     char source[MS_PATH_MAX];
 };

@@ -40,6 +40,48 @@ static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
     json_object_set_new(o, "violations", u64(s->violations));
     json_object_set_new(o, "compute_ns", u64(s->compute_ns));
     json_object_set_new(o, "fault_latency_us", latency_json(&s->fault_lat_ns));
+    json_t *sc = json_object();
+    json_object_set_new(sc, "mmap", u64(s->syscalls[MS_SYS_MMAP]));
+    json_object_set_new(sc, "munmap", u64(s->syscalls[MS_SYS_MUNMAP]));
+    json_object_set_new(sc, "brk", u64(s->syscalls[MS_SYS_BRK]));
+    json_object_set_new(sc, "bytes_mapped", u64(s->bytes_mapped));
+    json_object_set_new(sc, "bytes_unmapped", u64(s->bytes_unmapped));
+    json_object_set_new(sc, "blocked_s", json_real((double)s->syscall_ns * 1e-9));
+    json_object_set_new(o, "syscalls", sc);
+    return o;
+}
+
+/* The control plane's calls and the switch's tables. */
+static json_t *ctrl_json(const struct ms_run_result *r)
+{
+    const struct ms_ctrl_stats *c = &r->ctrl;
+    const struct ms_xlate_stats *x = &r->sw.tables;
+    uint64_t blocked_ns = 0;
+    for (uint32_t i = 0; i < r->n_threads; i++)
+        blocked_ns += r->threads[i].syscall_ns;
+    json_t *o = json_object();
+    json_t *calls = json_object();
+    json_object_set_new(calls, "mmap", u64(c->calls[MS_SYS_MMAP]));
+    json_object_set_new(calls, "munmap", u64(c->calls[MS_SYS_MUNMAP]));
+    json_object_set_new(calls, "brk", u64(c->calls[MS_SYS_BRK]));
+    json_object_set_new(o, "calls", calls);
+    json_object_set_new(o, "failed", u64(c->failed));
+    json_object_set_new(o, "bytes_mapped", u64(c->bytes_mapped));
+    json_object_set_new(o, "bytes_unmapped", u64(c->bytes_unmapped));
+    json_object_set_new(o, "busy_s", json_real(c->busy_s));
+    json_object_set_new(o, "threads_blocked_s", json_real((double)blocked_ns * 1e-9));
+    json_t *placed = json_array();
+    for (uint32_t j = 0; j < r->n_mem && c->peak_placed_bytes; j++)
+        json_array_append_new(placed, u64(c->peak_placed_bytes[j]));
+    json_object_set_new(o, "peak_placed_bytes", placed);
+    json_t *t = json_object();
+    json_object_set_new(t, "peak_vmas", u64(x->peak_vmas));
+    json_object_set_new(t, "peak_partition_entries", u64(x->peak_partition));
+    json_object_set_new(t, "peak_exception_entries", u64(x->peak_exception));
+    json_object_set_new(t, "peak_exception_routes", u64(x->peak_exc_routes));
+    json_object_set_new(t, "peak_unprotected_vmas", u64(x->peak_uninstalled));
+    json_object_set_new(t, "table_full", u64(x->table_full));
+    json_object_set_new(o, "tables", t);
     return o;
 }
 
@@ -129,7 +171,12 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_t *sw = json_object();
     json_object_set_new(sw, "reads", u64(r->sw.reads));
     json_object_set_new(sw, "writes", u64(r->sw.writes));
+    json_object_set_new(sw, "routed_exception", u64(r->sw.routed[MS_ROUTE_EXCEPTION]));
+    json_object_set_new(sw, "routed_partition", u64(r->sw.routed[MS_ROUTE_PARTITION]));
+    json_object_set_new(sw, "routed_default", u64(r->sw.routed[MS_ROUTE_DEFAULT]));
+    json_object_set_new(sw, "protection_faults", u64(r->sw.protection_faults));
     json_object_set_new(o, "switch", sw);
+    json_object_set_new(o, "control_plane", ctrl_json(r));
 
     json_t *blades = json_array();
     for (uint32_t i = 0; i < r->n_blades; i++) {

@@ -24,6 +24,7 @@ struct run_state {
     const struct ms_config *cfg;
     struct ms_memmap mem;
     struct ms_switch sw;
+    struct ms_ctrl_plane cp;
     struct ms_mem_blade *mems;
     struct ms_cpu_blade *blades;
     struct run_thread *threads;
@@ -96,14 +97,31 @@ static void thread_actor(int argc, char **argv)
             }
             break;
         case MS_OP_MMAP:
-            ms_memmap_mmap(&rs->mem, rec.addr, rec.len);
-            break;
         case MS_OP_MUNMAP:
-            ms_memmap_munmap(&rs->mem, rec.addr, rec.len);
+        case MS_OP_BRK: {
+            int kind = rec.op == MS_OP_MMAP ? MS_SYS_MMAP : rec.op == MS_OP_MUNMAP ? MS_SYS_MUNMAP : MS_SYS_BRK;
+            int st = ms_cpu_syscall(t, kind, rec.addr, rec.len);
+            if (st == MS_SYS_ENOMEM) {
+                ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": no memory blade has room (memory_blades.capacity_bytes is %" PRIu64 ")",
+                           ms_trace_where(rt->reader), rec.op, rec.addr, rec.len, rs->cfg->memory_blades.capacity_bytes);
+                fail(rs, -1);
+                return;
+            }
+            if (st == MS_SYS_ETABLE) {
+                ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": the switch's exception table is full (switch.exception_entries is %u; set switch.on_table_full to \"default\" to route the excess unprotected)",
+                           ms_trace_where(rt->reader), rec.op, rec.addr, rec.len, rs->cfg->sw.exception_entries);
+                fail(rs, -1);
+                return;
+            }
+            /* the ground truth follows the call once it is done */
+            if (rec.op == MS_OP_MMAP)
+                ms_memmap_mmap(&rs->mem, rec.addr, rec.len);
+            else if (rec.op == MS_OP_MUNMAP)
+                ms_memmap_munmap(&rs->mem, rec.addr, rec.len);
+            else
+                ms_memmap_brk(&rs->mem, rec.addr);
             break;
-        case MS_OP_BRK:
-            ms_memmap_brk(&rs->mem, rec.addr);
-            break;
+        }
         default:
             MS_ASSERT(!"unknown op from the trace reader");
         }
@@ -158,7 +176,8 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         return -1;
 
     ms_memmap_init(&rs.mem);
-    ms_switch_init(&rs.sw, &cfg->memory_blades);
+    ms_switch_init(&rs.sw, &cfg->memory_blades, &cfg->sw);
+    ms_ctrl_plane_init(&rs.cp, &cfg->ctrl_plane, &cfg->memory_blades, &rs.sw.xl);
     rs.mems = ms_xcalloc(nm, sizeof *rs.mems);
     rs.blades = ms_xcalloc(nb, sizeof *rs.blades);
     rs.n_threads = info->n_threads;
@@ -171,10 +190,12 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         ms_mem_blade_start(&rs.mems[j], sg_host_by_name(name));
     }
     ms_switch_start(&rs.sw, sg_host_by_name("switch"));
+    ms_ctrl_plane_start(&rs.cp, sg_host_by_name("switch"));
     for (uint32_t i = 0; i < nb; i++) {
         if (ms_cpu_blade_init(&rs.blades[i], i, &cfg->cpu_blades, &cfg->fetch, &cfg->rdma, mode,
                               &rs.mem, err) < 0)
             return -1;
+        rs.blades[i].syscall_bytes = cfg->ctrl_plane.msg_bytes;
         snprintf(name, sizeof name, "blade%u", i);
         ms_cpu_blade_start(&rs.blades[i], sg_host_by_name(name));
     }
@@ -232,6 +253,9 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
     for (uint32_t j = 0; j < nm; j++)
         res->mems[j] = rs.mems[j].stats;
     res->sw = rs.sw.stats;
+    res->sw.tables = rs.sw.xl.stats;
+    res->ctrl = rs.cp.stats;   /* takes the per-blade arrays */
+    rs.cp.stats.placed_bytes = rs.cp.stats.peak_placed_bytes = NULL;
     res->memmap = rs.mem.stats;
     /* The simulation is over and the process ends after reporting; components are not torn
      * down (SimGrid still owns the mailboxes and condition variables they point at). */
@@ -247,5 +271,7 @@ void ms_run_result_free(struct ms_run_result *res)
     free(res->threads);
     free(res->blades);
     free(res->mems);
+    free(res->ctrl.placed_bytes);
+    free(res->ctrl.peak_placed_bytes);
     memset(res, 0, sizeof *res);
 }

@@ -1,7 +1,8 @@
 /* run.h: one simulated run: one fetch mode over one trace.
  *
  * Builds the platform and the components from the config, starts one actor per trace thread
- * on its blade's host (tid / threads_per_blade), the switch actor, one actor per memory blade
+ * on its blade's host (tid / threads_per_blade), the switch's data-plane and control-plane
+ * actors, one actor per memory blade
  * and one evictor per CPU blade, runs SimGrid to the end, and hands back every component's
  * stats. SimGrid can run once per process, so callers run each mode in its own process. */
 #ifndef MS_RUN_H
@@ -10,6 +11,7 @@
 #include <stdint.h>
 
 #include "../models/cpu_blade.h"
+#include "../models/ctrl_plane.h"
 #include "../models/mem_blade.h"
 #include "../models/memmap.h"
 #include "../models/switch.h"
@@ -29,6 +31,7 @@ struct ms_run_result {
     struct ms_blade_stats *blades;         /* n_blades */
     struct ms_mem_blade_stats *mems;       /* n_mem */
     struct ms_switch_stats sw;
+    struct ms_ctrl_stats ctrl;             /* control plane; per-memory-blade arrays owned */
     struct ms_memmap_stats memmap;
 };
 

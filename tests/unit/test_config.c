@@ -340,15 +340,15 @@ static void test_round_trip(void)
 
     /* Shape: sections in table order, every key present, fetch.mode always a list. */
     const char *want_sections[] = { "seed", "workload", "cpu_blades", "memory_blades",
-                                    "network", "rdma", "fetch" };
+                                    "network", "rdma", "fetch", "ctrl_plane", "switch" };
     size_t i = 0;
     const char *key;
     json_t *v;
     json_object_foreach(j, key, v) {
-        CHECK(i < 7 && strcmp(key, want_sections[i]) == 0);
+        CHECK(i < 9 && strcmp(key, want_sections[i]) == 0);
         i++;
     }
-    CHECK_EQ_U64(i, 7);
+    CHECK_EQ_U64(i, 9);
     CHECK(json_is_array(json_object_get(json_object_get(j, "fetch"), "mode")));
     CHECK_EQ_U64(json_object_size(json_object_get(j, "cpu_blades")), 11);
     CHECK_EQ_U64(json_object_size(json_object_get(j, "rdma")), 7);
@@ -440,7 +440,7 @@ static void test_help(void)
         if (strncmp(line, "fetch.mode ", 11) == 0)
             CHECK_STR_CONTAINS(line, "4k|sg");
     }
-    CHECK_EQ_U64(n, 1 + 33); /* header + one line per key */
+    CHECK_EQ_U64(n, 1 + 42); /* header + one line per key */
     CHECK(found);
     fclose(f);
 }

@@ -1,0 +1,196 @@
+/* ctrl_plane.c: mmap/munmap/brk on the switch CPU (see ctrl_plane.h). */
+#include "ctrl_plane.h"
+
+#include <simgrid/actor.h>
+#include <simgrid/comm.h>
+#include <simgrid/mailbox.h>
+#include <string.h>
+
+#include "ms_common.h"
+#include "msg.h"
+
+#define PAGE_DOWN(a) ((a) & ~(uint64_t)(MS_PAGE_SIZE - 1))
+#define PAGE_UP(a) (((a) + MS_PAGE_SIZE - 1) & ~(uint64_t)(MS_PAGE_SIZE - 1))
+
+void ms_ctrl_plane_init(struct ms_ctrl_plane *cp, const struct ms_ctrl_plane_cfg *cfg,
+                        const struct ms_mem_blade_cfg *mem, struct ms_xlate *xl)
+{
+    memset(cp, 0, sizeof *cp);
+    cp->cfg = cfg;
+    cp->mem = mem;
+    cp->xl = xl;
+    cp->stats.placed_bytes = ms_xcalloc(mem->count, sizeof(uint64_t));
+    cp->stats.peak_placed_bytes = ms_xcalloc(mem->count, sizeof(uint64_t));
+}
+
+void ms_ctrl_plane_fini(struct ms_ctrl_plane *cp)
+{
+    free(cp->stats.placed_bytes);
+    free(cp->stats.peak_placed_bytes);
+    cp->stats.placed_bytes = cp->stats.peak_placed_bytes = NULL;
+}
+
+static int has_room(const struct ms_ctrl_plane *cp, uint32_t j, uint64_t len)
+{
+    return cp->mem->capacity_bytes - cp->stats.placed_bytes[j] >= len;
+}
+
+/* Memory blade for a new mapping of `len` bytes, or -1 if none has room. */
+static int64_t place(struct ms_ctrl_plane *cp, uint64_t len)
+{
+    uint32_t n = cp->mem->count;
+    switch (cp->cfg->placement) {
+    case MS_PLACE_ROUND_ROBIN:
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t j = (cp->rr_next + k) % n;
+            if (has_room(cp, j, len)) {
+                cp->rr_next = (j + 1) % n;
+                return j;
+            }
+        }
+        return -1;
+    case MS_PLACE_LEAST_LOADED: {
+        uint32_t best = 0;
+        for (uint32_t j = 1; j < n; j++)
+            if (cp->stats.placed_bytes[j] < cp->stats.placed_bytes[best])
+                best = j;
+        return has_room(cp, best, len) ? (int64_t)best : -1;
+    }
+    default:
+        for (uint32_t j = 0; j < n; j++)
+            if (has_room(cp, j, len))
+                return j;
+        return -1;
+    }
+}
+
+static void release(struct ms_ctrl_plane *cp, const uint64_t *freed)
+{
+    for (uint32_t j = 0; j < cp->mem->count; j++)
+        cp->stats.placed_bytes[j] -= freed[j];
+}
+
+/* Map [s, e) on a placed blade; returns enum ms_sys_status. */
+static int map_one(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, int64_t blade_for_slice,
+                   uint64_t *mapped, uint64_t *unmapped)
+{
+    if (s >= e)
+        return MS_SYS_OK;
+    /* A range over existing mappings replaces them (MAP_FIXED); room is checked before their
+     * bytes are given back. */
+    uint64_t over = 0;
+    int64_t j = blade_for_slice >= 0 ? blade_for_slice : place(cp, e - s);
+    if (j < 0 || !has_room(cp, (uint32_t)j, e - s))
+        return MS_SYS_ENOMEM;
+    uint64_t r[1024];   /* memory_blades.count <= 1024 (config.c) */
+    MS_ASSERT(cp->mem->count <= 1024);
+    memset(r, 0, cp->mem->count * sizeof *r);
+    if (ms_xlate_map(cp->xl, s, e, (uint32_t)j, MS_PROT_READ | MS_PROT_WRITE, r) < 0)
+        return MS_SYS_ETABLE;
+    for (uint32_t k = 0; k < cp->mem->count; k++)
+        over += r[k];
+    release(cp, r);
+    cp->stats.placed_bytes[j] += e - s;
+    if (cp->stats.placed_bytes[j] > cp->stats.peak_placed_bytes[j])
+        cp->stats.peak_placed_bytes[j] = cp->stats.placed_bytes[j];
+    *mapped += e - s;
+    *unmapped += over;
+    return MS_SYS_OK;
+}
+
+/* Map [s, e): whole on one blade, or under "partition" piece by piece, each piece on the
+ * blade owning its slice of the address space. */
+static int map_range(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, uint64_t *mapped,
+                     uint64_t *unmapped)
+{
+    if (cp->cfg->placement != MS_PLACE_PARTITION)
+        return map_one(cp, s, e, -1, mapped, unmapped);
+    unsigned shift = (unsigned)__builtin_ctzll(cp->mem->partition_bytes);
+    while (s < e) {
+        uint64_t slice_end = ((s >> shift) + 1) << shift;
+        uint64_t pe = slice_end < e && slice_end > s ? slice_end : e;
+        int rc = map_one(cp, s, pe, (int64_t)((s >> shift) % cp->mem->count), mapped, unmapped);
+        if (rc != MS_SYS_OK)
+            return rc;
+        s = pe;
+    }
+    return MS_SYS_OK;
+}
+
+static void unmap_range(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, uint64_t *unmapped)
+{
+    uint64_t rel[1024];
+    MS_ASSERT(cp->mem->count <= 1024);
+    memset(rel, 0, cp->mem->count * sizeof *rel);
+    *unmapped += ms_xlate_unmap(cp->xl, s, e, rel);
+    release(cp, rel);
+}
+
+int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint64_t len,
+                        uint64_t *mapped, uint64_t *unmapped)
+{
+    *mapped = *unmapped = 0;
+    cp->stats.calls[kind]++;
+    int rc = MS_SYS_OK;
+    switch (kind) {
+    case MS_SYS_MMAP:
+        rc = map_range(cp, PAGE_DOWN(addr), PAGE_UP(addr + len), mapped, unmapped);
+        break;
+    case MS_SYS_MUNMAP:
+        unmap_range(cp, PAGE_DOWN(addr), PAGE_UP(addr + len), unmapped);
+        break;
+    case MS_SYS_BRK:
+        /* as memmap.c: the first brk sets the heap's base; later ones move its end */
+        if (!cp->brk_seen) {
+            cp->brk_seen = 1;
+            cp->brk_base = cp->brk_end = addr;
+            break;
+        }
+        if (addr < cp->brk_base)
+            addr = cp->brk_base;
+        if (PAGE_UP(addr) > PAGE_UP(cp->brk_end))
+            rc = map_range(cp, PAGE_UP(cp->brk_end), PAGE_UP(addr), mapped, unmapped);
+        else if (PAGE_UP(addr) < PAGE_UP(cp->brk_end))
+            unmap_range(cp, PAGE_UP(addr), PAGE_UP(cp->brk_end), unmapped);
+        if (rc == MS_SYS_OK)
+            cp->brk_end = addr;
+        break;
+    default:
+        MS_ASSERT(!"unknown system call");
+    }
+    if (rc != MS_SYS_OK)
+        cp->stats.failed++;
+    cp->stats.bytes_mapped += *mapped;
+    cp->stats.bytes_unmapped += *unmapped;
+    return rc;
+}
+
+static void ctrl_actor(int argc, char **argv)
+{
+    struct ms_ctrl_plane *cp = sg_actor_self_get_data();
+    for (;;) {
+        struct ms_msg *m = sg_mailbox_get(cp->in);
+        MS_ASSERT(m->kind == MS_MSG_SYSCALL);
+        uint64_t ns = m->cookie == MS_SYS_MMAP     ? cp->cfg->mmap_ns
+                      : m->cookie == MS_SYS_MUNMAP ? cp->cfg->munmap_ns
+                                                   : cp->cfg->brk_ns;
+        sg_actor_sleep_for((double)ns * 1e-9);
+        cp->stats.busy_s += (double)ns * 1e-9;
+        uint64_t mapped, unmapped;
+        m->status = ms_ctrl_plane_apply(cp, m->cookie, m->addr, m->len, &mapped, &unmapped);
+        m->len = mapped;
+        m->freed = unmapped;
+        m->kind = MS_MSG_SYSCALL_REPLY;
+        m->size = cp->cfg->msg_bytes;
+        sg_comm_detach(sg_mailbox_put_init(m->reply_to, m, m->size), NULL);
+    }
+}
+
+void ms_ctrl_plane_start(struct ms_ctrl_plane *cp, sg_host_t host)
+{
+    cp->in = sg_mailbox_by_name("ctrl");
+    sg_actor_t a = sg_actor_init("ctrl_plane", host);
+    sg_actor_set_data(a, cp);
+    sg_actor_daemonize(a);
+    sg_actor_start(a, ctrl_actor, 0, NULL);
+}

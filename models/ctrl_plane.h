@@ -1,0 +1,60 @@
+/* ctrl_plane.h: the switch's control plane (its CPU): mmap, munmap and brk for every blade.
+ *
+ * A thread replaying an M, U or B record makes a system call: it blocks while a request
+ * (ctrl_plane.msg_bytes) travels to the switch host as a SimGrid comm over its blade's link.
+ * One control-plane actor there serves requests one at a time (one CPU): it charges the
+ * processing cost of the call (ctrl_plane.mmap_ns, munmap_ns, brk_ns), places a new range on a
+ * memory blade by ctrl_plane.placement, installs or removes the translation and protection
+ * entries (xlate.h) and replies. The calling thread then updates the ground truth (memmap.h).
+ *
+ * Placement: partition (MIND's): each piece of a mapping goes to the memory blade owning its
+ * slice of the address space (memory_blades.partition_bytes, handed to blades in turn), the
+ * same blade the default route picks. The others put a mapping (an mmap, or the pages a brk
+ * adds) whole on one memory blade: first_fit: the lowest-numbered blade with room (memory_blades.capacity_bytes);
+ * round_robin: the next blade in turn that has room; least_loaded: the blade with the fewest
+ * bytes placed (ties: lowest number). No blade with room: the call fails (ENOMEM). */
+#ifndef MS_CTRL_PLANE_H
+#define MS_CTRL_PLANE_H
+
+#include <simgrid/forward.h>
+#include <stdint.h>
+
+#include "params.h"
+#include "xlate.h"
+
+enum ms_syscall { MS_SYS_MMAP = 0, MS_SYS_MUNMAP = 1, MS_SYS_BRK = 2, MS_SYS_KINDS = 3 };
+
+/* Status of a call, in the reply. */
+enum ms_sys_status { MS_SYS_OK = 0, MS_SYS_ENOMEM = -1, MS_SYS_ETABLE = -2 };
+
+struct ms_ctrl_stats {
+    uint64_t calls[MS_SYS_KINDS];
+    uint64_t failed;                 /* calls that failed (ENOMEM, table full) */
+    uint64_t bytes_mapped, bytes_unmapped;
+    double busy_s;                   /* switch CPU time spent on calls, s */
+    uint64_t *placed_bytes;          /* per memory blade, now (n_mem); owned */
+    uint64_t *peak_placed_bytes;     /* per memory blade, peak; owned */
+};
+
+struct ms_ctrl_plane {
+    const struct ms_ctrl_plane_cfg *cfg;
+    const struct ms_mem_blade_cfg *mem;
+    struct ms_xlate *xl;             /* the switch's tables, which this installs */
+    sg_mailbox_t in;
+    uint32_t rr_next;
+    int brk_seen;
+    uint64_t brk_base, brk_end;      /* the heap as the control plane knows it */
+    struct ms_ctrl_stats stats;
+};
+
+void ms_ctrl_plane_init(struct ms_ctrl_plane *cp, const struct ms_ctrl_plane_cfg *cfg,
+                        const struct ms_mem_blade_cfg *mem, struct ms_xlate *xl);
+void ms_ctrl_plane_fini(struct ms_ctrl_plane *cp);
+/* Carry out one call now (no simulated time). Returns enum ms_sys_status; *mapped and
+ * *unmapped get the bytes the call added and removed. */
+int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint64_t len,
+                        uint64_t *mapped, uint64_t *unmapped);
+/* Start the control-plane actor on `host` (a daemon), serving mailbox "ctrl". */
+void ms_ctrl_plane_start(struct ms_ctrl_plane *cp, sg_host_t host);
+
+#endif
