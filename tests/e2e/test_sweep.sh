@@ -1,0 +1,106 @@
+#!/bin/sh
+# scripts/sweep end to end on a tiny 2x2 sweep: results and summary, resume after a point's
+# results are deleted or belong to another config, determinism (-j1 vs -j2), repetitions,
+# a failing point, and the Slurm array script's per-task command run locally.
+# usage: sh tests/e2e/test_sweep.sh BUILD_DIR SOURCE_DIR
+set -eu
+
+build=$(cd "$1" && pwd)
+src=$(cd "$2" && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+export MINDSIM_BUILD="$build"
+sweep="$src/scripts/sweep"
+cd "$work"
+
+cat >t.trace <<'TRACE'
+0 A 0x10000000 65536
+0 W 0x10000000 64
+0 R 0x10001000 8
+0 W 0x10002000 8
+0 R 0x10000000 8
+1 A 0x20000000 8192
+1 R 0x20000000 8
+1 C 500
+1 R 0x20001000 8
+TRACE
+printf '0 A 0x10000000 64\n0 R 0x30000000 8\n' >bad.trace
+cat >base.json <<'JSON'
+{"workload": {"trace": "t.trace"}, "cpu_blades": {"count": 1, "threads_per_blade": 2, "cache_bytes": 1048576}}
+JSON
+cat >spec.json <<'JSON'
+{"description": "tiny 2x2", "base": "base.json",
+ "axes": {"network.link_bandwidth_gbps": [10, 100], "network.link_latency_ns": [250, 1000]}}
+JSON
+
+# --- a 2x2 sweep ---
+"$sweep" spec.json -o a -j 2 2>a.err || { cat a.err >&2; fail "sweep exited non-zero"; }
+[ "$(ls a/points/*.json | wc -l)" = 4 ] || fail "expected 4 point results"
+[ "$(wc -l <a/summary.csv)" = 9 ] || fail "expected a header and 8 rows (4 points x 2 modes)"
+head -1 a/summary.csv | grep -q '^point,id,network.link_bandwidth_gbps,network.link_latency_ns,fetch_mode,sim_time_s,' \
+  || fail "summary header: $(head -1 a/summary.csv)"
+grep -q ',ratio_sim_time_s,' a/summary.csv || fail "no ratio column"
+# row 0: bandwidth 10, latency 250, 4k then sg; the sg/4k ratio is the same on both rows
+sed -n 2p a/summary.csv | grep -q '^0,[0-9a-f]\{16\},10,250,4k,' || fail "row order: $(sed -n 2p a/summary.csv)"
+sed -n 3p a/summary.csv | grep -q '^0,[0-9a-f]\{16\},10,250,sg,' || fail "row order: $(sed -n 3p a/summary.csv)"
+# the summary's numbers are the point's own results
+id=$(sed -n 2p a/summary.csv | cut -d, -f2)
+t=$(grep -m1 '"sim_time_s"' "a/points/$id.json" | sed 's/.*: *//; s/,//')
+awk -F, -v t="$t" 'NR == 2 { d = $6 - t; if (d < 0) d = -d; exit !(d <= 1e-9 * t) }' a/summary.csv \
+  || fail "summary sim_time_s differs from the point's results"
+[ ! -e a/points/$id.err ] || fail "an .err file left for a good point"
+
+# --- resume: nothing to do; then one point deleted; then one point from another config ---
+cp a/summary.csv first.csv
+"$sweep" spec.json -o a -j 2 2>r1.err
+grep -q '0 run, 4 already done, 0 failed' r1.err || fail "rerun did work: $(cat r1.err)"
+cmp -s first.csv a/summary.csv || fail "summary changed on a rerun"
+rm "a/points/$id.json"
+"$sweep" spec.json -o a -j 2 2>r2.err
+grep -q '1 run, 3 already done, 0 failed' r2.err || fail "resume after a deletion: $(cat r2.err)"
+cmp -s first.csv a/summary.csv || fail "summary differs after resuming"
+other=$(sed -n 4p a/summary.csv | cut -d, -f2)
+sed 's/"link_latency_ns": [0-9]*/"link_latency_ns": 7/' "a/points/$other.json" >x.json
+mv x.json "a/points/$other.json"
+"$sweep" spec.json -o a 2>r3.err
+grep -q '1 run, 3 already done, 0 failed' r3.err || fail "a result of another config was not rerun: $(cat r3.err)"
+cmp -s first.csv a/summary.csv || fail "summary differs after rerunning a stale point"
+ls a/points | grep -q tmp && fail "temporary files left in a/points"
+
+# --- determinism: -j1 vs -j2 ---
+"$sweep" spec.json -o b -j 1 2>/dev/null
+cmp -s a/summary.csv b/summary.csv || fail "-j1 and -j2 summaries differ"
+
+# --- repetitions: a seed column, seeds 1 and 2 (the base seed, +1) ---
+cat >reps.json <<'JSON'
+{"base": "base.json", "axes": {"fetch.mode": ["4k", "sg"]}, "repetitions": 2}
+JSON
+"$sweep" reps.json -o c 2>/dev/null
+head -1 c/summary.csv | grep -q '^point,id,fetch.mode,seed,fetch_mode,' || fail "reps header: $(head -1 c/summary.csv)"
+[ "$(cut -d, -f4 c/summary.csv | tail -n +2 | tr '\n' ' ')" = "1 2 1 2 " ] || fail "seeds: $(cut -d, -f4 c/summary.csv)"
+
+# --- a failing point: reported with its error, the others still run, exit 1 ---
+cat >failing.json <<'JSON'
+{"base": "base.json", "axes": {"workload.trace": ["t.trace", "bad.trace"], "network.link_latency_ns": [250, 500]}}
+JSON
+rc=0
+"$sweep" failing.json -o d -j 2 2>d.err || rc=$?
+[ "$rc" = 1 ] || fail "failing point: exit $rc, expected 1"
+[ "$(grep -c 'failed: ' d.err)" = 2 ] || fail "expected two failed points: $(cat d.err)"
+grep 'point 2 (' d.err | grep -q 'bad.trace' || fail "the error does not come from mindsim: $(cat d.err)"
+[ "$(wc -l <d/summary.csv)" = 5 ] || fail "expected the two good points (4 rows) in the summary"
+
+# --- Slurm: the array script, each task run locally as Slurm would ---
+"$sweep" spec.json -o e --slurm >slurm.out
+grep -q 'sbatch .*e/sweep.slurm' slurm.out || fail "no submit line: $(cat slurm.out)"
+grep -q '^#SBATCH --array=0-3$' e/sweep.slurm || fail "array range: $(cat e/sweep.slurm)"
+[ ! -e e/summary.csv ] && [ -z "$(ls e/points)" ] || fail "--slurm ran points"
+for i in 0 1 2 3; do
+  SLURM_ARRAY_TASK_ID=$i bash e/sweep.slurm 2>/dev/null || fail "array task $i"
+done
+SLURM_ARRAY_TASK_ID=2 bash e/sweep.slurm || fail "array task 2, rerun"
+"$sweep" spec.json -o e 2>e.err
+grep -q '0 run, 4 already done' e.err || fail "tasks did not leave finished points: $(cat e.err)"
+cmp -s first.csv e/summary.csv || fail "summary from the array tasks differs"
+echo ok
