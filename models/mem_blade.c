@@ -31,6 +31,9 @@ double ms_mem_blade_service_ns(const struct ms_mem_blade *mb, const struct ms_xf
 static void mem_blade_actor(int argc, char **argv)
 {
     struct ms_mem_blade *mb = sg_actor_self_get_data();
+    /* Requests flow into the NIC's receive queue as soon as they are sent, not when the actor
+     * next asks for one (a permanent receiver): only the service is serialised. */
+    sg_mailbox_set_receiver(sg_mailbox_get_name(mb->in));
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(mb->in);
         double ns = ms_mem_blade_service_ns(mb, m->xfer);

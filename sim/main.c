@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -167,8 +168,19 @@ static void remove_dir(const char *dir, int n)
     rmdir(dir);
 }
 
+/* Every trace thread keeps its own reader open: allow as many files as the system lets us. */
+static void raise_open_file_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
+    raise_open_file_limit();
     struct cli c;
     int rc = parse_cli(argc, argv, &c);
     if (rc >= 0)
