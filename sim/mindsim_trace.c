@@ -3,6 +3,7 @@
  *   mindsim-trace convert IN OUT [--to text|binary]   re-encode (atomic: temp + rename)
  *   mindsim-trace stat TRACE [--json]                 counts, threads, pages, live bytes
  *   mindsim-trace cat TRACE                           canonical text on stdout
+ *   mindsim-trace import-mind DIR OUT [--to text|binary]  MIND PIN per-core files -> trace
  *
  * All parsing and validation is sim/trace.c's; this file only adds the bookkeeping of `stat`
  * (a page set and the live-allocation map, both open-addressing hash tables) and the command
@@ -13,6 +14,7 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../models/ms_common.h"
 #include "trace.h"
@@ -27,6 +29,10 @@ static const char ms_usage[] =
     "  stat TRACE [--json]                records by op and by thread, distinct 4 KiB pages\n"
     "                                     touched by R/W, bytes read/written, peak live bytes\n"
     "  cat TRACE                          print the records as canonical text\n"
+    "  import-mind DIR OUT [--to text|binary]\n"
+    "                                     convert a directory of MIND PIN per-core files\n"
+    "                                     0 .. N-1 (core i -> thread i); OUT is binary unless\n"
+    "                                     --to or a .trace/.txt extension says text\n"
     "  --help, --version\n"
     "Both trace formats are accepted as input (see docs/trace-format.md). Errors: one line on\n"
     "stderr, exit status 2.\n";
@@ -207,7 +213,9 @@ static int ms_cmd_stat(const char *path, int json)
             nt++;
         }
     qsort(tids, nt, 2 * sizeof *tids, ms_cmp_u64);
-    const char *fmt_name = format == MS_TRACE_BINARY ? "binary" : "text";
+    const char *fmt_name = format == MS_TRACE_BINARY ? "binary"
+                         : format == MS_TRACE_MIND   ? "mind"
+                                                     : "text";
     uint64_t npages = pages.n;
     if (json) {
         json_t *o = json_object(), *ops = json_object(), *per = json_object();
@@ -286,9 +294,15 @@ static int ms_ends_with(const char *s, const char *suffix)
     return a > b && !strcmp(s + a - b, suffix);
 }
 
-static int ms_cmd_convert(const char *in, const char *out, const char *to)
+static int ms_cmd_convert(const char *in, const char *out, const char *to, int mind)
 {
     int format;
+    struct stat st;
+    if (mind && stat(in, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "%s: not a directory (import-mind reads a directory of per-core files "
+                "0 .. N-1)\n", in);
+        return 2;
+    }
     if (to) {
         if (!strcmp(to, "text"))
             format = MS_TRACE_TEXT;
@@ -300,6 +314,8 @@ static int ms_cmd_convert(const char *in, const char *out, const char *to)
         format = MS_TRACE_BINARY;
     } else if (ms_ends_with(out, ".trace") || ms_ends_with(out, ".txt")) {
         format = MS_TRACE_TEXT;
+    } else if (mind) {
+        format = MS_TRACE_BINARY;
     } else {
         return ms_usage_error("cannot tell the format of '%s' from its extension; use --to "
                               "text|binary", out);
@@ -357,14 +373,21 @@ int main(int argc, char **argv)
         }
     }
     if (!npos)
-        return ms_usage_error("%s", "missing command (convert, stat or cat)");
+        return ms_usage_error("%s", "missing command (convert, stat, cat or import-mind)");
     const char *cmd = pos[0];
     if (!strcmp(cmd, "convert")) {
         if (json)
             return ms_usage_error("%s", "--json is an option of stat");
         if (npos != 3)
             return ms_usage_error("%s", "convert needs IN and OUT");
-        return ms_cmd_convert(pos[1], pos[2], to);
+        return ms_cmd_convert(pos[1], pos[2], to, 0);
+    }
+    if (!strcmp(cmd, "import-mind")) {
+        if (json)
+            return ms_usage_error("%s", "--json is an option of stat");
+        if (npos != 3)
+            return ms_usage_error("%s", "import-mind needs DIR and OUT");
+        return ms_cmd_convert(pos[1], pos[2], to, 1);
     }
     if (!strcmp(cmd, "stat") || !strcmp(cmd, "cat")) {
         if (to)

@@ -14,6 +14,7 @@
 #define _GNU_SOURCE     /* memrchr, qsort_r */
 #endif
 #include "trace.h"
+#include "trace_mind.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -180,6 +181,7 @@ struct ms_trace_reader {
     uint32_t chunk_left;
     uint32_t chunk_tid;
     struct ms_tidmap tids;    /* threads seen in chunk headers */
+    struct ms_mind_reader *mind; /* MS_TRACE_MIND */
     char where[1100];
 };
 
@@ -561,8 +563,16 @@ static int ms_open_fd(const char *path, struct ms_err *err)
     return fd;
 }
 
+static int ms_is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int ms_trace_detect(const char *path, struct ms_err *err)
 {
+    if (ms_is_dir(path))
+        return MS_TRACE_MIND;
     int fd = ms_open_fd(path, err);
     if (fd < 0)
         return -1;
@@ -588,6 +598,16 @@ int ms_trace_detect(const char *path, struct ms_err *err)
 
 struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, struct ms_err *err)
 {
+    if (ms_is_dir(path)) {
+        struct ms_mind_reader *m = ms_mind_open(path, tid_filter, err);
+        if (!m)
+            return NULL;
+        struct ms_trace_reader *r = ms_xcalloc(1, sizeof *r);
+        r->fd = -1;
+        r->format = MS_TRACE_MIND;
+        r->mind = m;
+        return r;
+    }
     int fd = ms_open_fd(path, err);
     if (fd < 0)
         return NULL;
@@ -649,6 +669,8 @@ int ms_trace_next(struct ms_trace_reader *r, struct ms_rec *rec, struct ms_err *
             return r->state == MS_RD_END ? 0 : -1;
         return ms_bin_next(r, rec, err);
     }
+    if (r->format == MS_TRACE_MIND)
+        return ms_mind_next(r->mind, rec, err);
     if (r->state != MS_RD_OK)
         return r->state == MS_RD_END ? 0 : -1;
     return ms_text_next(r, rec, err);
@@ -658,6 +680,8 @@ int ms_trace_reader_format(const struct ms_trace_reader *r) { return r->format; 
 
 const char *ms_trace_where(struct ms_trace_reader *r)
 {
+    if (r->format == MS_TRACE_MIND)
+        return ms_mind_where(r->mind);
     if (r->format == MS_TRACE_BINARY)
         snprintf(r->where, sizeof r->where, "%s: record %" PRIu64, r->path, r->where_n);
     else
@@ -669,7 +693,10 @@ void ms_trace_close(struct ms_trace_reader *r)
 {
     if (!r)
         return;
-    close(r->fd);
+    if (r->mind)
+        ms_mind_close(r->mind);
+    if (r->fd >= 0)
+        close(r->fd);
     ms_tidmap_free(&r->tids);
     free(r->buf);
     free(r->path);

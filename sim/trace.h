@@ -32,7 +32,8 @@ struct ms_rec {
     uint8_t op;       /* enum ms_op */
 };
 
-enum ms_trace_format { MS_TRACE_TEXT = 1, MS_TRACE_BINARY = 2 };
+/* MS_TRACE_MIND: a directory of MIND PIN per-core files, read only (sim/trace_mind.h). */
+enum ms_trace_format { MS_TRACE_TEXT = 1, MS_TRACE_BINARY = 2, MS_TRACE_MIND = 3 };
 
 /* What one full pass over a trace learned. */
 struct ms_trace_info {
@@ -44,7 +45,7 @@ struct ms_trace_info {
     uint64_t by_op[256];    /* records by op byte */
 };
 
-/* Detect the format (binary magic, else text). -1 and err if unreadable. */
+/* Detect the format (a directory: MIND; binary magic, else text). -1 and err if unreadable. */
 int ms_trace_detect(const char *path, struct ms_err *err);
 
 /* One validating pass: syntax of every record, thread set, counts. An empty trace (no
@@ -54,7 +55,8 @@ void ms_trace_info_free(struct ms_trace_info *info);
 
 struct ms_trace_reader;
 
-/* Open for reading; `tid_filter` < 0 reads every record, otherwise only that thread's. */
+/* Open for reading; `tid_filter` < 0 reads every record, otherwise only that thread's. A
+ * directory is read as a MIND PIN trace set (core i is thread i). */
 struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, struct ms_err *err);
 /* 1: a record in *rec; 0: end of trace; -1: error in err (file and line / record number). */
 int ms_trace_next(struct ms_trace_reader *r, struct ms_rec *rec, struct ms_err *err);

@@ -1,0 +1,331 @@
+/* mindtrace.c: run a program under the allocation interposer and write a mindsim trace.
+ *
+ *   mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]
+ *             [--no-syscalls] -o OUT -- PROGRAM [ARGS...]
+ *
+ * The program runs with LD_PRELOAD = libmindtrace.so (found next to this executable), then the
+ * allocator library, then whatever LD_PRELOAD already held. The interposer writes raw buffers
+ * into a scratch directory OUT.mindtrace.<pid>/ (one file a process); when the program and
+ * every process it started have exited (this process is their subreaper), each buffer becomes
+ * a binary mindsim trace: the program's own process -> OUT, a forked child with pid P ->
+ * OUT.P. Exit status: the program's (128+signal if killed); 2 for mindtrace's own errors.
+ * See docs/capture.md. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "mindtrace_raw.h"
+#include "sim/trace.h"
+
+static const char mt_usage[] =
+    "usage: mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]\n"
+    "                 [--no-syscalls] -o OUT -- PROGRAM [ARGS...]\n"
+    "Runs PROGRAM and writes the allocations (A/F) of its allocator, and the allocator's own\n"
+    "mmap/munmap/mremap/brk/mprotect (M/U/B), as a binary mindsim trace to OUT; a forked\n"
+    "child's trace goes to OUT.<pid>. See docs/capture.md.\n";
+
+static const struct {
+    const char *name, *lib, *pkg;
+} mt_allocs[] = {
+    {"jemalloc", "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2", "libjemalloc2"},
+    {"tcmalloc", "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4", "libtcmalloc-minimal4"},
+    {"mimalloc", "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2", "libmimalloc2.0"},
+};
+
+static int mt_err(const char *fmt, const char *a)
+{
+    fprintf(stderr, "mindtrace: ");
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static char mt_scratch[PATH_MAX];
+static volatile sig_atomic_t mt_child;
+
+static void mt_rmdir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[PATH_MAX + 300];
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') {
+            snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void mt_forward(int sig)
+{
+    if (mt_child > 0)
+        kill(mt_child, sig);
+}
+
+/* Is PROGRAM runnable (a path, or a name found in PATH)? */
+static int mt_find(const char *prog)
+{
+    if (strchr(prog, '/'))
+        return access(prog, X_OK) == 0;
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/bin:/bin";
+    char buf[PATH_MAX];
+    while (*path) {
+        const char *c = strchr(path, ':');
+        size_t n = c ? (size_t)(c - path) : strlen(path);
+        snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? path : ".", prog);
+        struct stat st;
+        if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0)
+            return 1;
+        path += n + (c != NULL);
+    }
+    return 0;
+}
+
+struct mt_counts {
+    uint64_t by_op[256];
+};
+
+/* Convert one raw buffer file into a mindsim trace at out. */
+static int mt_convert(const char *raw, const char *out, int *sud_failed, int *overflow,
+                      struct mt_counts *cnt)
+{
+    int fd = open(raw, O_RDONLY);
+    if (fd < 0)
+        return mt_err("cannot read %s", raw);
+    struct stat st;
+    fstat(fd, &st);
+    const char *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_NORESERVE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED)
+        return mt_err("cannot map %s", raw);
+    const struct mt_raw_header *h = (const void *)m;
+    uint64_t used = atomic_load(&((struct mt_raw_header *)h)->used);
+    if ((uint64_t)st.st_size < used)
+        used = (uint64_t)st.st_size;
+    *sud_failed |= (int)atomic_load(&((struct mt_raw_header *)h)->sud_failed);
+    *overflow |= (int)atomic_load(&((struct mt_raw_header *)h)->overflow);
+    struct ms_err err = {0};
+    struct ms_trace_writer *w = ms_trace_writer_open(out, MS_TRACE_BINARY, &err);
+    if (!w) {
+        munmap((void *)m, (size_t)st.st_size);
+        fprintf(stderr, "mindtrace: %s\n", err.msg);
+        return 2;
+    }
+    int rc = 0;
+    uint64_t n = 0;
+    for (uint64_t off = MT_BLOCK_BYTES; off + MT_BLOCK_BYTES <= used && !rc; off += MT_BLOCK_BYTES) {
+        const struct mt_raw_event *e = (const void *)(m + off);
+        for (unsigned i = 0; i < MT_BLOCK_EVENTS && e[i].op; i++) {
+            cnt->by_op[e[i].op]++;
+            if (e[i].op == 'V')
+                continue;
+            struct ms_rec r = {.addr = e[i].addr, .len = e[i].len, .tid = e[i].tid,
+                               .op = e[i].op};
+            if ((r.op == 'M' || r.op == 'U') && !r.len)
+                continue;
+            if (ms_trace_write(w, &r, &err) < 0) {
+                rc = 2;
+                break;
+            }
+            n++;
+        }
+    }
+    if (!rc && !n) {
+        /* a process that never allocated: keep the file valid with one zero-length compute */
+        struct ms_rec r = {.op = 'C', .addr = 0};
+        ms_trace_write(w, &r, &err);
+    }
+    munmap((void *)m, (size_t)st.st_size);
+    if (ms_trace_writer_close(w, !rc, &err) < 0 || rc) {
+        fprintf(stderr, "mindtrace: %s\n", err.msg);
+        return 2;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *alloc = "glibc", *out = NULL;
+    int accesses = 0, syscalls = 1, i;
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(mt_usage, stdout);
+            return 0;
+        } else if (!strcmp(a, "--allocator") && i + 1 < argc) {
+            alloc = argv[++i];
+        } else if (!strncmp(a, "--allocator=", 12)) {
+            alloc = a + 12;
+        } else if (!strcmp(a, "-o") && i + 1 < argc) {
+            out = argv[++i];
+        } else if (!strcmp(a, "--accesses")) {
+            accesses = 1;
+        } else if (!strcmp(a, "--no-syscalls")) {
+            syscalls = 0;
+        } else if (a[0] == '-') {
+            return mt_err("unknown or incomplete option '%s' (see mindtrace --help)", a);
+        } else {
+            break;
+        }
+    }
+    if (!out)
+        return mt_err("%s", "-o OUT is required (see mindtrace --help)");
+    if (i >= argc)
+        return mt_err("%s", "no PROGRAM given (mindtrace [options] -o OUT -- PROGRAM [ARGS...])");
+    if (accesses)
+        return mt_err("%s", "--accesses is not available in this build (docs/capture.md)");
+    const char *lib = NULL;
+    if (strcmp(alloc, "glibc")) {
+        for (size_t k = 0; k < sizeof mt_allocs / sizeof *mt_allocs; k++)
+            if (!strcmp(alloc, mt_allocs[k].name)) {
+                lib = mt_allocs[k].lib;
+                if (access(lib, R_OK) != 0) {
+                    fprintf(stderr, "mindtrace: allocator %s: %s not found (install %s)\n",
+                            alloc, lib, mt_allocs[k].pkg);
+                    return 2;
+                }
+            }
+        if (!lib) {
+            size_t n = strlen(alloc);
+            if (n < 3 || (!strstr(alloc, ".so")))
+                return mt_err("unknown allocator '%s' (glibc, jemalloc, tcmalloc, mimalloc or a "
+                              "path to a .so)", alloc);
+            if (access(alloc, R_OK) != 0)
+                return mt_err("allocator library %s not found", alloc);
+            lib = alloc;
+        }
+    }
+    const char *prog = argv[i];
+    if (!mt_find(prog))
+        return mt_err("%s: program not found or not executable", prog);
+
+    /* the interposer next to this executable */
+    char self[PATH_MAX], pre[PATH_MAX + 32];
+    ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (k <= 0)
+        return mt_err("%s", "cannot find its own executable");
+    self[k] = 0;
+    *strrchr(self, '/') = 0;
+    snprintf(pre, sizeof pre, "%s/libmindtrace.so", self);
+    if (access(pre, R_OK) != 0)
+        return mt_err("interposer %s not found", pre);
+
+    /* the scratch directory next to OUT: also checks that OUT's directory is writable */
+    snprintf(mt_scratch, sizeof mt_scratch, "%s.mindtrace.%ld", out, (long)getpid());
+    if (mkdir(mt_scratch, 0700) != 0) {
+        fprintf(stderr, "mindtrace: cannot write %s: %s\n", out, strerror(errno));
+        return 2;
+    }
+    size_t plen = strlen(pre) + (lib ? strlen(lib) : 0) + 8;
+    const char *old = getenv("LD_PRELOAD");
+    if (old)
+        plen += strlen(old);
+    char *ld = malloc(plen);
+    snprintf(ld, plen, "%s%s%s%s%s", pre, lib ? ":" : "", lib ? lib : "", old && *old ? ":" : "",
+             old ? old : "");
+
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    int errpipe[2];
+    if (pipe2(errpipe, O_CLOEXEC) != 0)
+        return mt_err("%s", "pipe failed");
+    pid_t pid = fork();
+    if (pid < 0) {
+        mt_rmdir(mt_scratch);
+        return mt_err("%s", "fork failed");
+    }
+    if (pid == 0) {
+        close(errpipe[0]);
+        setenv("LD_PRELOAD", ld, 1);
+        setenv("MINDTRACE_DIR", mt_scratch, 1);
+        setenv("MINDTRACE_SYSCALLS", syscalls ? "1" : "0", 1);
+        execvp(prog, argv + i);
+        int e = errno;
+        if (write(errpipe[1], &e, sizeof e) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    close(errpipe[1]);
+    mt_child = pid;
+    struct sigaction sa = {0};
+    sa.sa_handler = mt_forward;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    int exec_errno = 0;
+    if (read(errpipe[0], &exec_errno, sizeof exec_errno) != (ssize_t)sizeof exec_errno)
+        exec_errno = 0;
+    close(errpipe[0]);
+    int status = 0, root_status = 0;
+    pid_t w;
+    /* wait for the program and everything it left behind (we are their subreaper) */
+    while ((w = wait(&status)) > 0 || errno == EINTR)
+        if (w == pid)
+            root_status = status;
+    if (exec_errno) {
+        mt_rmdir(mt_scratch);
+        fprintf(stderr, "mindtrace: cannot run %s: %s\n", prog, strerror(exec_errno));
+        return 2;
+    }
+    int rc = WIFEXITED(root_status) ? WEXITSTATUS(root_status) : 128 + WTERMSIG(root_status);
+
+    /* convert: the program's process -> OUT, every other process P -> OUT.P */
+    DIR *d = opendir(mt_scratch);
+    struct dirent *e;
+    int sud_failed = 0, overflow = 0, bad = 0, found = 0;
+    struct mt_counts cnt = {0};
+    char raw[PATH_MAX + 300], dst[PATH_MAX + 64];
+    while (d && (e = readdir(d))) {
+        long p;
+        char tail[8];
+        if (sscanf(e->d_name, "%ld.ra%1s", &p, tail) != 2)
+            continue;
+        snprintf(raw, sizeof raw, "%s/%s", mt_scratch, e->d_name);
+        if (p == (long)pid) {
+            snprintf(dst, sizeof dst, "%s", out);
+            found = 1;
+        } else {
+            snprintf(dst, sizeof dst, "%s.%ld", out, p);
+        }
+        if (mt_convert(raw, dst, &sud_failed, &overflow, &cnt))
+            bad = 1;
+    }
+    if (d)
+        closedir(d);
+    mt_rmdir(mt_scratch);
+    if (!found && !bad) {
+        fprintf(stderr, "mindtrace: %s did not load the interposer (static binary, or setuid?); "
+                "no trace written\n", prog);
+        return 2;
+    }
+    if (syscalls && sud_failed)
+        fprintf(stderr, "mindtrace: warning: syscall user dispatch unavailable; the allocator's "
+                "own mmap/munmap/brk are not in the trace\n");
+    if (overflow)
+        fprintf(stderr, "mindtrace: warning: the capture buffer filled up; the trace is "
+                "incomplete\n");
+    if (getenv("MINDTRACE_SUMMARY"))
+        fprintf(stderr, "mindtrace: A %" PRIu64 " F %" PRIu64 " M %" PRIu64 " U %" PRIu64
+                " B %" PRIu64 " madvise %" PRIu64 "\n", cnt.by_op['A'], cnt.by_op['F'],
+                cnt.by_op['M'], cnt.by_op['U'], cnt.by_op['B'], cnt.by_op['V']);
+    free(ld);
+    return bad ? 2 : rc;
+}
