@@ -37,6 +37,12 @@ int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_b
     b->to_switch = sg_mailbox_by_name("switch");
     b->to_ctrl = sg_mailbox_by_name("ctrl");
     b->syscall_bytes = rdma->request_bytes;   /* run.c sets ctrl_plane.msg_bytes */
+    b->backoff_ns = 50000;                    /* run.c sets switch.retry_backoff_ns */
+    b->alone = 1;                             /* run.c sets it from cpu_blades.count */
+    snprintf(name, sizeof name, "coh%u", id);
+    b->coh_mbox = sg_mailbox_by_name(name);
+    snprintf(name, sizeof name, "cohwb%u", id);
+    b->cohwb_mbox = sg_mailbox_by_name(name);
     b->mtx = sg_mutex_init();
     b->evict_sem = sg_sem_init(0);
     b->frame_cond = sg_cond_init();
@@ -153,10 +159,13 @@ static void wake_free_frame_waiters(struct ms_cpu_blade *b)
 /* ---- RDMA through the switch ---- */
 
 /* One READ of `x` for the page at `addr`, from posting to the data in local memory.
- * `pre_ns` of local work (the fault handler) comes first, in the same sleep. The scatter DMA
- * into local memory is added to the thread's local time (it delays only this thread) and
- * returned, ns. */
-static double rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_xfer *x, double pre_ns)
+ * `pre_ns` of local work (the fault handler) comes first, in the same sleep. `want` is the
+ * permission asked of the directory (MS_PERM_NONE: a plain read of missing blocks). The scatter
+ * DMA into local memory is added to the thread's local time (it delays only this thread).
+ * Returns 1 on a NACK (nothing read), else 0 with the reply's grant and transition in *r_out
+ * and the scatter time in *scatter_out, ns. *t_req gets the time the request left, if < 0. */
+static int rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_xfer *x, double pre_ns,
+                     uint8_t want, double *t_req, struct ms_msg *r_out, double *scatter_out)
 {
     struct ms_cpu_blade *b = t->blade;
     sg_actor_sleep_for((pre_ns + ms_rdma_post_ns(b->rdma, x)) * NS);
@@ -164,14 +173,78 @@ static double rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_
                        .addr = addr,
                        .xfer = x,
                        .size = (long)ms_rdma_read_request_bytes(b->rdma, x),
-                       .reply_to = t->mbox};
+                       .reply_to = t->mbox,
+                       .blade = b->id,
+                       .want = want,
+                       .trans = -1};
+    if (t_req && *t_req < 0)
+        *t_req = simgrid_get_clock();
     sg_comm_detach(sg_mailbox_put_init(b->to_switch, &m, m.size), NULL);
     struct ms_msg *r = sg_mailbox_get(t->mbox);
-    MS_ASSERT(r == &m && r->kind == MS_MSG_READ_REPLY);
+    MS_ASSERT(r == &m);
+    if (r->kind == MS_MSG_NACK) {
+        t->stats.wire_bytes += ms_rdma_read_request_bytes(b->rdma, x) + (uint64_t)r->size;
+        return 1;
+    }
+    MS_ASSERT(r->kind == MS_MSG_READ_REPLY);
     double scatter_ns = ms_rdma_local_dma_ns(b->rdma, x);
     t->pending_ns += scatter_ns;
     t->stats.wire_bytes += ms_rdma_read_request_bytes(b->rdma, x) + ms_rdma_data_wire_bytes(b->rdma, x);
-    return scatter_ns;
+    if (r_out)
+        *r_out = m;
+    if (scatter_out)
+        *scatter_out = scatter_ns;
+    return 0;
+}
+
+/* A permission without data (an UPGRADE of a Shared page, or a zero-filled first touch): one
+ * small message each way. Returns 1 on a NACK, else 0 with the grant in *r_out. */
+static int acquire(struct ms_cpu_thread *t, uint64_t addr, uint8_t want, double *t_req,
+                   struct ms_msg *r_out)
+{
+    struct ms_cpu_blade *b = t->blade;
+    struct ms_msg m = {.kind = MS_MSG_UPGRADE,
+                       .addr = addr,
+                       .size = (long)b->rdma->request_bytes,
+                       .reply_to = t->mbox,
+                       .blade = b->id,
+                       .want = want,
+                       .trans = -1};
+    if (*t_req < 0)
+        *t_req = simgrid_get_clock();
+    sg_comm_detach(sg_mailbox_put_init(b->to_switch, &m, m.size), NULL);
+    struct ms_msg *r = sg_mailbox_get(t->mbox);
+    MS_ASSERT(r == &m && (r->kind == MS_MSG_NACK || r->kind == MS_MSG_UPGRADE_ACK));
+    t->stats.wire_bytes += 2ull * b->rdma->request_bytes;
+    *r_out = m;
+    return r->kind == MS_MSG_NACK;
+}
+
+static void record_trans(struct ms_cpu_thread *t, const struct ms_msg *r, double t_req)
+{
+    if (r->trans >= 0)
+        ms_hist_add(&t->stats.trans_lat_ns[r->trans],
+                    (uint64_t)((simgrid_get_clock() - t_req) / NS + 0.5));
+}
+
+/* A write hit on a Shared page: ask the switch for M, retrying after NACKs. On the grant the
+ * page (if still here) becomes Modified; the caller looks it up again either way. */
+static void upgrade(struct ms_cpu_thread *t, uint64_t vpn)
+{
+    struct ms_cpu_blade *b = t->blade;
+    ms_cpu_sync(t);
+    t->stats.upgrades++;
+    double t_req = -1;
+    struct ms_msg r;
+    while (acquire(t, vpn << MS_PAGE_SHIFT, MS_PERM_M, &t_req, &r)) {
+        t->stats.coh_retries++;
+        sg_actor_sleep_for((double)b->backoff_ns * NS);
+    }
+    /* no simcall from the grant to here: the agent cannot have acted on the region since */
+    int32_t f = ms_page_cache_lookup(&b->pc, vpn);
+    if (f >= 0 && b->pc.frames[f].state == MS_FRAME_PRESENT)
+        b->pc.frames[f].perm = MS_PERM_M;
+    record_trans(t, &r, t_req);
 }
 
 /* ---- system calls ---- */
@@ -199,76 +272,124 @@ int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t le
 
 /* ---- the fault path ---- */
 
-/* Bring page `vpn` in; returns its PRESENT frame, pinned. */
-static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg)
+/* Give up frame f after a NACK: it leaves the cache, and threads waiting for it look again. */
+static void abandon(struct ms_cpu_thread *t, int32_t f)
+{
+    struct ms_cpu_blade *b = t->blade;
+    b->pc.frames[f].pins--;
+    ms_page_cache_release(&b->pc, f);
+    wake_frame(b, f);
+    wake_free_frame_waiters(b);
+    t->stats.coh_retries++;
+    sg_actor_sleep_for((double)b->backoff_ns * NS);
+}
+
+/* Bring page `vpn` in with permission `want` (or better); returns its PRESENT frame, pinned. */
+static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, uint8_t want)
 {
     struct ms_cpu_blade *b = t->blade;
     struct ms_page_cache *pc = &b->pc;
-    int joined = 0;
-    double t0, ahead_ns = 0;
-    int32_t f = ms_page_cache_lookup(pc, vpn);
-    if (f < 0 && (f = ms_page_cache_alloc(pc, vpn, pg)) >= 0) {
-        /* The common case: nothing to wait for. The thread's local time ahead of SimGrid
-         * is slept together with the fault handler (one simcall fewer per fault). */
-        ahead_ns = t->pending_ns;
-        t->pending_ns = 0;
-        t0 = simgrid_get_clock() + ahead_ns * NS;
-    } else {
-        ms_cpu_sync(t);
-        t0 = simgrid_get_clock();
-        f = -1;
-    }
-    while (f < 0) {   /* wait for the page in flight, or for a free frame */
-        f = ms_page_cache_lookup(pc, vpn);
-        if (f >= 0) {
-            if (pc->frames[f].state == MS_FRAME_PRESENT) {
-                joined = 1;
-                break;
-            }
-            wait_frame(b, f, vpn);   /* in flight either way: fetch or write-back */
+    double t0 = -1, t_req = -1;
+    int attempt = 0;
+    for (;; attempt++) {
+        int joined = 0;
+        double ahead_ns = 0;
+        int32_t f = ms_page_cache_lookup(pc, vpn);
+        if (f < 0 && (f = ms_page_cache_alloc(pc, vpn, pg)) >= 0) {
+            /* The common case: nothing to wait for. The thread's local time ahead of SimGrid
+             * is slept together with the fault handler (one simcall fewer per fault). */
+            ahead_ns = t->pending_ns;
+            t->pending_ns = 0;
+            if (t0 < 0)
+                t0 = simgrid_get_clock() + ahead_ns * NS;
+        } else {
+            ms_cpu_sync(t);
+            if (t0 < 0)
+                t0 = simgrid_get_clock();
             f = -1;
-            continue;
         }
-        f = ms_page_cache_alloc(pc, vpn, pg);
-        if (f >= 0)
-            break;
-        b->stats.full_waits++;
-        wait_free_frame(b);
-    }
-    pc->frames[f].pins++;   /* ours until the access is done (ms_cpu_access unpins) */
-    if (joined) {
-        t->stats.fault_joins++;
+        while (f < 0) {   /* wait for the page in flight, or for a free frame */
+            f = ms_page_cache_lookup(pc, vpn);
+            if (f >= 0) {
+                if (pc->frames[f].state == MS_FRAME_PRESENT) {
+                    joined = 1;
+                    break;
+                }
+                wait_frame(b, f, vpn);   /* in flight either way: fetch or write-back */
+                f = -1;
+                continue;
+            }
+            f = ms_page_cache_alloc(pc, vpn, pg);
+            if (f >= 0)
+                break;
+            b->stats.full_waits++;
+            wait_free_frame(b);
+        }
+        pc->frames[f].pins++;   /* ours until the access is done (ms_cpu_access unpins) */
+        if (joined) {
+            t->stats.fault_joins++;
+            return f;
+        }
+        if (ms_page_cache_above_high(pc))
+            wake_evictor(b);
+
+        double pre_ns = ahead_ns + (attempt ? 0.0 : (double)b->cfg->fault_handler_ns);
+        uint64_t present;
+        double lat_ns;
+        struct ms_msg r = {.grant = MS_PERM_M, .trans = -1};
+        int zero = pg->remote_layout == MS_REMOTE_NONE && b->cfg->first_touch == MS_FIRST_TOUCH_ZERO;
+        if (zero && !b->alone) {
+            /* other blades may hold the page: ask for the permission first */
+            sg_actor_sleep_for(pre_ns * NS);
+            pre_ns = 0;
+            if (acquire(t, vpn << MS_PAGE_SHIFT, want, &t_req, &r)) {
+                abandon(t, f);
+                continue;
+            }
+            zero = pg->remote_layout == MS_REMOTE_NONE;   /* an owner may have written it back */
+        }
+        if (attempt == 0 && pg->remote_layout == MS_REMOTE_NONE)
+            t->stats.first_touch_faults++;
+        if (zero) {
+            sg_actor_sleep_for(pre_ns * NS);
+            present = ~0ull;   /* a fresh zero page, nothing to fetch */
+            lat_ns = (simgrid_get_clock() - t0) / NS;
+        } else {
+            struct ms_xfer x;
+            double scatter_ns = 0;
+            b->fetch->plan_fetch(b->fetch_cfg, pg, &x);
+            /* after a zero-touch permission grant the read needs no further permission */
+            uint8_t w = r.kind == MS_MSG_UPGRADE_ACK ? MS_PERM_NONE : want;
+            struct ms_msg rr;
+            if (rdma_read(t, vpn << MS_PAGE_SHIFT, &x, pre_ns, w, w ? &t_req : NULL, &rr, &scatter_ns)) {
+                abandon(t, f);
+                continue;
+            }
+            if (w)
+                r = rr;
+            if (r.trans == MS_TR_M_S || r.trans == MS_TR_M_M) {
+                /* the owner wrote its copy back while the request waited: what the read
+                 * returns is the copy as it is now */
+                b->fetch->plan_fetch(b->fetch_cfg, pg, &x);
+            }
+            lat_ns = (simgrid_get_clock() - t0) / NS + scatter_ns;
+            present = x.blocks;
+            t->stats.fetches++;
+            t->stats.bytes_fetched += x.payload;
+            t->stats.live_bytes_fetched += (uint64_t)ms_popcount(x.blocks & ms_bitmap_oracle_ops.live(pg)) * MS_BLOCK_SIZE;
+            t->stats.wrs += x.nwr;
+            t->stats.sges += x.nsge;
+        }
+        /* The frame may have been asked for by others meanwhile; they wait on it. */
+        ms_page_cache_fill(pc, f, present);
+        pc->frames[f].perm = r.grant;
+        if (t_req >= 0)
+            record_trans(t, &r, t_req);
+        wake_frame(b, f);
+        t->stats.faults++;
+        ms_hist_add(&t->stats.fault_lat_ns, (uint64_t)(lat_ns + 0.5));
         return f;
     }
-    if (ms_page_cache_above_high(pc))
-        wake_evictor(b);
-
-    uint64_t present;
-    double lat_ns;
-    if (pg->remote_layout == MS_REMOTE_NONE)
-        t->stats.first_touch_faults++;
-    if (pg->remote_layout == MS_REMOTE_NONE && b->cfg->first_touch == MS_FIRST_TOUCH_ZERO) {
-        sg_actor_sleep_for((ahead_ns + (double)b->cfg->fault_handler_ns) * NS);
-        present = ~0ull;   /* a fresh zero page, nothing to fetch */
-        lat_ns = (simgrid_get_clock() - t0) / NS;
-    } else {
-        struct ms_xfer x;
-        b->fetch->plan_fetch(b->fetch_cfg, pg, &x);
-        double scatter_ns = rdma_read(t, vpn << MS_PAGE_SHIFT, &x, ahead_ns + (double)b->cfg->fault_handler_ns);
-        lat_ns = (simgrid_get_clock() - t0) / NS + scatter_ns;
-        present = x.blocks;
-        t->stats.fetches++;
-        t->stats.bytes_fetched += x.payload;
-        t->stats.live_bytes_fetched += (uint64_t)ms_popcount(x.blocks & ms_bitmap_oracle_ops.live(pg)) * MS_BLOCK_SIZE;
-        t->stats.wrs += x.nwr;
-        t->stats.sges += x.nsge;
-    }
-    /* The frame may have been asked for by others meanwhile; they wait on it. */
-    ms_page_cache_fill(pc, f, present);
-    wake_frame(b, f);
-    t->stats.faults++;
-    ms_hist_add(&t->stats.fault_lat_ns, (uint64_t)(lat_ns + 0.5));
-    return f;
 }
 
 /* Blocks `mask` of frame f are not all valid locally. Blocks that hold no data are valid by
@@ -291,7 +412,7 @@ static int fill_missing(struct ms_cpu_thread *t, int32_t f, uint64_t mask)
         ms_cpu_sync(t);
         fr->state = MS_FRAME_FETCHING;   /* hold the frame still while the refetch is out */
         b->pc.repl->remove(&b->pc, f);
-        rdma_read(t, vpn << MS_PAGE_SHIFT, &x, 0);
+        rdma_read(t, vpn << MS_PAGE_SHIFT, &x, 0, MS_PERM_NONE, NULL, NULL, NULL);
         fr->state = MS_FRAME_PRESENT;
         b->pc.repl->insert(&b->pc, f);
         wake_frame(b, f);
@@ -315,9 +436,14 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
         unsigned first = addr > pa ? (unsigned)((addr - pa) >> MS_BLOCK_SHIFT) : 0;
         unsigned last = end < pa + MS_PAGE_SIZE ? (unsigned)((end - 1 - pa) >> MS_BLOCK_SHIFT) : 63;
         uint64_t mask = ms_block_mask(first, last);
+    again:;
         int32_t f = ms_page_cache_lookup(pc, vpn);
         struct ms_page *pg;
         if (__builtin_expect(f >= 0 && pc->frames[f].state == MS_FRAME_PRESENT, 1)) {
+            if (__builtin_expect(write && pc->frames[f].perm != MS_PERM_M, 0)) {
+                upgrade(t, vpn);
+                goto again;
+            }
             pg = pc->frames[f].page;
             if (__builtin_expect(!ms_memmap_covered(pg, mask), 0)) {
                 if (!tolerate_unknown) {
@@ -341,7 +467,13 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
                 if (!pg)
                     pg = ms_memmap_page_force(b->mem, vpn);
             }
-            f = fault(t, vpn, pg);
+            f = fault(t, vpn, pg, write ? MS_PERM_M : MS_PERM_S);
+            if (write && pc->frames[f].perm != MS_PERM_M) {
+                /* joined a read fault of another thread: upgrade, then look again */
+                pc->frames[f].pins--;
+                upgrade(t, vpn);
+                goto again;
+            }
         }
         struct ms_frame *fr = &pc->frames[f];
         if (__builtin_expect((fr->present & mask) != mask, 0)) {
@@ -432,6 +564,118 @@ static void evictor_actor(int argc, char **argv)
     }
 }
 
+/* ---- the coherence agent ---- */
+
+/* Serve one INVAL or DOWNGRADE of the region [m->addr, + 1 << m->region_shift). Pages in flight
+ * are waited for (a fetch the switch granted before this message must land first; a write-back
+ * must reach the memory blade first) and pages pinned by an access in progress are let finish.
+ * Dirty pages are written back through the switch, all at once, and the acknowledgement goes
+ * only after every write-back is acknowledged, so the requester reads the new data. */
+static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
+{
+    struct ms_page_cache *pc = &b->pc;
+    int inval = m->kind == MS_MSG_INVAL;
+    uint64_t first = m->addr >> MS_PAGE_SHIFT, n = 1ull << (m->region_shift - MS_PAGE_SHIFT);
+    uint64_t req_vpn = m->req_addr == ~0ull ? ~0ull : m->req_addr >> MS_PAGE_SHIFT;
+    struct ms_xfer *xs = NULL;
+    struct ms_msg *wbs = NULL;
+    uint32_t nwb = 0, dropped = 0;
+    b->stats.coh_msgs++;
+    b->stats.coh_wire_bytes += 2ull * (uint64_t)m->size;
+    for (uint64_t v = first; v < first + n; v++) {
+        int32_t f;
+        for (;;) {
+            f = ms_page_cache_lookup(pc, v);
+            if (f < 0)
+                break;
+            struct ms_frame *fr = &pc->frames[f];
+            if (fr->state == MS_FRAME_FETCHING || fr->state == MS_FRAME_EVICTING) {
+                wait_frame(b, f, v);
+                continue;
+            }
+            if (fr->pins) {
+                sg_actor_yield();   /* an access in progress: it ends without waiting */
+                continue;
+            }
+            break;
+        }
+        if (f < 0)
+            continue;
+        struct ms_frame *fr = &pc->frames[f];
+        int other = req_vpn != ~0ull && v != req_vpn;
+        if (inval) {
+            b->stats.inval_pages++;
+            if (other)
+                b->stats.false_inval_pages++;
+        } else if (fr->perm == MS_PERM_M) {
+            b->stats.downgraded_pages++;
+        }
+        fr->perm = MS_PERM_S;
+        if (!fr->dirty) {
+            if (inval) {
+                ms_page_cache_release(pc, f);
+                wake_frame(b, f);
+                dropped++;
+            }
+            continue;
+        }
+        if (!xs) {
+            xs = ms_xcalloc(n, sizeof *xs);
+            wbs = ms_xcalloc(n, sizeof *wbs);
+        }
+        struct ms_page *pg = fr->page;
+        struct ms_xfer *x = &xs[nwb];
+        b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg), x);
+        ms_page_cache_begin_evict(pc, f);
+        sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
+        struct ms_msg *w = &wbs[nwb++];
+        *w = (struct ms_msg){.kind = MS_MSG_WRITE,
+                             .addr = v << MS_PAGE_SHIFT,
+                             .xfer = x,
+                             .size = (long)ms_rdma_data_wire_bytes(b->rdma, x),
+                             .reply_to = b->cohwb_mbox,
+                             .cookie = f};
+        sg_comm_detach(sg_mailbox_put_init(b->to_switch, w, w->size), NULL);
+        b->stats.coh_writebacks++;
+        if (other)
+            b->stats.false_writebacks++;
+        b->stats.coh_bytes_written += x->payload;
+        b->stats.coh_wire_bytes += (uint64_t)w->size + ms_rdma_write_ack_bytes(b->rdma, x);
+    }
+    for (uint32_t i = 0; i < nwb; i++) {
+        struct ms_msg *r = sg_mailbox_get(b->cohwb_mbox);
+        MS_ASSERT(r->kind == MS_MSG_WRITE_ACK);
+        int32_t f = r->cookie;
+        pc->frames[f].dirty = 0;
+        if (inval) {
+            ms_page_cache_release(pc, f);
+            dropped++;
+        } else {
+            ms_page_cache_end_evict(pc, f);
+        }
+        wake_frame(b, f);
+    }
+    if (dropped)
+        wake_free_frame_waiters(b);
+    free(xs);
+    free(wbs);
+}
+
+static void agent_actor(int argc, char **argv)
+{
+    struct ms_cpu_blade *b = sg_actor_self_get_data();
+    for (;;) {
+        struct ms_msg *m = sg_mailbox_get(b->coh_mbox);
+        MS_ASSERT(m->kind == MS_MSG_INVAL || m->kind == MS_MSG_DOWNGRADE);
+        /* the handler's own cost; at least 1 ns, so a grant that reached a thread at the same
+         * instant is applied before the agent looks at the region */
+        sg_actor_sleep_for((double)b->cfg->inval_handler_ns * NS);
+        agent_serve(b, m);
+        m->kind = MS_MSG_COH_ACK;
+        sg_comm_detach(sg_mailbox_put_init(m->reply_to, m, m->size), NULL);
+    }
+}
+
 void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host)
 {
     char name[32];
@@ -440,4 +684,9 @@ void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host)
     sg_actor_set_data(a, b);
     sg_actor_daemonize(a);
     sg_actor_start(a, evictor_actor, 0, NULL);
+    snprintf(name, sizeof name, "agent%u", b->id);
+    sg_actor_t c = sg_actor_init(name, host);
+    sg_actor_set_data(c, b);
+    sg_actor_daemonize(c);
+    sg_actor_start(c, agent_actor, 0, NULL);
 }

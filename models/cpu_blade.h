@@ -12,8 +12,15 @@
  *
  * The lost-data check: an access to a block that holds data (ground truth, memmap.h) but is not
  * valid locally is a violation; by config the run aborts or pays a round trip for the missing
- * blocks. Coherence between blades is not modelled here: blades sharing pages see each other's
- * data only through the memory blade. */
+ * blocks.
+ *
+ * Coherence (MSI, directory in the switch): every frame holds a permission (Shared or
+ * Modified). A fault asks the switch for S (read) or M (write) with its fetch; a write hit on
+ * an S page sends an UPGRADE and waits for the grant. Read hits and write hits on M pages never
+ * touch SimGrid. A NACK (the region is busy) releases the frame and retries after
+ * switch.retry_backoff_ns. A coherence agent per blade (an actor on the blade's host) serves the
+ * switch's INVALs (drop every page of the region, writing dirty ones back first) and
+ * DOWNGRADEs (write dirty pages back, keep them Shared), then acknowledges. */
 #ifndef MS_CPU_BLADE_H
 #define MS_CPU_BLADE_H
 
@@ -21,6 +28,7 @@
 #include <stdint.h>
 
 #include "bitmap.h"
+#include "directory.h"
 #include "fetch.h"
 #include "hist.h"
 #include "memmap.h"
@@ -47,6 +55,9 @@ struct ms_thread_stats {
     uint64_t bytes_mapped, bytes_unmapped;
     uint64_t syscall_ns;             /* time blocked in system calls, ns */
     struct ms_hist fault_lat_ns;     /* fault stall, ns */
+    uint64_t upgrades;               /* write hits on Shared pages sent to the switch */
+    uint64_t coh_retries;            /* requests retried after a NACK */
+    struct ms_hist trans_lat_ns[MS_TR_N];   /* coherence transitions, request to grant, ns */
     double finish_s;                 /* simulated time the thread ended */
 };
 
@@ -59,6 +70,14 @@ struct ms_blade_stats {
     uint64_t wb_wrs, wb_sges;
     uint64_t full_waits;             /* faults that found no free frame */
     uint64_t peak_frames;            /* frames in use, peak */
+    uint64_t coh_msgs;               /* INVALs and DOWNGRADEs served by the coherence agent */
+    uint64_t inval_pages;            /* pages dropped by INVALs */
+    uint64_t false_inval_pages;      /* of which not the page the requester accesses */
+    uint64_t downgraded_pages;       /* Modified pages made Shared by DOWNGRADEs */
+    uint64_t coh_writebacks;         /* dirty pages written back for INVALs and DOWNGRADEs */
+    uint64_t false_writebacks;       /* of which not the page the requester accesses */
+    uint64_t coh_bytes_written;      /* their payload, bytes */
+    uint64_t coh_wire_bytes;         /* their data + acks, and coherence messages, on the wire, bytes */
 };
 
 struct ms_cpu_blade {
@@ -73,6 +92,11 @@ struct ms_cpu_blade {
     sg_mailbox_t to_switch;
     sg_mailbox_t to_ctrl;                    /* the switch's control plane */
     uint32_t syscall_bytes;                  /* ctrl_plane.msg_bytes */
+    uint64_t backoff_ns;                     /* switch.retry_backoff_ns (run.c sets it) */
+    int alone;                               /* the only CPU blade: zero-filled first touches
+                                              * need no permission (run.c sets it) */
+    sg_mailbox_t coh_mbox;                   /* INVALs and DOWNGRADEs from the switch */
+    sg_mailbox_t cohwb_mbox;                 /* acks of the agent's write-backs */
     sg_mailbox_t evict_mbox;
     sg_mutex_t mtx;                          /* guards nothing but condition waits */
     sg_sem_t evict_sem;                      /* released to wake the evictor */
@@ -102,7 +126,7 @@ int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_b
                       const struct ms_fetch_cfg *fetch_cfg, const struct ms_rdma_cfg *rdma,
                       int fetch_mode, struct ms_memmap *mem, struct ms_err *err);
 void ms_cpu_blade_fini(struct ms_cpu_blade *b);
-/* Start the blade's evictor actor on `host` (a daemon). */
+/* Start the blade's evictor and coherence agent actors on `host` (daemons). */
 void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host);
 
 void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_blade *b);

@@ -18,7 +18,15 @@ enum ms_msg_kind {
     MS_MSG_WRITE_ACK,       /* memory blade -> blade */
     MS_MSG_SYSCALL,         /* mmap/munmap/brk: blade -> switch control plane */
     MS_MSG_SYSCALL_REPLY,   /* control plane -> blade */
+    MS_MSG_UPGRADE,         /* write hit on a Shared page: blade -> switch (asks for M) */
+    MS_MSG_UPGRADE_ACK,     /* switch -> blade: M granted */
+    MS_MSG_NACK,            /* switch -> blade: region busy, retry after switch.retry_backoff_ns */
+    MS_MSG_INVAL,           /* switch -> blade's coherence agent: drop the region */
+    MS_MSG_DOWNGRADE,       /* switch -> blade's coherence agent: write back, keep Shared */
+    MS_MSG_COH_ACK,         /* agent -> switch: done (the INVAL/DOWNGRADE coming back) */
 };
+
+enum ms_perm { MS_PERM_NONE = 0, MS_PERM_S = 1, MS_PERM_M = 2 };
 
 struct ms_msg {
     int kind;                       /* enum ms_msg_kind */
@@ -32,6 +40,14 @@ struct ms_msg {
     int32_t status;                 /* system call reply: enum ms_sys_status */
     uint64_t len;                   /* system call: length; in the reply, bytes mapped */
     uint64_t freed;                 /* system call reply: bytes unmapped */
+    /* coherence */
+    uint32_t blade;                 /* requesting CPU blade */
+    uint8_t want;                   /* enum ms_perm asked for; NONE: not a coherence request */
+    uint8_t grant;                  /* enum ms_perm granted (in the reply) */
+    int8_t trans;                   /* enum ms_trans the grant made, -1 for none */
+    uint8_t region_shift;           /* INVAL/DOWNGRADE: the region, 1 << this bytes at addr */
+    uint64_t req_addr;              /* INVAL/DOWNGRADE: page the requester accesses (~0: none) */
+    int32_t entry;                  /* INVAL/DOWNGRADE: directory entry */
 };
 
 #endif

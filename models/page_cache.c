@@ -74,6 +74,7 @@ int32_t ms_page_cache_alloc(struct ms_page_cache *pc, uint64_t vpn, struct ms_pa
     fr->page = page;
     fr->present = 0;
     fr->dirty = 0;
+    fr->perm = 0;
     fr->ref = 0;
     fr->pins = 0;
     fr->prev = fr->next = -1;
@@ -102,6 +103,14 @@ void ms_page_cache_begin_evict(struct ms_page_cache *pc, int32_t f)
     MS_ASSERT(fr->state == MS_FRAME_PRESENT);
     pc->repl->remove(pc, f);
     fr->state = MS_FRAME_EVICTING;
+}
+
+void ms_page_cache_end_evict(struct ms_page_cache *pc, int32_t f)
+{
+    struct ms_frame *fr = &pc->frames[f];
+    MS_ASSERT(fr->state == MS_FRAME_EVICTING);
+    fr->state = MS_FRAME_PRESENT;
+    pc->repl->insert(pc, f);
 }
 
 void ms_page_cache_release(struct ms_page_cache *pc, int32_t f)

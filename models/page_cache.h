@@ -21,6 +21,7 @@ struct ms_frame {
     uint64_t present;       /* blocks valid locally */
     uint8_t state;          /* enum ms_frame_state */
     uint8_t dirty;
+    uint8_t perm;           /* coherence permission, enum ms_perm (msg.h) */
     uint8_t ref;            /* clock reference bit */
     uint16_t pins;          /* threads in the middle of an access to it: not a victim */
     int32_t hnext;          /* hash chain, -1 ends */
@@ -86,6 +87,8 @@ static inline void ms_page_cache_touch(struct ms_page_cache *pc, int32_t f) { pc
 static inline int32_t ms_page_cache_victim(struct ms_page_cache *pc) { return pc->repl->victim(pc); }
 /* PRESENT -> EVICTING (its write-back goes out; lookups still find it). */
 void ms_page_cache_begin_evict(struct ms_page_cache *pc, int32_t f);
+/* EVICTING -> PRESENT: a write-back that keeps the page (a coherence downgrade). */
+void ms_page_cache_end_evict(struct ms_page_cache *pc, int32_t f);
 /* Any state -> FREE: forget the page. */
 void ms_page_cache_release(struct ms_page_cache *pc, int32_t f);
 

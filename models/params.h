@@ -26,6 +26,7 @@ struct ms_cpu_blade_cfg {
     uint64_t hit_ns;                   /* cpu_blades.hit_ns: charged per access hitting the cache, ns */
     uint64_t quantum_ns;               /* cpu_blades.quantum_ns: max local time before syncing, ns */
     int first_touch;                   /* cpu_blades.first_touch: enum ms_first_touch */
+    uint64_t inval_handler_ns;         /* cpu_blades.inval_handler_ns: software cost of an invalidation or downgrade, ns */
 };
 
 struct ms_mem_blade_cfg {
@@ -63,6 +64,7 @@ struct ms_fetch_cfg {
 
 enum ms_placement { MS_PLACE_PARTITION = 0, MS_PLACE_FIRST_FIT = 1, MS_PLACE_ROUND_ROBIN = 2, MS_PLACE_LEAST_LOADED = 3 };
 enum ms_on_table_full { MS_TABLE_FULL_ERROR = 0, MS_TABLE_FULL_DEFAULT = 1 };
+enum ms_region_mode { MS_REGION_BOUNDED_SPLITTING = 0, MS_REGION_STATIC = 1 };
 
 struct ms_ctrl_plane_cfg {
     uint64_t mmap_ns;                  /* ctrl_plane.mmap_ns: switch CPU time per mmap, ns */
@@ -76,6 +78,15 @@ struct ms_switch_cfg {
     uint32_t partition_entries;        /* switch.partition_entries: LPM translation table size */
     uint32_t exception_entries;        /* switch.exception_entries: range translation/protection table size */
     int on_table_full;                 /* switch.on_table_full: enum ms_on_table_full */
+    uint64_t region_bytes;             /* switch.region_bytes: initial coherence region, bytes (2^k, 4 KiB..2 MiB) */
+    uint32_t directory_entries;        /* switch.directory_entries: directory capacity, entries */
+    uint64_t retry_backoff_ns;         /* switch.retry_backoff_ns: wait before retrying a NACKed request, ns */
+    int region_mode;                   /* switch.region_mode: enum ms_region_mode */
+    uint64_t epoch_ns;                 /* switch.epoch_ns: bounded-splitting epoch, ns */
+    uint32_t split_divisor;            /* switch.split_divisor: split above total / (capacity / this) invalidations */
+    double merge_free_pct;             /* switch.merge_free_pct: merge while fewer entries than this % are free */
+    int exclusive_grant;               /* switch.exclusive_grant: bool, a read of a region no blade holds gets M */
+    int check_coherence;               /* switch.check_coherence: bool, check the invariants after every transition */
 };
 
 #endif

@@ -1,8 +1,10 @@
-/* switch.c: translation and forwarding in the switch (see switch.h). */
+/* switch.c: translation, forwarding and the coherence directory in the switch (see switch.h). */
 #include "switch.h"
 
+#include <inttypes.h>
 #include <simgrid/actor.h>
 #include <simgrid/comm.h>
+#include <simgrid/engine.h>
 #include <simgrid/mailbox.h>
 #include <stdio.h>
 
@@ -10,10 +12,13 @@
 #include "msg.h"
 
 void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
-                    const struct ms_switch_cfg *cfg)
+                    const struct ms_switch_cfg *cfg, uint32_t n_blades, uint32_t msg_bytes)
 {
     sw->mem = *mem;
+    sw->cfg = cfg;
+    sw->msg_bytes = msg_bytes;
     ms_xlate_init(&sw->xl, cfg, mem->count, mem->partition_bytes);
+    ms_dir_init(&sw->dir, cfg->directory_entries, cfg->region_bytes);
     sw->in = sg_mailbox_by_name("switch");
     sw->mem_mbox = ms_xcalloc(mem->count, sizeof *sw->mem_mbox);
     for (uint32_t i = 0; i < mem->count; i++) {
@@ -21,13 +26,305 @@ void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
         snprintf(name, sizeof name, "mem%u", i);
         sw->mem_mbox[i] = sg_mailbox_by_name(name);
     }
+    sw->n_blades = n_blades;
+    sw->agent_mbox = ms_xcalloc(n_blades, sizeof *sw->agent_mbox);
+    for (uint32_t i = 0; i < n_blades; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "coh%u", i);
+        sw->agent_mbox[i] = sg_mailbox_by_name(name);
+    }
+    sw->pcs = NULL;
     sw->stats = (struct ms_switch_stats){0};
 }
 
 void ms_switch_fini(struct ms_switch *sw)
 {
     ms_xlate_fini(&sw->xl);
+    ms_dir_fini(&sw->dir);
     free(sw->mem_mbox);
+    free(sw->agent_mbox);
+    free(sw->stats.coh.series);
+}
+
+void ms_switch_collect(struct ms_switch *sw)
+{
+    sw->stats.tables = sw->xl.stats;
+    sw->stats.coh.dir = sw->dir.stats;
+    ms_dir_size_hist(&sw->dir, sw->stats.coh.region_sizes);
+}
+
+static void send(sg_mailbox_t to, struct ms_msg *m)
+{
+    sg_comm_detach(sg_mailbox_put_init(to, m, m->size), NULL);
+}
+
+/* Translate and forward a READ or WRITE to its memory blade. */
+static void forward(struct ms_switch *sw, struct ms_msg *m)
+{
+    int src;
+    uint8_t prot;
+    m->mem_blade = ms_xlate_route(&sw->xl, m->addr, &src, &prot);
+    sw->stats.routed[src]++;
+    if (m->kind == MS_MSG_READ) {
+        sw->stats.reads++;
+        if (!(prot & MS_PROT_READ))
+            sw->stats.protection_faults++;
+    } else {
+        sw->stats.writes++;
+        if (!(prot & MS_PROT_WRITE))
+            sw->stats.protection_faults++;
+    }
+    send(sw->mem_mbox[m->mem_blade], m);
+}
+
+/* ---- coherence ---- */
+
+/* A transaction waiting for acknowledgements. */
+struct txn {
+    struct ms_msg *req;     /* the request that proceeds afterwards; NULL: reclaiming the entry */
+    int kind;               /* enum ms_trans of the request */
+    uint8_t grant;          /* enum ms_perm it will get */
+    int msg;                /* MS_MSG_INVAL or MS_MSG_DOWNGRADE */
+    uint16_t targets;
+};
+
+static const char *state_name(int s) { return s == MS_COH_M ? "M" : s == MS_COH_S ? "S" : "I"; }
+
+/* The checker: at most one blade holds the region Modified, a Modified holder is the only
+ * holder, every holder is in the sharer mask. A violation is a bug in the model: abort. */
+static void check(const struct ms_switch *sw, int32_t e)
+{
+    if (!sw->cfg->check_coherence || !sw->pcs)
+        return;
+    const struct ms_dir_entry *x = &sw->dir.e[e];
+    uint64_t first = x->base >> MS_PAGE_SHIFT, n = 1ull << (x->shift - MS_PAGE_SHIFT);
+    uint16_t holders = 0;
+    int n_mod = 0, mod = -1;
+    for (uint32_t i = 0; i < sw->n_blades; i++) {
+        int held = 0, held_m = 0;
+        for (uint64_t v = first; v < first + n; v++) {
+            int32_t f = ms_page_cache_lookup(sw->pcs[i], v);
+            if (f < 0)
+                continue;
+            const struct ms_frame *fr = &sw->pcs[i]->frames[f];
+            if (fr->state != MS_FRAME_PRESENT && fr->state != MS_FRAME_EVICTING)
+                continue;
+            held = 1;
+            if (fr->perm == MS_PERM_M)
+                held_m = 1;
+        }
+        if (held)
+            holders |= (uint16_t)(1u << i);
+        if (held_m) {
+            n_mod++;
+            mod = (int)i;
+        }
+    }
+    const char *bad = NULL;
+    if (n_mod > 1)
+        bad = "more than one blade holds it Modified";
+    else if (n_mod == 1 && (x->state != MS_COH_M || x->owner != mod))
+        bad = "a blade holds it Modified but is not the directory's owner";
+    else if (n_mod == 1 && holders != (1u << mod))
+        bad = "a Modified holder is not the only holder";
+    else if (holders & ~x->sharers)
+        bad = "a blade holds pages of it but is not in the sharer mask";
+    if (bad) {
+        fprintf(stderr, "mindsim: internal error: coherence checker at %.9f s: region 0x%" PRIx64
+                        "+%llu (state %s, sharers 0x%x, owner %d, holders 0x%x): %s\n",
+                simgrid_get_clock(), x->base, 1ull << x->shift, state_name(x->state),
+                x->sharers, x->owner, holders, bad);
+        abort();
+    }
+}
+
+static void nack(struct ms_switch *sw, struct ms_msg *m)
+{
+    sw->stats.coh.nacks++;
+    m->kind = MS_MSG_NACK;
+    m->size = sw->msg_bytes;
+    send(m->reply_to, m);
+}
+
+/* Grant `grant` to request m on entry e and let it proceed. */
+static void grant_now(struct ms_switch *sw, int32_t e, struct ms_msg *m, int kind, uint8_t grant)
+{
+    struct ms_dir_entry *x = &sw->dir.e[e];
+    uint16_t me = (uint16_t)(1u << m->blade);
+    if (grant == MS_PERM_M) {
+        x->state = MS_COH_M;
+        x->owner = (int8_t)m->blade;
+        x->sharers = me;
+    } else {
+        x->state = MS_COH_S;
+        x->owner = -1;
+        x->sharers |= me;
+    }
+    sw->stats.coh.requests++;
+    if (kind < 0)
+        sw->stats.coh.dir_hits++;
+    else
+        sw->stats.coh.transitions[kind]++;
+    m->grant = grant;
+    m->trans = (int8_t)kind;
+    m->region_shift = x->shift;
+    check(sw, e);
+    if (m->kind == MS_MSG_READ) {
+        forward(sw, m);
+    } else {
+        MS_ASSERT(m->kind == MS_MSG_UPGRADE);
+        m->kind = MS_MSG_UPGRADE_ACK;
+        m->size = sw->msg_bytes;
+        send(m->reply_to, m);
+    }
+}
+
+/* Mark e busy and send `msg` to every blade in `targets` (one comm each: the multicast). */
+static void start_txn(struct ms_switch *sw, int32_t e, struct txn *t, uint64_t req_addr)
+{
+    struct ms_dir_entry *x = &sw->dir.e[e];
+    unsigned n = ms_popcount(t->targets);
+    x->busy = 1;
+    x->acks_left = (uint16_t)n;
+    x->txn = t;
+    if (t->msg == MS_MSG_INVAL) {
+        sw->stats.coh.invalidations += n;
+        sw->stats.coh.epoch_invals += n;
+        x->invals += n;
+    } else {
+        sw->stats.coh.downgrades += n;
+    }
+    for (uint32_t i = 0; i < sw->n_blades; i++) {
+        if (!(t->targets & (1u << i)))
+            continue;
+        struct ms_msg *q = ms_xcalloc(1, sizeof *q);
+        q->kind = t->msg;
+        q->addr = x->base;
+        q->region_shift = x->shift;
+        q->req_addr = req_addr;
+        q->entry = e;
+        q->blade = i;
+        q->reply_to = sw->in;
+        q->size = sw->msg_bytes;
+        send(sw->agent_mbox[i], q);
+    }
+}
+
+/* The directory is full: take entry v back (invalidating its holders first if it has any). */
+static void reclaim(struct ms_switch *sw, int32_t v)
+{
+    struct ms_dir_entry *x = &sw->dir.e[v];
+    sw->stats.coh.reclaims++;
+    sw->dir.stats.reclaimed++;
+    if (!x->sharers) {
+        ms_dir_free(&sw->dir, v);
+        return;
+    }
+    struct txn *t = ms_xcalloc(1, sizeof *t);
+    t->msg = MS_MSG_INVAL;
+    t->targets = x->sharers;
+    t->kind = -1;
+    sw->stats.coh.reclaim_invalidations += ms_popcount(t->targets);
+    start_txn(sw, v, t, ~0ull);
+}
+
+static void handle_request(struct ms_switch *sw, struct ms_msg *m)
+{
+    struct ms_directory *d = &sw->dir;
+    int32_t e = ms_dir_find(d, m->addr);
+    if (e < 0 && (e = ms_dir_create(d, m->addr)) < 0) {
+        int32_t v = ms_dir_victim(d);
+        if (v >= 0)
+            reclaim(sw, v);
+        if ((e = ms_dir_create(d, m->addr)) < 0) {
+            nack(sw, m);
+            return;
+        }
+    }
+    struct ms_dir_entry *x = &d->e[e];
+    if (x->busy) {
+        nack(sw, m);
+        return;
+    }
+    uint16_t me = (uint16_t)(1u << m->blade);
+    int kind = -1, msg = 0;
+    uint8_t grant = m->want;
+    uint16_t targets = 0;
+    int mine = x->state == MS_COH_M && x->owner == (int)m->blade;
+    if (m->want == MS_PERM_S) {
+        if (mine) {
+            grant = MS_PERM_M;   /* the owner keeps M */
+        } else if (x->state == MS_COH_M) {
+            kind = MS_TR_M_S;
+            targets = (uint16_t)(1u << x->owner);
+            msg = MS_MSG_DOWNGRADE;
+        } else if (x->state == MS_COH_S) {
+            if (!(x->sharers & me))
+                kind = MS_TR_S_S;
+        } else {
+            kind = MS_TR_I_S;
+            if (sw->cfg->exclusive_grant)
+                grant = MS_PERM_M;
+        }
+    } else {
+        MS_ASSERT(m->want == MS_PERM_M);
+        if (mine) {
+            /* a hit */
+        } else if (x->state == MS_COH_M) {
+            kind = MS_TR_M_M;
+            targets = (uint16_t)(1u << x->owner);
+            msg = MS_MSG_INVAL;
+        } else if (x->state == MS_COH_S) {
+            kind = MS_TR_S_M;
+            targets = x->sharers & (uint16_t)~me;
+            msg = MS_MSG_INVAL;
+        } else {
+            kind = MS_TR_I_M;
+        }
+    }
+    if (!targets) {
+        grant_now(sw, e, m, kind, grant);
+        return;
+    }
+    struct txn *t = ms_xcalloc(1, sizeof *t);
+    t->req = m;
+    t->kind = kind;
+    t->grant = grant;
+    t->msg = msg;
+    t->targets = targets;
+    start_txn(sw, e, t, m->addr);
+}
+
+static void handle_ack(struct ms_switch *sw, struct ms_msg *a)
+{
+    int32_t e = a->entry;
+    struct ms_dir_entry *x = &sw->dir.e[e];
+    MS_ASSERT(x->in_use && x->busy && x->acks_left > 0);
+    free(a);
+    if (--x->acks_left)
+        return;
+    struct txn *t = x->txn;
+    x->busy = 0;
+    x->txn = NULL;
+    if (t->msg == MS_MSG_INVAL) {
+        x->sharers &= (uint16_t)~t->targets;
+        if (x->state == MS_COH_M && (t->targets & (1u << x->owner))) {
+            x->state = x->sharers ? MS_COH_S : MS_COH_I;
+            x->owner = -1;
+        }
+        if (!x->sharers)
+            x->state = MS_COH_I;
+    } else {
+        x->state = MS_COH_S;   /* the owner keeps its pages Shared */
+        x->owner = -1;
+    }
+    if (!t->req) {
+        check(sw, e);
+        ms_dir_free(&sw->dir, e);
+    } else {
+        grant_now(sw, e, t->req, t->kind, t->grant);
+    }
+    free(t);
 }
 
 static void switch_actor(int argc, char **argv)
@@ -35,20 +332,37 @@ static void switch_actor(int argc, char **argv)
     struct ms_switch *sw = sg_actor_self_get_data();
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(sw->in);
-        int src;
-        uint8_t prot;
-        m->mem_blade = ms_xlate_route(&sw->xl, m->addr, &src, &prot);
-        sw->stats.routed[src]++;
-        if (m->kind == MS_MSG_READ) {
-            sw->stats.reads++;
-            if (!(prot & MS_PROT_READ))
-                sw->stats.protection_faults++;
-        } else {
-            sw->stats.writes++;
-            if (!(prot & MS_PROT_WRITE))
-                sw->stats.protection_faults++;
+        if (m->kind == MS_MSG_COH_ACK)
+            handle_ack(sw, m);
+        else if (m->want != MS_PERM_NONE)
+            handle_request(sw, m);   /* a fault's READ or an UPGRADE */
+        else
+            forward(sw, m);          /* write-backs, refetches of missing blocks */
+    }
+}
+
+/* The switch CPU's control loop: bounded splitting at the end of every epoch. */
+static void dirctl_actor(int argc, char **argv)
+{
+    struct ms_switch *sw = sg_actor_self_get_data();
+    struct ms_coh_stats *c = &sw->stats.coh;
+    for (;;) {
+        sg_actor_sleep_for((double)sw->cfg->epoch_ns * 1e-9);
+        uint32_t splits = 0, merges = 0;
+        if (sw->cfg->region_mode == MS_REGION_BOUNDED_SPLITTING)
+            ms_dir_epoch(&sw->dir, c->epoch_invals, sw->cfg->split_divisor,
+                         sw->cfg->merge_free_pct, &splits, &merges);
+        else
+            for (uint32_t i = 0; i < sw->dir.cap; i++)
+                sw->dir.e[i].invals = 0;
+        if (c->n_series == c->cap_series) {
+            c->cap_series = c->cap_series ? 2 * c->cap_series : 64;
+            c->series = ms_xrealloc(c->series, c->cap_series * sizeof *c->series);
         }
-        sg_comm_detach(sg_mailbox_put_init(sw->mem_mbox[m->mem_blade], m, m->size), NULL);
+        c->series[c->n_series++] = (struct ms_dir_epoch_row){
+            .time_s = simgrid_get_clock(), .entries = sw->dir.used, .splits = splits,
+            .merges = merges, .invalidations = c->epoch_invals};
+        c->epoch_invals = 0;
     }
 }
 
@@ -58,4 +372,8 @@ void ms_switch_start(struct ms_switch *sw, sg_host_t host)
     sg_actor_set_data(a, sw);
     sg_actor_daemonize(a);
     sg_actor_start(a, switch_actor, 0, NULL);
+    sg_actor_t c = sg_actor_init("dirctl", host);
+    sg_actor_set_data(c, sw);
+    sg_actor_daemonize(c);
+    sg_actor_start(c, dirctl_actor, 0, NULL);
 }

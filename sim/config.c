@@ -22,6 +22,7 @@ enum ms_type {
     MS_T_PATH,      /* JSON string; stored as written (off) and resolved (off2) */
     MS_T_ENUM,      /* JSON string from names[]; stored as its index in an int */
     MS_T_ENUM_LIST, /* JSON string or array of them; int array at off, count at off2 */
+    MS_T_BOOL,      /* JSON true or false; stored as 0 or 1 in an int */
 };
 
 #define MS_MAX_NAMES 5
@@ -106,6 +107,12 @@ static const struct ms_key ms_schema[] = {
       .def = "\"fetch\"", /* MIND fetches a never-evicted page from the memory blade */
       .help = "first access to a page: fetch it, or map a zero page locally",
       MS_FIELD(cpu_blades.first_touch) },
+    { .path = "cpu_blades.inval_handler_ns", U(1, MS_NS_MAX), .unit = "ns",
+      .def = "1000", /* an assumption: the same order as fault_handler_ns (trap-free, but a
+                      * page-table walk and TLB shootdown per region); at least 1 ns so a grant
+                      * reaching a thread at the same instant is applied first */
+      .help = "software cost of serving one invalidation or downgrade, before its write-backs",
+      MS_FIELD(cpu_blades.inval_handler_ns) },
 
     { .path = "memory_blades.count", U(1, 1024), .unit = "",
       .def = "1", /* the smallest disaggregated setup */
@@ -209,6 +216,44 @@ static const struct ms_key ms_schema[] = {
       .def = "\"error\"", /* strict: a mapping the switch cannot protect is a failed mmap */
       .help = "more mappings than exception entries: stop the run, or route the rest by default slicing unprotected",
       MS_FIELD(sw.on_table_full) },
+    { .path = "switch.region_bytes", U(4096, 2097152), .pow2 = 1, .unit = "bytes",
+      .def = "16384", /* MIND (SOSP'21): regions start at 16 KiB; 4 KiB..2 MiB */
+      .help = "coherence region a new directory entry covers (power of two, 4 KiB..2 MiB)",
+      MS_FIELD(sw.region_bytes) },
+    { .path = "switch.directory_entries", U(1, 10000000), .unit = "",
+      .def = "30000", /* MIND (SOSP'21): ~30k directory entries fit in the Tofino's SRAM */
+      .why = "the directory needs at least one entry",
+      .help = "coherence directory capacity", MS_FIELD(sw.directory_entries) },
+    { .path = "switch.retry_backoff_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "50000", /* MIND (SOSP'21): a NACKed request is retried after 50 us */
+      .help = "wait before retrying a request NACKed because its region was busy",
+      MS_FIELD(sw.retry_backoff_ns) },
+    { .path = "switch.region_mode", E("bounded_splitting", "static"), .unit = "",
+      .def = "\"bounded_splitting\"", /* MIND's control loop; static is for comparison */
+      .help = "resize regions each epoch (MIND's bounded splitting), or keep them at region_bytes",
+      MS_FIELD(sw.region_mode) },
+    { .path = "switch.epoch_ns", U(1000, 1000000000000ull), .unit = "ns",
+      .def = "10000000", /* an assumption: 10 ms; the paper leaves the epoch to the control
+                          * plane, which must see enough invalidations per epoch to rank regions */
+      .help = "length of a bounded-splitting epoch (one time-series row each)",
+      MS_FIELD(sw.epoch_ns) },
+    { .path = "switch.split_divisor", U(1, 10000000), .unit = "",
+      .def = "10", /* MIND (SOSP'21): split above total / (capacity / 10) invalidations */
+      .help = "split a region whose epoch invalidations exceed total / (directory_entries / this)",
+      MS_FIELD(sw.split_divisor) },
+    { .path = "switch.merge_free_pct", D(0, 100), .unit = "%",
+      .def = "20", /* MIND (SOSP'21): merge when fewer than 20% of entries are free */
+      .help = "merge idle buddy regions while fewer than this share of entries is free",
+      MS_FIELD(sw.merge_free_pct) },
+    { .path = "switch.exclusive_grant", .type = MS_T_BOOL, .unit = "",
+      .def = "true", /* an assumption (MESI's E state): private data then never pays an
+                      * upgrade round trip; false gives textbook MSI */
+      .help = "a read of a region no blade holds is granted Modified (exclusive)",
+      MS_FIELD(sw.exclusive_grant) },
+    { .path = "switch.check_coherence", .type = MS_T_BOOL, .unit = "",
+      .def = "false", /* a debugging aid: costs a scan of every blade's cache per transition */
+      .help = "check the coherence invariants after every transition (abort on a violation)",
+      MS_FIELD(sw.check_coherence) },
 };
 
 #undef U
@@ -315,6 +360,7 @@ static const char *ms_type_expected(const struct ms_key *k, char *buf, size_t n)
         return buf;
     }
     case MS_T_ENUM_LIST: return "a string or a list of strings";
+    case MS_T_BOOL: return "true or false";
     }
     return "?";
 }
@@ -446,6 +492,14 @@ static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_
     }
     case MS_T_ENUM_LIST:
         return ms_set_enum_list(cfg, k, v, origin, err);
+    case MS_T_BOOL: {
+        if (!json_is_boolean(v))
+            return ms_type_error(k, v, origin, err);
+        int b = json_is_true(v);
+        MS_ASSERT(k->size == sizeof(int));
+        memcpy(field, &b, sizeof b);
+        return 0;
+    }
     }
     return 0;
 }
@@ -691,6 +745,12 @@ json_t *ms_config_to_json(const struct ms_config *cfg)
         case MS_T_PATH:
             v = json_string(field);
             break;
+        case MS_T_BOOL: {
+            int b;
+            memcpy(&b, field, sizeof b);
+            v = json_boolean(b);
+            break;
+        }
         case MS_T_ENUM: {
             int idx;
             memcpy(&idx, field, sizeof idx);
@@ -738,6 +798,7 @@ static const char *ms_type_label(enum ms_type t)
     case MS_T_PATH: return "path";
     case MS_T_ENUM: return "choice";
     case MS_T_ENUM_LIST: return "choices";
+    case MS_T_BOOL: return "bool";
     }
     return "?";
 }
@@ -766,6 +827,7 @@ static void ms_fmt_range(char *buf, size_t n, const struct ms_key *k)
         break;
     }
     case MS_T_PATH:
+    case MS_T_BOOL:
         snprintf(buf, n, "-");
         break;
     case MS_T_ENUM:

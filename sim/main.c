@@ -33,7 +33,8 @@ static const char usage[] =
     "(fetch.mode) and compares them. Results JSON goes to -o (default: stdout); the comparison\n"
     "table and a progress bar go to stderr.\n"
     "\n"
-    "  -o FILE          write the results JSON to FILE (atomically)\n"
+    "  -o FILE          write the results JSON to FILE (atomically), and the coherence\n"
+    "                   directory's time series (one row per epoch) to FILE.directory.csv\n"
     "  --set K=V        override config key K with the JSON value V (repeatable)\n"
     "  --csv FILE       also write one CSV row per run\n"
     "  --quiet          no table, no progress bar\n"
@@ -285,10 +286,16 @@ int main(int argc, char **argv)
     }
 
     json_t *doc = ms_report_document(&cfg, runs);
+    char dir_csv[4200] = "";
+    if (c.out && strcmp(c.out, "-"))
+        snprintf(dir_csv, sizeof dir_csv, "%s.directory.csv", c.out);
     if (ms_report_write_json(c.out ? c.out : "-", doc, &err) < 0 ||
-        (c.csv && ms_report_write_csv(c.csv, doc, &err) < 0)) {
+        (c.csv && ms_report_write_csv(c.csv, doc, &err) < 0) ||
+        (dir_csv[0] && ms_report_write_directory_csv(dir_csv, doc, &err) < 0)) {
         if (c.out && strcmp(c.out, "-"))
             unlink(c.out);   /* all or nothing */
+        if (dir_csv[0])
+            unlink(dir_csv);
         fprintf(stderr, "%s\n", err.msg);
         json_decref(doc);
         ms_trace_info_free(&info);

@@ -85,6 +85,90 @@ static json_t *ctrl_json(const struct ms_run_result *r)
     return o;
 }
 
+static const char *const trans_names[MS_TR_N] = {"I_S", "I_M", "S_S", "S_M", "M_S", "M_M"};
+
+/* The coherence directory: messages, pages moved, transitions and the directory's size. */
+static json_t *coherence_json(const struct ms_run_result *r)
+{
+    const struct ms_coh_stats *c = &r->sw.coh;
+    struct ms_blade_stats b = {0};
+    uint64_t upgrades = 0, retries = 0;
+    for (uint32_t i = 0; i < r->n_blades; i++) {
+        const struct ms_blade_stats *s = &r->blades[i];
+        b.inval_pages += s->inval_pages;
+        b.false_inval_pages += s->false_inval_pages;
+        b.downgraded_pages += s->downgraded_pages;
+        b.coh_writebacks += s->coh_writebacks;
+        b.false_writebacks += s->false_writebacks;
+        b.coh_bytes_written += s->coh_bytes_written;
+        b.coh_wire_bytes += s->coh_wire_bytes;
+    }
+    for (uint32_t i = 0; i < r->n_threads; i++) {
+        upgrades += r->threads[i].upgrades;
+        retries += r->threads[i].coh_retries;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "requests", u64(c->requests));
+    json_object_set_new(o, "directory_hits", u64(c->dir_hits));
+    json_object_set_new(o, "upgrades", u64(upgrades));
+    json_object_set_new(o, "invalidations", u64(c->invalidations));
+    json_object_set_new(o, "downgrades", u64(c->downgrades));
+    json_object_set_new(o, "invalidated_pages", u64(b.inval_pages));
+    json_object_set_new(o, "false_invalidations", u64(b.false_inval_pages));
+    json_object_set_new(o, "downgraded_pages", u64(b.downgraded_pages));
+    json_object_set_new(o, "writebacks", u64(b.coh_writebacks));
+    json_object_set_new(o, "false_writebacks", u64(b.false_writebacks));
+    json_object_set_new(o, "bytes_written_back", u64(b.coh_bytes_written));
+    json_object_set_new(o, "wire_bytes", u64(b.coh_wire_bytes));
+    json_object_set_new(o, "nacks", u64(c->nacks));
+    json_object_set_new(o, "retries", u64(retries));
+    json_t *tr = json_object();
+    for (int k = 0; k < MS_TR_N; k++) {
+        struct ms_hist h = {0};
+        for (uint32_t i = 0; i < r->n_threads; i++)
+            ms_hist_merge(&h, &r->threads[i].trans_lat_ns[k]);
+        json_t *t = json_object();
+        json_object_set_new(t, "grants", u64(c->transitions[k]));
+        json_object_set_new(t, "count", u64(h.count));
+        json_object_set_new(t, "mean_us", json_real(ms_hist_mean(&h) / 1e3));
+        json_object_set_new(t, "p99_us", json_real((double)ms_hist_quantile(&h, 0.99) / 1e3));
+        json_object_set_new(tr, trans_names[k], t);
+        ms_hist_free(&h);
+    }
+    json_object_set_new(o, "transitions", tr);
+    json_t *d = json_object();
+    json_object_set_new(d, "peak_entries", u64(c->dir.peak_entries));
+    json_object_set_new(d, "created", u64(c->dir.created));
+    json_object_set_new(d, "reclaims", u64(c->reclaims));
+    json_object_set_new(d, "reclaim_invalidations", u64(c->reclaim_invalidations));
+    json_object_set_new(d, "splits", u64(c->dir.splits));
+    json_object_set_new(d, "merges", u64(c->dir.merges));
+    json_object_set_new(d, "epochs", u64(c->n_series));
+    json_t *sizes = json_object();
+    for (int k = 0; k < MS_DIR_SIZES; k++) {
+        char key[32];
+        snprintf(key, sizeof key, "%llu", 4096ull << k);
+        json_object_set_new(sizes, key, u64(c->region_sizes[k]));
+    }
+    json_object_set_new(d, "region_sizes", sizes);
+    /* the time series, one element per epoch in each column */
+    const char *cols[] = {"time_s", "entries", "splits", "merges", "invalidations"};
+    json_t *series = json_object();
+    for (int k = 0; k < 5; k++) {
+        json_t *a = json_array();
+        for (uint32_t i = 0; i < c->n_series; i++) {
+            const struct ms_dir_epoch_row *row = &c->series[i];
+            json_array_append_new(a, k == 0 ? json_real(row->time_s)
+                                     : u64(k == 1 ? row->entries : k == 2 ? row->splits
+                                                    : k == 3 ? row->merges : row->invalidations));
+        }
+        json_object_set_new(series, cols[k], a);
+    }
+    json_object_set_new(d, "series", series);
+    json_object_set_new(o, "directory", d);
+    return o;
+}
+
 json_t *ms_report_run(const struct ms_run_result *r)
 {
     struct ms_thread_stats t = {0};
@@ -177,6 +261,7 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(sw, "protection_faults", u64(r->sw.protection_faults));
     json_object_set_new(o, "switch", sw);
     json_object_set_new(o, "control_plane", ctrl_json(r));
+    json_object_set_new(o, "coherence", coherence_json(r));
 
     json_t *blades = json_array();
     for (uint32_t i = 0; i < r->n_blades; i++) {
@@ -414,6 +499,35 @@ int ms_report_write_csv(const char *path, const json_t *doc, struct ms_err *err)
             fprintf(f, ",%s", buf);
         }
         fputc('\n', f);
+    }
+    return close_tmp(f, tmp, path, err);
+}
+
+int ms_report_write_directory_csv(const char *path, const json_t *doc, struct ms_err *err)
+{
+    char tmp[4200];
+    FILE *f = open_tmp(path, tmp, sizeof tmp, err);
+    if (!f)
+        return -1;
+    static const char *const cols[] = {"time_s", "entries", "splits", "merges", "invalidations"};
+    fprintf(f, "fetch_mode,epoch,time_s,entries,splits,merges,invalidations\n");
+    size_t i;
+    const json_t *r;
+    json_array_foreach(json_object_get(doc, "runs"), i, r)
+    {
+        const json_t *s = json_object_get(json_object_get(json_object_get(r, "coherence"), "directory"), "series");
+        size_t n = json_array_size(json_object_get(s, "time_s"));
+        for (size_t e = 0; e < n; e++) {
+            fprintf(f, "%s,%zu", json_string_value(json_object_get(r, "fetch_mode")), e);
+            for (int k = 0; k < 5; k++) {
+                const json_t *v = json_array_get(json_object_get(s, cols[k]), e);
+                if (json_is_integer(v))
+                    fprintf(f, ",%" JSON_INTEGER_FORMAT, json_integer_value(v));
+                else
+                    fprintf(f, ",%.17g", json_number_value(v));
+            }
+            fputc('\n', f);
+        }
     }
     return close_tmp(f, tmp, path, err);
 }

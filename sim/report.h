@@ -23,4 +23,7 @@ int ms_report_write_json(const char *path, const json_t *doc, struct ms_err *err
 /* One CSV header and one row per run, atomically. */
 int ms_report_write_csv(const char *path, const json_t *doc, struct ms_err *err);
 
+/* The directory's time series (one row per bounded-splitting epoch, per run), atomically. */
+int ms_report_write_directory_csv(const char *path, const json_t *doc, struct ms_err *err);
+
 #endif

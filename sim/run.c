@@ -27,6 +27,7 @@ struct run_state {
     struct ms_ctrl_plane cp;
     struct ms_mem_blade *mems;
     struct ms_cpu_blade *blades;
+    struct ms_page_cache **pcs;      /* the blades' caches, for the coherence checker */
     struct run_thread *threads;
     uint32_t n_threads;
     volatile uint64_t *progress;
@@ -176,10 +177,12 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         return -1;
 
     ms_memmap_init(&rs.mem);
-    ms_switch_init(&rs.sw, &cfg->memory_blades, &cfg->sw);
+    ms_switch_init(&rs.sw, &cfg->memory_blades, &cfg->sw, nb, cfg->rdma.request_bytes);
     ms_ctrl_plane_init(&rs.cp, &cfg->ctrl_plane, &cfg->memory_blades, &rs.sw.xl);
     rs.mems = ms_xcalloc(nm, sizeof *rs.mems);
     rs.blades = ms_xcalloc(nb, sizeof *rs.blades);
+    rs.pcs = ms_xcalloc(nb, sizeof *rs.pcs);
+    rs.sw.pcs = rs.pcs;
     rs.n_threads = info->n_threads;
     rs.threads = ms_xcalloc(info->n_threads, sizeof *rs.threads);
 
@@ -196,6 +199,9 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
                               &rs.mem, err) < 0)
             return -1;
         rs.blades[i].syscall_bytes = cfg->ctrl_plane.msg_bytes;
+        rs.blades[i].backoff_ns = cfg->sw.retry_backoff_ns;
+        rs.blades[i].alone = nb == 1;
+        rs.pcs[i] = &rs.blades[i].pc;
         snprintf(name, sizeof name, "blade%u", i);
         ms_cpu_blade_start(&rs.blades[i], sg_host_by_name(name));
     }
@@ -252,8 +258,9 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
     res->mems = ms_xcalloc(nm, sizeof *res->mems);
     for (uint32_t j = 0; j < nm; j++)
         res->mems[j] = rs.mems[j].stats;
-    res->sw = rs.sw.stats;
-    res->sw.tables = rs.sw.xl.stats;
+    ms_switch_collect(&rs.sw);
+    res->sw = rs.sw.stats;   /* takes the directory time series */
+    rs.sw.stats.coh.series = NULL;
     res->ctrl = rs.cp.stats;   /* takes the per-blade arrays */
     rs.cp.stats.placed_bytes = rs.cp.stats.peak_placed_bytes = NULL;
     res->memmap = rs.mem.stats;
@@ -264,8 +271,12 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
 
 void ms_run_result_free(struct ms_run_result *res)
 {
-    for (uint32_t i = 0; i < res->n_threads; i++)
+    for (uint32_t i = 0; i < res->n_threads; i++) {
         ms_hist_free(&res->threads[i].fault_lat_ns);
+        for (int k = 0; k < MS_TR_N; k++)
+            ms_hist_free(&res->threads[i].trans_lat_ns[k]);
+    }
+    free(res->sw.coh.series);
     free(res->tids);
     free(res->thread_blade);
     free(res->threads);

@@ -248,6 +248,17 @@ static void test_errors(void)
                "c.json: cpu_blades.cache_bytes: 5000 is not a multiple of 4096");
     EXPECT_ERR(WITH("\"memory_blades\": {\"partition_bytes\": 12288}"),
                "c.json: memory_blades.partition_bytes: 12288 is not a power of two");
+    EXPECT_ERR(WITH("\"switch\": {\"region_bytes\": 12288}"),
+               "c.json: switch.region_bytes: 12288 is not a power of two");
+    EXPECT_ERR(WITH("\"switch\": {\"region_bytes\": 2048}"),
+               "c.json: switch.region_bytes: 2048 is out of range 4096..2097152");
+    EXPECT_ERR(WITH("\"switch\": {\"region_bytes\": 4194304}"),
+               "c.json: switch.region_bytes: 4194304 is out of range 4096..2097152");
+    EXPECT_ERR(WITH("\"switch\": {\"directory_entries\": 0}"),
+               "c.json: switch.directory_entries: 0 is out of range 1..10000000 (the directory "
+               "needs at least one entry)");
+    EXPECT_ERR(WITH("\"switch\": {\"check_coherence\": 1}"),
+               "c.json: switch.check_coherence: expected true or false, got an integer");
     EXPECT_ERR(WITH("\"fetch\": {\"head_bytes\": 100}"),
                "c.json: fetch.head_bytes: 100 is not a multiple of 64");
     EXPECT_ERR(WITH("\"fetch\": {\"head_bytes\": 4160}"),
@@ -350,7 +361,8 @@ static void test_round_trip(void)
     }
     CHECK_EQ_U64(i, 9);
     CHECK(json_is_array(json_object_get(json_object_get(j, "fetch"), "mode")));
-    CHECK_EQ_U64(json_object_size(json_object_get(j, "cpu_blades")), 11);
+    CHECK_EQ_U64(json_object_size(json_object_get(j, "cpu_blades")), 12);
+    CHECK(json_is_false(json_object_get(json_object_get(j, "switch"), "check_coherence")));
     CHECK_EQ_U64(json_object_size(json_object_get(j, "rdma")), 7);
     CHECK(strcmp(json_string_value(json_object_get(json_object_get(j, "workload"), "trace")),
                  "t.trace") == 0);
@@ -440,7 +452,7 @@ static void test_help(void)
         if (strncmp(line, "fetch.mode ", 11) == 0)
             CHECK_STR_CONTAINS(line, "4k|sg");
     }
-    CHECK_EQ_U64(n, 1 + 42); /* header + one line per key */
+    CHECK_EQ_U64(n, 1 + 52); /* header + one line per key */
     CHECK(found);
     fclose(f);
 }

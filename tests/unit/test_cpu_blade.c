@@ -65,7 +65,7 @@ int main(int argc, char **argv)
     struct ms_err err = {0};
     CHECK(ms_platform_load(&cfg, &err) == 0);
     ms_memmap_init(&mem);
-    ms_switch_init(&sw, &cfg.memory_blades, &cfg.sw);
+    ms_switch_init(&sw, &cfg.memory_blades, &cfg.sw, 2, cfg.rdma.request_bytes);
     ms_switch_start(&sw, sg_host_by_name("switch"));
     ms_mem_blade_init(&mb, 0, &cfg.memory_blades, &cfg.rdma);
     ms_mem_blade_start(&mb, sg_host_by_name("mem0"));
