@@ -505,6 +505,8 @@ static int evictor_has_work(const struct ms_cpu_blade *b)
 static void evictor_actor(int argc, char **argv)
 {
     struct ms_cpu_blade *b = sg_actor_self_get_data();
+    /* a permanent receiver: messages flow in while the actor is busy (a NIC/CPU queue) */
+    sg_mailbox_set_receiver(sg_mailbox_get_name(b->evict_mbox));
     struct ms_page_cache *pc = &b->pc;
     for (;;) {
         /* no simcall between the check and the acquire: a wake-up cannot slip in between */
@@ -664,6 +666,9 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
 static void agent_actor(int argc, char **argv)
 {
     struct ms_cpu_blade *b = sg_actor_self_get_data();
+    /* a permanent receiver: messages flow in while the actor is busy (a NIC/CPU queue) */
+    sg_mailbox_set_receiver(sg_mailbox_get_name(b->coh_mbox));
+    sg_mailbox_set_receiver(sg_mailbox_get_name(b->cohwb_mbox));
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(b->coh_mbox);
         MS_ASSERT(m->kind == MS_MSG_INVAL || m->kind == MS_MSG_DOWNGRADE);

@@ -168,6 +168,8 @@ int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint6
 static void ctrl_actor(int argc, char **argv)
 {
     struct ms_ctrl_plane *cp = sg_actor_self_get_data();
+    /* a permanent receiver: messages flow in while the actor is busy (a NIC/CPU queue) */
+    sg_mailbox_set_receiver(sg_mailbox_get_name(cp->in));
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(cp->in);
         MS_ASSERT(m->kind == MS_MSG_SYSCALL);

@@ -330,6 +330,8 @@ static void handle_ack(struct ms_switch *sw, struct ms_msg *a)
 static void switch_actor(int argc, char **argv)
 {
     struct ms_switch *sw = sg_actor_self_get_data();
+    /* a permanent receiver: messages flow in while the actor is busy (a NIC/CPU queue) */
+    sg_mailbox_set_receiver(sg_mailbox_get_name(sw->in));
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(sw->in);
         if (m->kind == MS_MSG_COH_ACK)
