@@ -1,0 +1,135 @@
+/* alloc.h: allocator models: where a real allocator would place objects, which system calls it
+ * would make and which of its own metadata it would touch.
+ *
+ * An ops table selected by name (workload.allocator): "ptmalloc" (glibc), "mimalloc" (2.x) and
+ * "bitmap-mimalloc" (the per-page-bitmap port). A model is driven by the built-in workload
+ * generators (models/workload.h). Every malloc/free emits, through the callback given at
+ * creation, the records the real allocator causes besides the A/F record itself: its mmap,
+ * munmap and brk calls (M, U, B) and its metadata reads and writes (R, W). mprotect has no
+ * trace op yet, so models only count it (ms_alloc_stats.n_mprotect).
+ *
+ * The ms_alloc_* wrappers also emit the A record (after the allocator's own records) and the F
+ * record (before them), so a consumer sees a complete, replayable stream. Models do not depend
+ * on SimGrid. docs/workloads.md describes the models and what they leave out. */
+#ifndef MS_ALLOC_H
+#define MS_ALLOC_H
+
+#include <stdint.h>
+
+#include "../sim/trace.h"
+#include "ms_common.h"
+
+typedef void (*ms_emit_fn)(void *arg, const struct ms_rec *r);
+
+/* Zero in any field means "the default" (docs/workloads.md). */
+struct ms_alloc_params {
+    uint64_t brk_base;      /* initial program break (ptmalloc main arena); default 0x555556000000 */
+    uint64_t mmap_top;      /* mmaps are placed top-down below this; default 0x7f0000000000 */
+    uint32_t max_threads;   /* thread ids must be below this; default 1024 */
+    int no_dynamic_mmap_threshold;  /* ptmalloc: 1 keeps the mmap threshold fixed (M_MMAP_THRESHOLD set) */
+};
+
+struct ms_alloc_stats {
+    uint64_t n_malloc, n_free;
+    uint64_t n_mmap, n_munmap, n_brk, n_mprotect;   /* system calls made (mprotect: counted only) */
+    uint64_t bytes_mmapped, bytes_munmapped;        /* totals over the run */
+    uint64_t meta_reads, meta_writes;               /* R/W records emitted for metadata */
+    uint64_t live_bytes, peak_live_bytes;           /* requested bytes of live objects */
+    uint64_t cross_thread_frees;                    /* frees by a thread other than the owner */
+    uint64_t stale_bytes;           /* bitmap-mimalloc: 64 B blocks whose bit is set only because
+                                     * of objects already freed cross-thread (x 64 B), now */
+    uint64_t stale_bytes_peak;      /* the largest value stale_bytes reached after a free */
+};
+
+struct ms_alloc_ops {
+    const char *name;
+    /* A new model state; NULL and err on bad parameters. init may emit records for tid 0
+     * (ptmalloc: a B record at the initial break, the process's startup brk(0)). */
+    void *(*init)(const struct ms_alloc_params *p, uint64_t seed, ms_emit_fn emit, void *arg,
+                  struct ms_err *err);
+    /* Address of `size` (> 0) bytes for thread `tid`, after emitting the allocator's records.
+     * 0 and err when the request cannot be served (address space exhausted, bad tid). */
+    uint64_t (*malloc)(void *st, uint32_t tid, uint64_t size, struct ms_err *err);
+    /* Free a live address returned by malloc; -1 and err for an unknown address. */
+    int (*free)(void *st, uint32_t tid, uint64_t addr, struct ms_err *err);
+    /* Usable size of a live object (>= the request), 0 if unknown. */
+    uint64_t (*usable_size)(void *st, uint64_t addr);
+    /* The model's own bitmap for 4 KiB page `vpn` (bit i: 64 B block i holds an object the
+     * allocator counts as allocated). *has_bitmap = 0 when the page has none (it moves whole).
+     * NULL when the model keeps no bitmaps. */
+    uint64_t (*page_bitmap)(void *st, uint64_t vpn, int *has_bitmap);
+    void (*stats)(void *st, struct ms_alloc_stats *out);
+    void (*fini)(void *st);
+};
+
+extern const struct ms_alloc_ops ms_alloc_ptmalloc_ops;
+extern const struct ms_alloc_ops ms_alloc_mimalloc_ops;
+extern const struct ms_alloc_ops ms_alloc_bitmap_mimalloc_ops;
+
+/* By name; NULL and err ("workload.allocator: 'x' is not an allocator model (expected one of
+ * ptmalloc, mimalloc, bitmap-mimalloc)") for an unknown one. */
+const struct ms_alloc_ops *ms_alloc_ops_by_name(const char *name, struct ms_err *err);
+
+/* A model plus its state and the emit callback. */
+struct ms_alloc {
+    const struct ms_alloc_ops *ops;
+    void *st;
+    ms_emit_fn emit;
+    void *arg;
+};
+
+/* Create by name; -1 and err on an unknown name or bad parameters. */
+int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
+                    uint64_t seed, ms_emit_fn emit, void *arg, struct ms_err *err);
+/* malloc, then emit the A record. */
+uint64_t ms_alloc_malloc(struct ms_alloc *a, uint32_t tid, uint64_t size, struct ms_err *err);
+/* Emit the F record, then free. */
+int ms_alloc_free(struct ms_alloc *a, uint32_t tid, uint64_t addr, struct ms_err *err);
+void ms_alloc_destroy(struct ms_alloc *a);
+
+/* Block size of the mimalloc size class a request of `size` bytes falls in; 0 above 128 KiB
+ * (MI_MEDIUM_OBJ_SIZE_MAX: large and huge objects are not binned). */
+uint64_t ms_mimalloc_class_size(uint64_t size);
+
+/* ---- helpers shared by the model implementations (models/alloc_common.c) ---- */
+
+static inline uint64_t ms_align_up(uint64_t x, uint64_t a) { return (x + a - 1) & ~(a - 1); }
+static inline uint64_t ms_align_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
+
+static inline void ms_emit_rec(ms_emit_fn emit, void *arg, uint32_t tid, int op, uint64_t addr,
+                               uint64_t len)
+{
+    struct ms_rec r = {.addr = addr, .len = len, .tid = tid, .op = (uint8_t)op};
+    emit(arg, &r);
+}
+
+/* Virtual address space for mmap: top-down placement with first-fit reuse of unmapped holes
+ * (highest hole first, as Linux's top-down allocator does). */
+struct ms_vspace {
+    uint64_t floor;         /* everything in [floor, top) is mapped or a hole */
+    uint64_t top;
+    uint64_t low_limit;     /* never place below this */
+    struct ms_vrange { uint64_t start, end; } *holes;   /* sorted, disjoint, merged */
+    uint64_t nholes, cap;
+};
+
+void ms_vspace_init(struct ms_vspace *v, uint64_t top, uint64_t low_limit);
+/* Place `len` bytes (page multiple) aligned to `align` (power of two >= 4096); 0 if full. */
+uint64_t ms_vspace_alloc(struct ms_vspace *v, uint64_t len, uint64_t align);
+void ms_vspace_free(struct ms_vspace *v, uint64_t addr, uint64_t len);
+void ms_vspace_fini(struct ms_vspace *v);
+
+/* Open-addressing map from uint64 keys (never 0) to uint64 values. */
+struct ms_u64map {
+    uint64_t *keys, *vals;
+    uint64_t cap, count, tombs;
+};
+void ms_u64map_init(struct ms_u64map *m);
+void ms_u64map_fini(struct ms_u64map *m);
+/* 1 and *val when present. */
+int ms_u64map_get(const struct ms_u64map *m, uint64_t key, uint64_t *val);
+void ms_u64map_put(struct ms_u64map *m, uint64_t key, uint64_t val);
+/* 1 when it was present. */
+int ms_u64map_del(struct ms_u64map *m, uint64_t key);
+
+#endif

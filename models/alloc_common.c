@@ -1,0 +1,249 @@
+/* alloc_common.c: the allocator-model registry, the ms_alloc wrappers and the helpers the
+ * models share (mmap address space, a uint64 hash map). */
+#include <string.h>
+
+#include "alloc.h"
+
+const struct ms_alloc_ops *ms_alloc_ops_by_name(const char *name, struct ms_err *err)
+{
+    static const struct ms_alloc_ops *const all[] = {
+        &ms_alloc_ptmalloc_ops, &ms_alloc_mimalloc_ops, &ms_alloc_bitmap_mimalloc_ops};
+    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    ms_err_set(err,
+               "workload.allocator: '%s' is not an allocator model (expected one of ptmalloc, "
+               "mimalloc, bitmap-mimalloc)",
+               name ? name : "");
+    return NULL;
+}
+
+int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
+                    uint64_t seed, ms_emit_fn emit, void *arg, struct ms_err *err)
+{
+    memset(a, 0, sizeof *a);
+    a->ops = ms_alloc_ops_by_name(name, err);
+    if (!a->ops)
+        return -1;
+    struct ms_alloc_params def = {0};
+    a->emit = emit;
+    a->arg = arg;
+    a->st = a->ops->init(p ? p : &def, seed, emit, arg, err);
+    return a->st ? 0 : -1;
+}
+
+uint64_t ms_alloc_malloc(struct ms_alloc *a, uint32_t tid, uint64_t size, struct ms_err *err)
+{
+    uint64_t addr = a->ops->malloc(a->st, tid, size, err);
+    if (addr)
+        ms_emit_rec(a->emit, a->arg, tid, MS_OP_ALLOC, addr, size);
+    return addr;
+}
+
+int ms_alloc_free(struct ms_alloc *a, uint32_t tid, uint64_t addr, struct ms_err *err)
+{
+    if (!a->ops->usable_size(a->st, addr))
+        return ms_err_set(err, "free of 0x%llx: not a live allocation", (unsigned long long)addr);
+    ms_emit_rec(a->emit, a->arg, tid, MS_OP_FREE, addr, 0);
+    return a->ops->free(a->st, tid, addr, err);
+}
+
+void ms_alloc_destroy(struct ms_alloc *a)
+{
+    if (a->ops && a->st)
+        a->ops->fini(a->st);
+    a->st = NULL;
+}
+
+/* ---- address space ---- */
+
+void ms_vspace_init(struct ms_vspace *v, uint64_t top, uint64_t low_limit)
+{
+    memset(v, 0, sizeof *v);
+    v->floor = v->top = top;
+    v->low_limit = low_limit;
+}
+
+void ms_vspace_fini(struct ms_vspace *v)
+{
+    free(v->holes);
+    v->holes = NULL;
+    v->nholes = v->cap = 0;
+}
+
+static void hole_insert(struct ms_vspace *v, uint64_t s, uint64_t e)
+{
+    if (s >= e)
+        return;
+    uint64_t i = 0;
+    while (i < v->nholes && v->holes[i].start < s)
+        i++;
+    /* merge with neighbours */
+    int merged_prev = i > 0 && v->holes[i - 1].end == s;
+    int merged_next = i < v->nholes && v->holes[i].start == e;
+    if (merged_prev && merged_next) {
+        v->holes[i - 1].end = v->holes[i].end;
+        memmove(&v->holes[i], &v->holes[i + 1], (v->nholes - i - 1) * sizeof v->holes[0]);
+        v->nholes--;
+        return;
+    }
+    if (merged_prev) {
+        v->holes[i - 1].end = e;
+        return;
+    }
+    if (merged_next) {
+        v->holes[i].start = s;
+        return;
+    }
+    if (v->nholes == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 16;
+        v->holes = ms_xrealloc(v->holes, v->cap * sizeof v->holes[0]);
+    }
+    memmove(&v->holes[i + 1], &v->holes[i], (v->nholes - i) * sizeof v->holes[0]);
+    v->holes[i].start = s;
+    v->holes[i].end = e;
+    v->nholes++;
+}
+
+static void hole_remove_range(struct ms_vspace *v, uint64_t i, uint64_t s, uint64_t e)
+{
+    uint64_t hs = v->holes[i].start, he = v->holes[i].end;
+    memmove(&v->holes[i], &v->holes[i + 1], (v->nholes - i - 1) * sizeof v->holes[0]);
+    v->nholes--;
+    hole_insert(v, hs, s);
+    hole_insert(v, e, he);
+}
+
+uint64_t ms_vspace_alloc(struct ms_vspace *v, uint64_t len, uint64_t align)
+{
+    if (align < MS_PAGE_SIZE)
+        align = MS_PAGE_SIZE;
+    len = ms_align_up(len, MS_PAGE_SIZE);
+    /* highest hole first, placed at the top of the hole */
+    for (uint64_t k = v->nholes; k-- > 0;) {
+        uint64_t s = v->holes[k].start, e = v->holes[k].end;
+        if (e - s < len)
+            continue;
+        uint64_t a = ms_align_down(e - len, align);
+        if (a >= s) {
+            hole_remove_range(v, k, a, a + len);
+            return a;
+        }
+    }
+    if (v->floor < len + v->low_limit)
+        return 0;
+    uint64_t a = ms_align_down(v->floor - len, align);
+    if (a < v->low_limit)
+        return 0;
+    hole_insert(v, a + len, v->floor);
+    v->floor = a;
+    return a;
+}
+
+void ms_vspace_free(struct ms_vspace *v, uint64_t addr, uint64_t len)
+{
+    len = ms_align_up(len, MS_PAGE_SIZE);
+    if (addr == v->floor) {
+        v->floor += len;
+        /* absorb a hole now touching the floor */
+        if (v->nholes && v->holes[0].start == v->floor) {
+            v->floor = v->holes[0].end;
+            memmove(&v->holes[0], &v->holes[1], (v->nholes - 1) * sizeof v->holes[0]);
+            v->nholes--;
+        }
+        return;
+    }
+    hole_insert(v, addr, addr + len);
+}
+
+/* ---- uint64 map ---- */
+
+#define MAP_TOMB 1ull   /* keys are object addresses: never 0 or 1 */
+
+static inline uint64_t map_hash(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdull;
+    k ^= k >> 33;
+    return k;
+}
+
+void ms_u64map_init(struct ms_u64map *m) { memset(m, 0, sizeof *m); }
+
+void ms_u64map_fini(struct ms_u64map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+static void map_rehash(struct ms_u64map *m, uint64_t ncap)
+{
+    uint64_t *ok = m->keys, *ov = m->vals, oc = m->cap;
+    m->keys = ms_xcalloc(ncap, sizeof *m->keys);
+    m->vals = ms_xcalloc(ncap, sizeof *m->vals);
+    m->cap = ncap;
+    m->count = m->tombs = 0;
+    for (uint64_t i = 0; i < oc; i++)
+        if (ok[i] > MAP_TOMB)
+            ms_u64map_put(m, ok[i], ov[i]);
+    free(ok);
+    free(ov);
+}
+
+int ms_u64map_get(const struct ms_u64map *m, uint64_t key, uint64_t *val)
+{
+    if (!m->cap)
+        return 0;
+    for (uint64_t i = map_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (m->keys[i] == key) {
+            if (val)
+                *val = m->vals[i];
+            return 1;
+        }
+        if (m->keys[i] == 0)
+            return 0;
+    }
+}
+
+void ms_u64map_put(struct ms_u64map *m, uint64_t key, uint64_t val)
+{
+    MS_ASSERT(key > MAP_TOMB);
+    if ((m->count + m->tombs + 1) * 4 >= m->cap * 3)
+        map_rehash(m, m->cap ? (m->count * 4 >= m->cap ? m->cap * 2 : m->cap) : 64);
+    uint64_t tomb = UINT64_MAX;
+    for (uint64_t i = map_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (m->keys[i] == key) {
+            m->vals[i] = val;
+            return;
+        }
+        if (m->keys[i] == MAP_TOMB && tomb == UINT64_MAX)
+            tomb = i;
+        if (m->keys[i] == 0) {
+            if (tomb != UINT64_MAX) {
+                i = tomb;
+                m->tombs--;
+            }
+            m->keys[i] = key;
+            m->vals[i] = val;
+            m->count++;
+            return;
+        }
+    }
+}
+
+int ms_u64map_del(struct ms_u64map *m, uint64_t key)
+{
+    if (!m->cap)
+        return 0;
+    for (uint64_t i = map_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+        if (m->keys[i] == key) {
+            m->keys[i] = MAP_TOMB;
+            m->count--;
+            m->tombs++;
+            return 1;
+        }
+        if (m->keys[i] == 0)
+            return 0;
+    }
+}

@@ -1,0 +1,164 @@
+/* workload.c: the generator registry, parameters and presets, zipf, and the ms_workload
+ * wrapper that routes generator and allocator records through one counting callback. */
+#include <math.h>
+#include <string.h>
+
+#include "workload.h"
+
+const struct ms_workload_ops *ms_workload_ops_by_name(const char *name, struct ms_err *err)
+{
+    static const struct ms_workload_ops *const all[] = {
+        &ms_workload_memtest_ops, &ms_workload_kv_ops, &ms_workload_graph_ops};
+    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    ms_err_set(err, "workload.generator: '%s' is not a generator (expected one of memtest, kv, "
+                    "graph)",
+               name ? name : "");
+    return NULL;
+}
+
+void ms_workload_params_default(struct ms_workload_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->seed = 1;
+    p->n_threads = 1;
+    strcpy(p->allocator, "ptmalloc");
+    p->memtest.n_rounds = 1;
+    p->memtest.min_size = 16;
+    p->memtest.max_size = 4096;
+    p->memtest.access = MS_WL_ACCESS_NONE;
+    p->memtest.k_reads = 1024;
+    p->kv.n_items = 10000;
+    p->kv.n_ops = 100000;
+    p->kv.key_size = 16;
+    p->kv.value_dist = MS_WL_DIST_FIXED;
+    p->kv.value_size = 100;         /* YCSB: 10 fields x 100 B; one field here */
+    p->kv.value_min = 64;
+    p->kv.value_max = 1024;
+    p->kv.large_fraction = 0.1;
+    p->kv.theta = 0.99;             /* YCSB's ZIPFIAN_CONSTANT */
+    p->kv.read_ratio = 0.5;         /* YCSB workload A */
+    p->graph.n_nodes = 10000;
+    p->graph.degree = 8;
+    p->graph.traversal = MS_WL_BFS;
+    p->graph.n_walks = 100;
+    p->graph.walk_length = 100;
+}
+
+int ms_workload_kv_preset(struct ms_workload_params *p, const char *name, struct ms_err *err)
+{
+    if (name && strcmp(name, "ycsb-a") == 0)
+        p->kv.read_ratio = 0.5;
+    else if (name && strcmp(name, "ycsb-c") == 0)
+        p->kv.read_ratio = 1.0;
+    else
+        return ms_err_set(err, "workload.kv.preset: '%s' is not a preset (expected ycsb-a or "
+                               "ycsb-c)",
+                          name ? name : "");
+    p->kv.theta = 0.99;
+    return 0;
+}
+
+/* ---- zipf ---- */
+
+int ms_zipf_init(struct ms_zipf *z, uint64_t n, double theta, struct ms_err *err)
+{
+    if (n == 0)
+        return ms_err_set(err, "zipf: n: 0 is out of range (must be >= 1)");
+    if (!(theta >= 0.0 && theta < 1.0))
+        return ms_err_set(err, "workload.kv.theta: %g is out of range [0, 1)", theta);
+    z->n = n;
+    z->theta = theta;
+    double zeta = 0;
+    for (uint64_t i = 1; i <= n; i++)
+        zeta += 1.0 / pow((double)i, theta);
+    double zeta2 = 1.0 + (n >= 2 ? 1.0 / pow(2.0, theta) : 0.0);
+    z->zetan = zeta;
+    z->alpha = 1.0 / (1.0 - theta);
+    z->eta = n >= 2 ? (1.0 - pow(2.0 / (double)n, 1.0 - theta)) / (1.0 - zeta2 / zeta) : 0.0;
+    z->half_pow_theta = pow(0.5, theta);
+    return 0;
+}
+
+uint64_t ms_zipf_next(const struct ms_zipf *z, struct ms_rng *r)
+{
+    double u = ms_rng_double(r), uz = u * z->zetan;
+    if (uz < 1.0 || z->n == 1)
+        return 0;
+    if (uz < 1.0 + z->half_pow_theta)
+        return 1;
+    uint64_t k = (uint64_t)((double)z->n * pow(z->eta * u - z->eta + 1.0, z->alpha));
+    return k >= z->n ? z->n - 1 : k;
+}
+
+uint64_t ms_zipf_scrambled(const struct ms_zipf *z, struct ms_rng *r)
+{
+    uint64_t k = ms_zipf_next(z, r), h = 0xCBF29CE484222325ull;
+    for (int i = 0; i < 8; i++) {
+        h ^= (k >> (8 * i)) & 0xff;
+        h *= 0x100000001B3ull;
+    }
+    return h % z->n;
+}
+
+/* ---- the wrapper ---- */
+
+static void count_emit(void *arg, const struct ms_rec *r)
+{
+    struct ms_workload *w = arg;
+    w->n_emitted++;
+    w->emit(w->arg, r);
+}
+
+void ms_workload_emit(struct ms_workload *w, uint32_t tid, int op, uint64_t addr, uint64_t len)
+{
+    ms_emit_rec(count_emit, w, tid, op, addr, len);
+}
+
+struct ms_workload *ms_workload_create(const char *generator, const struct ms_workload_params *p,
+                                       ms_emit_fn emit, void *arg, struct ms_err *err)
+{
+    const struct ms_workload_ops *ops = ms_workload_ops_by_name(generator, err);
+    if (!ops)
+        return NULL;
+    if (p->n_threads == 0 || p->n_threads > 1024) {
+        ms_err_set(err, "workload.n_threads: %u is out of range [1, 1024]", p->n_threads);
+        return NULL;
+    }
+    if (ops->validate(p, err) < 0)
+        return NULL;
+    struct ms_workload *w = ms_xcalloc(1, sizeof *w);
+    w->ops = ops;
+    w->p = *p;
+    w->emit = emit;
+    w->arg = arg;
+    struct ms_alloc_params ap = p->alloc;
+    if (!ap.max_threads)
+        ap.max_threads = p->n_threads;
+    if (ms_alloc_create(&w->alloc, p->allocator, &ap, p->seed, count_emit, w, err) < 0) {
+        free(w);
+        return NULL;
+    }
+    w->g = ops->create(w, err);
+    if (!w->g) {
+        ms_alloc_destroy(&w->alloc);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+int ms_workload_next(struct ms_workload *w, struct ms_err *err)
+{
+    return w->ops->step(w, w->g, err);
+}
+
+void ms_workload_destroy(struct ms_workload *w)
+{
+    if (!w)
+        return;
+    w->ops->destroy(w->g);
+    ms_alloc_destroy(&w->alloc);
+    free(w);
+}

@@ -1,0 +1,191 @@
+/* workload_kv.c: a key-value store: a chained hash table of n_items items (a header with the
+ * key and a pointer to a separately allocated value), loaded once (item i by thread
+ * i mod n_threads), then n_ops gets and sets with zipf-distributed keys (YCSB's scrambled
+ * zipfian), op j by thread j mod n_threads. A get reads the bucket, the headers along the
+ * chain and the value; a set frees the old value, allocates a new one (size from the value
+ * distribution), writes it and the header's value pointer. */
+#include <string.h>
+
+#include "workload.h"
+
+#define KV_HDR 48u          /* next, hash, value pointer, value size, flags, timestamps */
+
+struct kv {
+    struct ms_zipf zipf;
+    struct ms_rng *rng;     /* per thread */
+    struct ms_rng load_rng;
+    uint64_t nb, table;     /* buckets (power of two) and the table's address */
+    uint64_t *head;         /* bucket -> item index + 1 (0 = empty) */
+    uint64_t *next;         /* item -> next item index + 1 */
+    uint64_t *hdr, *val, *vsize;
+    uint64_t loaded, done;
+};
+
+static int kv_validate(const struct ms_workload_params *p, struct ms_err *err)
+{
+    if (p->kv.n_items == 0 || p->kv.n_items > (1ull << 28))
+        return ms_err_set(err, "workload.kv.n_items: %llu is out of range [1, 2^28]",
+                          (unsigned long long)p->kv.n_items);
+    if (p->kv.key_size == 0 || p->kv.key_size > 4096)
+        return ms_err_set(err, "workload.kv.key_size: %llu is out of range [1, 4096]",
+                          (unsigned long long)p->kv.key_size);
+    if (!(p->kv.read_ratio >= 0.0 && p->kv.read_ratio <= 1.0))
+        return ms_err_set(err, "workload.kv.read_ratio: %g is out of range [0, 1]",
+                          p->kv.read_ratio);
+    if (!(p->kv.theta >= 0.0 && p->kv.theta < 1.0))
+        return ms_err_set(err, "workload.kv.theta: %g is out of range [0, 1)", p->kv.theta);
+    switch (p->kv.value_dist) {
+    case MS_WL_DIST_FIXED:
+        if (p->kv.value_size == 0 || p->kv.value_size > (1ull << 30))
+            return ms_err_set(err, "workload.kv.value_size: %llu is out of range [1, 2^30]",
+                              (unsigned long long)p->kv.value_size);
+        break;
+    case MS_WL_DIST_BIMODAL:
+        if (!(p->kv.large_fraction >= 0.0 && p->kv.large_fraction <= 1.0))
+            return ms_err_set(err, "workload.kv.large_fraction: %g is out of range [0, 1]",
+                              p->kv.large_fraction);
+        /* fall through */
+    case MS_WL_DIST_UNIFORM:
+        if (p->kv.value_min == 0)
+            return ms_err_set(err, "workload.kv.value_min: 0 is out of range (must be >= 1)");
+        if (p->kv.value_max < p->kv.value_min || p->kv.value_max > (1ull << 30))
+            return ms_err_set(err, "workload.kv.value_max: %llu is out of range [value_min "
+                                   "%llu, 2^30]",
+                              (unsigned long long)p->kv.value_max,
+                              (unsigned long long)p->kv.value_min);
+        break;
+    default:
+        return ms_err_set(err, "workload.kv.value_dist: %d is out of range (fixed, uniform, "
+                               "bimodal)",
+                          p->kv.value_dist);
+    }
+    return 0;
+}
+
+static uint64_t value_size(const struct ms_workload_params *p, struct ms_rng *r)
+{
+    switch (p->kv.value_dist) {
+    case MS_WL_DIST_UNIFORM:
+        return p->kv.value_min + ms_rng_below(r, p->kv.value_max - p->kv.value_min + 1);
+    case MS_WL_DIST_BIMODAL:
+        return ms_rng_double(r) < p->kv.large_fraction ? p->kv.value_max : p->kv.value_min;
+    default:
+        return p->kv.value_size;
+    }
+}
+
+static uint64_t key_hash(uint64_t k)
+{
+    k ^= k >> 31;
+    k *= 0x7FB5D329728EA185ull;
+    k ^= k >> 27;
+    return k;
+}
+
+static void *kv_create(struct ms_workload *w, struct ms_err *err)
+{
+    struct kv *k = ms_xcalloc(1, sizeof *k);
+    uint64_t n = w->p.kv.n_items;
+    if (ms_zipf_init(&k->zipf, n, w->p.kv.theta, err) < 0) {
+        free(k);
+        return NULL;
+    }
+    k->rng = ms_xcalloc(w->p.n_threads, sizeof *k->rng);
+    for (uint32_t i = 0; i < w->p.n_threads; i++)
+        ms_rng_seed(&k->rng[i], w->p.seed, i);
+    ms_rng_seed(&k->load_rng, w->p.seed, 0xFFFFFFFFull);
+    k->nb = 1;
+    while (k->nb < n)
+        k->nb <<= 1;
+    k->head = ms_xcalloc(k->nb, sizeof *k->head);
+    k->next = ms_xcalloc(n, sizeof *k->next);
+    k->hdr = ms_xcalloc(n, sizeof *k->hdr);
+    k->val = ms_xcalloc(n, sizeof *k->val);
+    k->vsize = ms_xcalloc(n, sizeof *k->vsize);
+    return k;
+}
+
+static int kv_step(struct ms_workload *w, void *g, struct ms_err *err)
+{
+    struct kv *k = g;
+    const struct ms_workload_params *p = &w->p;
+    uint64_t n = p->kv.n_items, hsz = KV_HDR + p->kv.key_size;
+    if (!k->table) {
+        k->table = ms_alloc_malloc(&w->alloc, 0, k->nb * 8, err);
+        if (!k->table)
+            return -1;
+        ms_workload_emit(w, 0, MS_OP_WRITE, k->table, k->nb * 8);   /* zeroed */
+        return 1;
+    }
+    if (k->loaded < n) {
+        uint64_t i = k->loaded++;
+        uint32_t tid = (uint32_t)(i % p->n_threads);
+        uint64_t b = key_hash(i) & (k->nb - 1);
+        k->hdr[i] = ms_alloc_malloc(&w->alloc, tid, hsz, err);
+        if (!k->hdr[i])
+            return -1;
+        k->vsize[i] = value_size(p, &k->load_rng);
+        k->val[i] = ms_alloc_malloc(&w->alloc, tid, k->vsize[i], err);
+        if (!k->val[i])
+            return -1;
+        ms_workload_emit(w, tid, MS_OP_WRITE, k->val[i], k->vsize[i]);
+        ms_workload_emit(w, tid, MS_OP_WRITE, k->hdr[i], hsz);
+        ms_workload_emit(w, tid, MS_OP_READ, k->table + 8 * b, 8);
+        ms_workload_emit(w, tid, MS_OP_WRITE, k->table + 8 * b, 8);
+        k->next[i] = k->head[b];
+        k->head[b] = i + 1;
+        return 1;
+    }
+    if (k->done >= p->kv.n_ops)
+        return 0;
+    uint32_t tid = (uint32_t)(k->done++ % p->n_threads);
+    struct ms_rng *r = &k->rng[tid];
+    if (p->compute_ns)
+        ms_workload_emit(w, tid, MS_OP_COMPUTE, p->compute_ns, 0);
+    uint64_t key = ms_zipf_scrambled(&k->zipf, r);
+    int get = ms_rng_double(r) < p->kv.read_ratio;
+    uint64_t b = key_hash(key) & (k->nb - 1);
+    ms_workload_emit(w, tid, MS_OP_READ, k->table + 8 * b, 8);
+    uint64_t it = k->head[b];
+    for (; it; it = k->next[it - 1]) {
+        ms_workload_emit(w, tid, MS_OP_READ, k->hdr[it - 1], hsz);
+        if (it - 1 == key)
+            break;
+    }
+    MS_ASSERT(it);
+    if (get) {
+        ms_workload_emit(w, tid, MS_OP_READ, k->val[key], k->vsize[key]);
+        return 1;
+    }
+    if (ms_alloc_free(&w->alloc, tid, k->val[key], err) < 0)
+        return -1;
+    k->vsize[key] = value_size(p, r);
+    k->val[key] = ms_alloc_malloc(&w->alloc, tid, k->vsize[key], err);
+    if (!k->val[key])
+        return -1;
+    ms_workload_emit(w, tid, MS_OP_WRITE, k->val[key], k->vsize[key]);
+    ms_workload_emit(w, tid, MS_OP_WRITE, k->hdr[key] + 16, 16);   /* value pointer, size */
+    return 1;
+}
+
+static void kv_destroy(void *g)
+{
+    struct kv *k = g;
+    if (!k)
+        return;
+    free(k->rng);
+    free(k->head);
+    free(k->next);
+    free(k->hdr);
+    free(k->val);
+    free(k->vsize);
+    free(k);
+}
+
+const struct ms_workload_ops ms_workload_kv_ops = {
+    .name = "kv",
+    .validate = kv_validate,
+    .create = kv_create,
+    .step = kv_step,
+    .destroy = kv_destroy,
+};

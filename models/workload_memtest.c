@@ -1,0 +1,137 @@
+/* workload_memtest.c: Seager's memtest: rounds of 1024 mallocs of uniform sizes, each object
+ * written once, an optional access pass, then all freed; round r runs on thread
+ * r mod n_threads, threads taking turns one operation at a time. */
+#include <string.h>
+
+#include "workload.h"
+
+#define MT_PER_ROUND 1024u
+
+struct mt_thread {
+    struct ms_rng rng;
+    uint64_t round;         /* next round index of this thread (r = tid + k * n_threads) */
+    int phase;              /* 0 malloc, 1 access, 2 free, 3 round done */
+    uint32_t i;
+    uint64_t k;
+    uint64_t addr[MT_PER_ROUND], size[MT_PER_ROUND];
+};
+
+struct mt {
+    struct mt_thread *t;
+    uint32_t cur;
+};
+
+static int mt_validate(const struct ms_workload_params *p, struct ms_err *err)
+{
+    if (p->memtest.n_rounds == 0 || p->memtest.n_rounds > (1ull << 32))
+        return ms_err_set(err, "workload.memtest.n_rounds: %llu is out of range [1, 2^32]",
+                          (unsigned long long)p->memtest.n_rounds);
+    if (p->memtest.min_size == 0)
+        return ms_err_set(err, "workload.memtest.min_size: 0 is out of range (must be >= 1)");
+    if (p->memtest.max_size < p->memtest.min_size || p->memtest.max_size > (1ull << 36))
+        return ms_err_set(err, "workload.memtest.max_size: %llu is out of range [min_size %llu, "
+                               "2^36]",
+                          (unsigned long long)p->memtest.max_size,
+                          (unsigned long long)p->memtest.min_size);
+    if (p->memtest.access < MS_WL_ACCESS_NONE || p->memtest.access > MS_WL_ACCESS_RANDOM)
+        return ms_err_set(err, "workload.memtest.access: %d is out of range (none, read, random)",
+                          p->memtest.access);
+    return 0;
+}
+
+static void *mt_create(struct ms_workload *w, struct ms_err *err)
+{
+    struct mt *m = ms_xcalloc(1, sizeof *m);
+    m->t = ms_xcalloc(w->p.n_threads, sizeof *m->t);
+    for (uint32_t i = 0; i < w->p.n_threads; i++) {
+        ms_rng_seed(&m->t[i].rng, w->p.seed, i);
+        m->t[i].round = i;
+    }
+    return m;
+}
+
+/* One operation of thread t; 0 when the thread has nothing left. */
+static int mt_thread_step(struct ms_workload *w, struct mt_thread *t, uint32_t tid,
+                          struct ms_err *err)
+{
+    const struct ms_workload_params *p = &w->p;
+    if (t->round >= p->memtest.n_rounds)
+        return 0;
+    if (p->compute_ns)
+        ms_workload_emit(w, tid, MS_OP_COMPUTE, p->compute_ns, 0);
+    switch (t->phase) {
+    case 0: {
+        uint64_t sz = p->memtest.min_size +
+                      ms_rng_below(&t->rng, p->memtest.max_size - p->memtest.min_size + 1);
+        uint64_t a = ms_alloc_malloc(&w->alloc, tid, sz, err);
+        if (!a)
+            return -1;
+        ms_workload_emit(w, tid, MS_OP_WRITE, a, sz);
+        t->addr[t->i] = a;
+        t->size[t->i] = sz;
+        if (++t->i == MT_PER_ROUND) {
+            t->i = 0;
+            t->k = 0;
+            t->phase = p->memtest.access == MS_WL_ACCESS_NONE ? 2 : 1;
+        }
+        return 1;
+    }
+    case 1:
+        if (p->memtest.access == MS_WL_ACCESS_READ_ONCE) {
+            ms_workload_emit(w, tid, MS_OP_READ, t->addr[t->i], t->size[t->i]);
+            if (++t->i == MT_PER_ROUND) {
+                t->i = 0;
+                t->phase = 2;
+            }
+        } else {
+            uint32_t o = (uint32_t)ms_rng_below(&t->rng, MT_PER_ROUND);
+            uint64_t len = t->size[o] < 8 ? t->size[o] : 8;
+            uint64_t off = ms_rng_below(&t->rng, t->size[o] - len + 1);
+            ms_workload_emit(w, tid, MS_OP_READ, t->addr[o] + off, len);
+            if (++t->k >= p->memtest.k_reads) {
+                t->i = 0;
+                t->phase = 2;
+            }
+        }
+        return 1;
+    default:
+        if (ms_alloc_free(&w->alloc, tid, t->addr[t->i], err) < 0)
+            return -1;
+        if (++t->i == MT_PER_ROUND) {
+            t->i = 0;
+            t->phase = 0;
+            t->round += p->n_threads;
+        }
+        return 1;
+    }
+}
+
+static int mt_step(struct ms_workload *w, void *g, struct ms_err *err)
+{
+    struct mt *m = g;
+    for (uint32_t k = 0; k < w->p.n_threads; k++) {
+        uint32_t tid = (m->cur + k) % w->p.n_threads;
+        int r = mt_thread_step(w, &m->t[tid], tid, err);
+        if (r != 0) {
+            m->cur = (tid + 1) % w->p.n_threads;
+            return r;
+        }
+    }
+    return 0;
+}
+
+static void mt_destroy(void *g)
+{
+    struct mt *m = g;
+    if (m)
+        free(m->t);
+    free(m);
+}
+
+const struct ms_workload_ops ms_workload_memtest_ops = {
+    .name = "memtest",
+    .validate = mt_validate,
+    .create = mt_create,
+    .step = mt_step,
+    .destroy = mt_destroy,
+};

@@ -1,0 +1,145 @@
+/* test_alloc_ptmalloc.c: the ptmalloc model's placement and system calls. */
+#include <stdlib.h>
+
+#include "models/alloc.h"
+#include "ms_test.h"
+
+struct recs {
+    struct ms_rec *v;
+    size_t n, cap;
+};
+
+static void rec_emit(void *arg, const struct ms_rec *r)
+{
+    struct recs *R = arg;
+    if (R->n == R->cap) {
+        R->cap = R->cap ? 2 * R->cap : 256;
+        R->v = realloc(R->v, R->cap * sizeof *R->v);
+    }
+    R->v[R->n++] = *r;
+}
+
+static size_t count_op(const struct recs *R, size_t from, int op)
+{
+    size_t n = 0;
+    for (size_t i = from; i < R->n; i++)
+        n += R->v[i].op == op;
+    return n;
+}
+
+static const struct ms_rec *find_op(const struct recs *R, size_t from, int op)
+{
+    for (size_t i = from; i < R->n; i++)
+        if (R->v[i].op == op)
+            return &R->v[i];
+    return NULL;
+}
+
+#define PAGE_ROUND(x) (((x) + 4095) & ~4095ull)
+
+int main(void)
+{
+    struct recs R = {0};
+    struct ms_alloc a;
+    struct ms_err err = {0};
+    CHECK(ms_alloc_create(&a, "ptmalloc", NULL, 1, rec_emit, &R, &err) == 0);
+    /* init: the startup break */
+    CHECK_EQ_U64(R.n, 1);
+    CHECK(R.v[0].op == MS_OP_BRK);
+    uint64_t base = R.v[0].addr;
+
+    /* first small malloc: one B by page_round(nb + 128 KiB + 32) */
+    size_t m0 = R.n;
+    uint64_t p1 = ms_alloc_malloc(&a, 0, 100, &err);
+    CHECK(p1 == base + 16);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_BRK), 1);
+    const struct ms_rec *b = find_op(&R, m0, MS_OP_BRK);
+    CHECK(b && b->addr == base + PAGE_ROUND(112 + (128 << 10) + 32));
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_MMAP), 0);
+    CHECK(R.v[R.n - 1].op == MS_OP_ALLOC && R.v[R.n - 1].addr == p1 && R.v[R.n - 1].len == 100);
+
+    /* more small mallocs: no syscalls, no overlap, 16 B alignment */
+    uint64_t ptrs[64], sizes[64];
+    m0 = R.n;
+    for (int i = 0; i < 64; i++) {
+        sizes[i] = 1 + (uint64_t)(i * 37) % 900;
+        ptrs[i] = ms_alloc_malloc(&a, 0, sizes[i], &err);
+        CHECK(ptrs[i] % 16 == 0);
+    }
+    for (int i = 0; i < 64; i++)
+        for (int j = i + 1; j < 64; j++)
+            CHECK(ptrs[i] + sizes[i] <= ptrs[j] || ptrs[j] + sizes[j] <= ptrs[i]);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_BRK) + count_op(&R, m0, MS_OP_MMAP), 0);
+
+    /* reuse: a freed chunk serves the next request of its size */
+    CHECK(ms_alloc_free(&a, 0, ptrs[10], &err) == 0);
+    uint64_t again = ms_alloc_malloc(&a, 0, sizes[10], &err);
+    CHECK(again == ptrs[10]);
+
+    /* 200 KiB: one M of page_round(200 KiB + 16), its free one U of the same range */
+    m0 = R.n;
+    uint64_t big = ms_alloc_malloc(&a, 0, 200 << 10, &err);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_MMAP), 1);
+    const struct ms_rec *mm = find_op(&R, m0, MS_OP_MMAP);
+    CHECK(mm && mm->len == PAGE_ROUND((200 << 10) + 16) && big == mm->addr + 16);
+    uint64_t maddr = mm ? mm->addr : 0, mlen = mm ? mm->len : 0;
+    m0 = R.n;
+    CHECK(ms_alloc_free(&a, 0, big, &err) == 0);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_MUNMAP), 1);
+    const struct ms_rec *um = find_op(&R, m0, MS_OP_MUNMAP);
+    CHECK(um && um->addr == maddr && um->len == mlen);
+    CHECK(R.v[m0].op == MS_OP_FREE && R.v[m0].addr == big);
+
+    /* dynamic threshold: 200 KiB is now below it, so the next one grows the heap with brk */
+    m0 = R.n;
+    ms_alloc_malloc(&a, 0, 200 << 10, &err);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_MMAP), 0);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_BRK), 1);
+
+    /* a second thread: one M of 64 MiB, 64 MiB aligned; the object lies inside */
+    m0 = R.n;
+    uint64_t t1 = ms_alloc_malloc(&a, 1, 64, &err);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_MMAP), 1);
+    const struct ms_rec *hm = find_op(&R, m0, MS_OP_MMAP);
+    CHECK(hm && hm->len == (64ull << 20) && hm->addr % (64ull << 20) == 0);
+    CHECK(hm && t1 > hm->addr && t1 + 64 <= hm->addr + hm->len);
+    CHECK(hm && hm->tid == 1);
+    /* every metadata access of thread 1 lies in its heap */
+    for (size_t i = m0; hm && i < R.n; i++)
+        if (R.v[i].op == MS_OP_READ || R.v[i].op == MS_OP_WRITE)
+            CHECK(R.v[i].addr >= hm->addr && R.v[i].addr + R.v[i].len <= hm->addr + hm->len);
+    struct ms_alloc_stats st;
+    a.ops->stats(a.st, &st);
+    CHECK_EQ_U64(st.n_mprotect, 1);
+    CHECK_EQ_U64(st.n_mmap, 2);
+    CHECK_EQ_U64(st.n_munmap, 1);
+
+    /* coalescing: freeing three neighbours leaves one chunk that serves their sum */
+    uint64_t c1 = ms_alloc_malloc(&a, 1, 1000, &err);
+    uint64_t c2 = ms_alloc_malloc(&a, 1, 1000, &err);
+    uint64_t c3 = ms_alloc_malloc(&a, 1, 1000, &err);
+    uint64_t guard = ms_alloc_malloc(&a, 1, 16, &err);
+    (void)guard;
+    CHECK(ms_alloc_free(&a, 1, c1, &err) == 0);
+    CHECK(ms_alloc_free(&a, 1, c3, &err) == 0);
+    CHECK(ms_alloc_free(&a, 1, c2, &err) == 0);
+    CHECK(ms_alloc_malloc(&a, 1, 3000, &err) == c1);
+
+    /* bad free */
+    struct ms_err e2 = {0};
+    CHECK(ms_alloc_free(&a, 0, 12345, &e2) < 0);
+    CHECK_STR_CONTAINS(e2.msg, "not a live allocation");
+    CHECK(!err.set);
+    if (err.set)
+        fprintf(stderr, "%s\n", err.msg);
+
+    /* unknown name */
+    struct ms_alloc bad;
+    struct ms_err e3 = {0};
+    CHECK(ms_alloc_create(&bad, "jemalloc", NULL, 1, rec_emit, &R, &e3) < 0);
+    CHECK_STR_CONTAINS(e3.msg, "workload.allocator: 'jemalloc'");
+
+    ms_alloc_destroy(&a);
+    free(R.v);
+    TEST_DONE();
+}

@@ -1,0 +1,216 @@
+/* test_workload.c: the built-in generators under every allocator model: determinism,
+ * consistency of the stream (frees match live allocations, accesses lie in live objects or
+ * mapped memory), counts, zipf skew, parameter errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/workload.h"
+#include "ms_test.h"
+
+/* A checker fed by the emit callback: a hash of the stream, live objects, mapped ranges. */
+struct chk {
+    uint64_t hash, n, by_op[256];
+    struct ms_u64map live;      /* addr -> size */
+    struct ms_vrange *maps;
+    size_t nmaps, cap;
+    uint64_t brk_base, brk_end;
+    int brk_seen;
+    uint64_t bad_free, bad_access, checked;
+    /* live intervals, sorted on demand: kept as a simple array for lookup */
+};
+
+static int in_mapped(const struct chk *c, uint64_t a, uint64_t l)
+{
+    if (c->brk_seen && a >= c->brk_base && a + l <= c->brk_end)
+        return 1;
+    for (size_t i = 0; i < c->nmaps; i++)
+        if (a >= c->maps[i].start && a + l <= c->maps[i].end)
+            return 1;
+    return 0;
+}
+
+static void chk_emit(void *arg, const struct ms_rec *r)
+{
+    struct chk *c = arg;
+    c->n++;
+    c->by_op[r->op]++;
+    uint64_t x[3] = {r->addr, r->len, ((uint64_t)r->tid << 8) | r->op};
+    for (int i = 0; i < 3; i++) {
+        c->hash ^= x[i];
+        c->hash *= 0x100000001B3ull;
+        c->hash ^= c->hash >> 29;
+    }
+    switch (r->op) {
+    case MS_OP_ALLOC:
+        ms_u64map_put(&c->live, r->addr, r->len);
+        if (!in_mapped(c, r->addr, r->len))
+            c->bad_access++;
+        break;
+    case MS_OP_FREE:
+        if (!ms_u64map_del(&c->live, r->addr))
+            c->bad_free++;
+        break;
+    case MS_OP_MMAP:
+        if (c->nmaps == c->cap) {
+            c->cap = c->cap ? 2 * c->cap : 64;
+            c->maps = realloc(c->maps, c->cap * sizeof *c->maps);
+        }
+        c->maps[c->nmaps].start = r->addr;
+        c->maps[c->nmaps].end = r->addr + r->len;
+        c->nmaps++;
+        break;
+    case MS_OP_MUNMAP:
+        for (size_t i = 0; i < c->nmaps; i++)
+            if (c->maps[i].start == r->addr && c->maps[i].end == r->addr + r->len) {
+                c->maps[i] = c->maps[--c->nmaps];
+                break;
+            }
+        break;
+    case MS_OP_BRK:
+        if (!c->brk_seen) {
+            c->brk_seen = 1;
+            c->brk_base = r->addr;
+        }
+        c->brk_end = r->addr;
+        break;
+    case MS_OP_READ:
+    case MS_OP_WRITE:
+        /* within mapped memory (objects lie in mappings, metadata too) */
+        c->checked++;
+        if (!in_mapped(c, r->addr, r->len))
+            c->bad_access++;
+        break;
+    }
+}
+
+static void chk_free(struct chk *c)
+{
+    ms_u64map_fini(&c->live);
+    free(c->maps);
+}
+
+static int run(const char *gen, const struct ms_workload_params *p, struct chk *c,
+               struct ms_err *err)
+{
+    memset(c, 0, sizeof *c);
+    struct ms_workload *w = ms_workload_create(gen, p, chk_emit, c, err);
+    if (!w)
+        return -1;
+    int r, steps = 0;
+    while ((r = ms_workload_next(w, err)) == 1)
+        steps++;
+    ms_workload_destroy(w);
+    return r < 0 ? -1 : steps;
+}
+
+int main(void)
+{
+    static const char *allocs[] = {"ptmalloc", "mimalloc", "bitmap-mimalloc"};
+    static const char *gens[] = {"memtest", "kv", "graph"};
+    for (int ai = 0; ai < 3; ai++)
+        for (int gi = 0; gi < 3; gi++) {
+            struct ms_workload_params p;
+            ms_workload_params_default(&p);
+            strcpy(p.allocator, allocs[ai]);
+            p.n_threads = 3;
+            p.seed = 42;
+            p.compute_ns = 100;
+            p.memtest.n_rounds = 4;
+            p.memtest.min_size = 16;
+            p.memtest.max_size = 300000;
+            p.memtest.access = MS_WL_ACCESS_RANDOM;
+            p.memtest.k_reads = 100;
+            p.kv.n_items = 2000;
+            p.kv.n_ops = 5000;
+            p.kv.value_dist = MS_WL_DIST_BIMODAL;
+            p.kv.value_min = 100;
+            p.kv.value_max = 3000;
+            p.graph.n_nodes = 2000;
+            struct chk a, b, c;
+            struct ms_err err = {0};
+            int sa = run(gens[gi], &p, &a, &err);
+            CHECK(sa > 0);
+            if (err.set)
+                fprintf(stderr, "%s/%s: %s\n", gens[gi], allocs[ai], err.msg);
+            int sb = run(gens[gi], &p, &b, &err);
+            CHECK(sa == sb);
+            CHECK(a.hash == b.hash && a.n == b.n);
+            p.seed = 43;
+            run(gens[gi], &p, &c, &err);
+            CHECK(a.hash != c.hash);
+            CHECK_EQ_U64(a.bad_free, 0);
+            CHECK_EQ_U64(a.bad_access, 0);
+            CHECK(a.checked > 0);
+            if (gi == 0) {
+                CHECK_EQ_U64(a.by_op[MS_OP_ALLOC], 4 * 1024);
+                CHECK_EQ_U64(a.by_op[MS_OP_FREE], 4 * 1024);
+                CHECK_EQ_U64(a.live.count, 0);
+            }
+            if (gi == 1)   /* table + 2 per item + one per set */
+                CHECK(a.by_op[MS_OP_ALLOC] == 1 + 2 * 2000 + a.by_op[MS_OP_FREE]);
+            if (a.bad_access || a.bad_free)
+                fprintf(stderr, "%s/%s: %llu bad accesses, %llu bad frees\n", gens[gi],
+                        allocs[ai], (unsigned long long)a.bad_access,
+                        (unsigned long long)a.bad_free);
+            chk_free(&a);
+            chk_free(&b);
+            chk_free(&c);
+        }
+
+    /* zipf: rank 0 is the most frequent, with about 1/zeta(n) of the draws */
+    {
+        struct ms_zipf z;
+        struct ms_rng r;
+        struct ms_err err = {0};
+        CHECK(ms_zipf_init(&z, 1000, 0.99, &err) == 0);
+        ms_rng_seed(&r, 7, 0);
+        static uint64_t cnt[1000];
+        for (int i = 0; i < 200000; i++)
+            cnt[ms_zipf_next(&z, &r)]++;
+        uint64_t best = 0;
+        for (int i = 1; i < 1000; i++)
+            if (cnt[i] > cnt[best])
+                best = (uint64_t)i;
+        CHECK_EQ_U64(best, 0);
+        CHECK_NEAR((double)cnt[0] / 200000.0, 1.0 / z.zetan, 0.01);
+        CHECK(cnt[1] > cnt[10] && cnt[10] > cnt[500]);
+    }
+
+    /* bad parameters */
+    {
+        struct ms_workload_params p;
+        struct chk c = {0};
+        struct ms_err err = {0};
+        ms_workload_params_default(&p);
+        p.memtest.n_rounds = 0;
+        CHECK(ms_workload_create("memtest", &p, chk_emit, &c, &err) == NULL);
+        CHECK_STR_CONTAINS(err.msg, "workload.memtest.n_rounds: 0 is out of range");
+        ms_workload_params_default(&p);
+        p.kv.n_items = 0;
+        memset(&err, 0, sizeof err);
+        CHECK(ms_workload_create("kv", &p, chk_emit, &c, &err) == NULL);
+        CHECK_STR_CONTAINS(err.msg, "workload.kv.n_items: 0 is out of range");
+        ms_workload_params_default(&p);
+        p.kv.theta = 1.5;
+        memset(&err, 0, sizeof err);
+        CHECK(ms_workload_create("kv", &p, chk_emit, &c, &err) == NULL);
+        CHECK_STR_CONTAINS(err.msg, "workload.kv.theta: 1.5 is out of range");
+        ms_workload_params_default(&p);
+        p.graph.n_nodes = 0;
+        memset(&err, 0, sizeof err);
+        CHECK(ms_workload_create("graph", &p, chk_emit, &c, &err) == NULL);
+        CHECK_STR_CONTAINS(err.msg, "workload.graph.n_nodes: 0 is out of range");
+        memset(&err, 0, sizeof err);
+        CHECK(ms_workload_create("tpcc", &p, chk_emit, &c, &err) == NULL);
+        CHECK_STR_CONTAINS(err.msg, "workload.generator: 'tpcc'");
+        ms_workload_params_default(&p);
+        strcpy(p.allocator, "hoard");
+        memset(&err, 0, sizeof err);
+        CHECK(ms_workload_create("kv", &p, chk_emit, &c, &err) == NULL);
+        CHECK_STR_CONTAINS(err.msg, "workload.allocator: 'hoard'");
+        memset(&err, 0, sizeof err);
+        CHECK(ms_workload_kv_preset(&p, "ycsb-c", &err) == 0 && p.kv.read_ratio == 1.0);
+        CHECK(ms_workload_kv_preset(&p, "ycsb-z", &err) < 0);
+    }
+    TEST_DONE();
+}
