@@ -11,7 +11,13 @@
  * thread owns blocks of MT_BLOCK_EVENTS events it reserves with one atomic add on the file
  * header (once per block, not per event), so nothing is lost on _exit or a crash and the hot
  * path has no shared atomic. A forked child opens its own file; an exec'd image reopens the
- * same pid's file and goes on appending. Without MINDTRACE_DIR every call is forwarded only. */
+ * same pid's file and goes on appending. Without MINDTRACE_DIR every call is forwarded only.
+ *
+ * Under the mindtrace Valgrind tool (`mindtrace --accesses`, MINDTRACE_VALGRIND=1, confirmed by
+ * a client request the tool answers) there is no buffer and no dispatch: each event, and each
+ * entry into and exit from an outermost allocator call, is a client request (mt_vgtool.h), so
+ * it lands in the tool's single stream in exact order with the program's loads and stores; the
+ * tool records the allocator's system calls itself. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +36,14 @@
 #include <unistd.h>
 
 #include "mindtrace_raw.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#include "mt_vgtool.h"
+#define MT_HAVE_VALGRIND 1
+#endif
+#endif
 
 #define MT_EXPORT __attribute__((visibility("default")))
 #define MT_TLS __thread __attribute__((tls_model("initial-exec")))
@@ -77,6 +91,9 @@ static int mt_state;                  /* 0 not started, 1 resolving, 2 ready */
 static struct mt_raw_header *mt_hdr;  /* NULL: not recording */
 static size_t mt_map_size;
 static int mt_want_syscalls;
+static int mt_vg;                     /* events go to the Valgrind tool */
+static pthread_key_t mt_exit_key;     /* under the tool: marks the start of a thread's exit */
+static MT_TLS int t_vg_seen;
 
 static MT_TLS int t_depth;            /* allocator calls in progress on this thread */
 static MT_TLS int t_ready;            /* tid assigned, dispatch set up */
@@ -122,6 +139,12 @@ static void mt_new_block(void)
 
 static inline void mt_emit(uint8_t op, uint64_t addr, uint64_t len)
 {
+#ifdef MT_HAVE_VALGRIND
+    if (mt_vg) {
+        VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_EVENT, op, addr, len, 0, 0);
+        return;
+    }
+#endif
     if (__builtin_expect(t_cur == t_end, 0)) {
         mt_new_block();
         if (!t_cur)
@@ -206,6 +229,19 @@ static void mt_thread_setup(void)
     }
 }
 
+#ifdef MT_HAVE_VALGRIND
+/* A thread that allocated is exiting: what it runs from here on is glibc's teardown (thread
+ * destructors, then freeing the thread's tcache and arena through internal calls this
+ * interposer never sees, which read and write freed blocks). Tell the tool to stop recording
+ * this thread's loads and stores, as inside an allocator call. */
+static void mt_vg_thread_exit(void *v)
+{
+    (void)v;
+    t_depth++;
+    VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_ENTER, 0, 0, 0, 0, 0);
+}
+#endif
+
 static void mt_open_trace(void)
 {
     const char *dir = getenv("MINDTRACE_DIR");
@@ -213,6 +249,21 @@ static void mt_open_trace(void)
         return;
     const char *sc = getenv("MINDTRACE_SYSCALLS");
     mt_want_syscalls = !sc || strcmp(sc, "0") != 0;
+#ifdef MT_HAVE_VALGRIND
+    const char *vg = getenv("MINDTRACE_VALGRIND");
+    if (vg && !strcmp(vg, "1")) {
+        /* the tool records; the valgrind launcher (not under the tool) records nothing */
+        mt_vg = VALGRIND_DO_CLIENT_REQUEST_EXPR(0, MT_REQ_HELLO, 0, 0, 0, 0, 0) ==
+                MT_VG_HELLO_REPLY;
+        if (mt_vg && pthread_key_create(&mt_exit_key, mt_vg_thread_exit) != 0)
+            mt_vg = 0;
+        return;
+    }
+#else
+    const char *vg = getenv("MINDTRACE_VALGRIND");
+    if (vg && !strcmp(vg, "1"))
+        return;
+#endif
     char path[4096];
     snprintf(path, sizeof path, "%s/%ld.raw", dir, (long)getpid());
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -286,8 +337,18 @@ static inline int mt_enter(void)
 {
     if (__builtin_expect(mt_state != 2, 0) && !mt_state)
         mt_init();
-    if (t_depth++ || !mt_hdr)
+    if (t_depth++ || !(mt_hdr || mt_vg))
         return 0;
+#ifdef MT_HAVE_VALGRIND
+    if (mt_vg) {
+        if (__builtin_expect(!t_vg_seen, 0)) {
+            t_vg_seen = 1;
+            pthread_setspecific(mt_exit_key, (void *)1);
+        }
+        VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_ENTER, 0, 0, 0, 0, 0);
+        return 1;
+    }
+#endif
     if (__builtin_expect(!t_ready, 0))
         mt_thread_setup();
     if (t_sud)
@@ -299,6 +360,10 @@ static inline void mt_leave(int rec)
 {
     if (rec && t_sud)
         t_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+#ifdef MT_HAVE_VALGRIND
+    if (rec && mt_vg)
+        VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_LEAVE, 0, 0, 0, 0, 0);
+#endif
     t_depth--;
 }
 

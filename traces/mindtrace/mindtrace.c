@@ -9,6 +9,10 @@
  * every process it started have exited (this process is their subreaper), each buffer becomes
  * a binary mindsim trace: the program's own process -> OUT, a forked child with pid P ->
  * OUT.P. Exit status: the program's (128+signal if killed); 2 for mindtrace's own errors.
+ *
+ * --accesses runs `valgrind --tool=mindtrace` (the tool of mt_vgtool.c, found with Valgrind's
+ * own files in valgrind/ next to this executable, through VALGRIND_LIB) on the program, with
+ * the same LD_PRELOAD: the tool writes the same raw buffer files, with R/W records too.
  * See docs/capture.md. */
 #include <dirent.h>
 #include <errno.h>
@@ -30,10 +34,12 @@
 
 static const char mt_usage[] =
     "usage: mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]\n"
-    "                 [--no-syscalls] -o OUT -- PROGRAM [ARGS...]\n"
+    "                 [--no-syscalls] [--text] -o OUT -- PROGRAM [ARGS...]\n"
     "Runs PROGRAM and writes the allocations (A/F) of its allocator, and the allocator's own\n"
     "mmap/munmap/mremap/brk/mprotect (M/U/B), as a binary mindsim trace to OUT; a forked\n"
-    "child's trace goes to OUT.<pid>. See docs/capture.md.\n";
+    "child's trace goes to OUT.<pid>. --accesses also records every load and store (R/W)\n"
+    "by running PROGRAM under mindtrace's Valgrind tool. --text writes text v1 instead of\n"
+    "binary, in the order recorded (binary groups records by thread). See docs/capture.md.\n";
 
 static const struct {
     const char *name, *lib, *pkg;
@@ -52,6 +58,7 @@ static int mt_err(const char *fmt, const char *a)
 }
 
 static char mt_scratch[PATH_MAX];
+static int mt_text;   /* --text: write text v1, which keeps the recorded global order */
 static volatile sig_atomic_t mt_child;
 
 static void mt_rmdir(const char *dir)
@@ -121,7 +128,7 @@ static int mt_convert(const char *raw, const char *out, int *sud_failed, int *ov
     *sud_failed |= (int)atomic_load(&((struct mt_raw_header *)h)->sud_failed);
     *overflow |= (int)atomic_load(&((struct mt_raw_header *)h)->overflow);
     struct ms_err err = {0};
-    struct ms_trace_writer *w = ms_trace_writer_open(out, MS_TRACE_BINARY, &err);
+    struct ms_trace_writer *w = ms_trace_writer_open(out, mt_text ? MS_TRACE_TEXT : MS_TRACE_BINARY, &err);
     if (!w) {
         munmap((void *)m, (size_t)st.st_size);
         fprintf(stderr, "mindtrace: %s\n", err.msg);
@@ -179,6 +186,8 @@ int main(int argc, char **argv)
             out = argv[++i];
         } else if (!strcmp(a, "--accesses")) {
             accesses = 1;
+        } else if (!strcmp(a, "--text")) {
+            mt_text = 1;
         } else if (!strcmp(a, "--no-syscalls")) {
             syscalls = 0;
         } else if (a[0] == '-') {
@@ -191,8 +200,11 @@ int main(int argc, char **argv)
         return mt_err("%s", "-o OUT is required (see mindtrace --help)");
     if (i >= argc)
         return mt_err("%s", "no PROGRAM given (mindtrace [options] -o OUT -- PROGRAM [ARGS...])");
+#ifndef MT_VALGRIND
     if (accesses)
-        return mt_err("%s", "--accesses is not available in this build (docs/capture.md)");
+        return mt_err("%s", "--accesses is not available in this build: it needs Debian's "
+                      "valgrind package when building (docs/capture.md)");
+#endif
     const char *lib = NULL;
     if (strcmp(alloc, "glibc")) {
         for (size_t k = 0; k < sizeof mt_allocs / sizeof *mt_allocs; k++)
@@ -228,6 +240,19 @@ int main(int argc, char **argv)
     snprintf(pre, sizeof pre, "%s/libmindtrace.so", self);
     if (access(pre, R_OK) != 0)
         return mt_err("interposer %s not found", pre);
+    char vglib[PATH_MAX + 32] = "";
+    (void)vglib;
+#ifdef MT_VALGRIND
+    if (accesses) {
+        snprintf(vglib, sizeof vglib, "%s/valgrind", self);
+        char tool[PATH_MAX + 64];
+        snprintf(tool, sizeof tool, "%s/mindtrace-amd64-linux", vglib);
+        if (access(tool, X_OK) != 0)
+            return mt_err("Valgrind tool %s not found", tool);
+        if (access(MT_VALGRIND, X_OK) != 0)
+            return mt_err("%s not found (install the valgrind package)", MT_VALGRIND);
+    }
+#endif
 
     /* the scratch directory next to OUT: also checks that OUT's directory is writable */
     snprintf(mt_scratch, sizeof mt_scratch, "%s.mindtrace.%ld", out, (long)getpid());
@@ -257,6 +282,29 @@ int main(int argc, char **argv)
         setenv("LD_PRELOAD", ld, 1);
         setenv("MINDTRACE_DIR", mt_scratch, 1);
         setenv("MINDTRACE_SYSCALLS", syscalls ? "1" : "0", 1);
+#ifdef MT_VALGRIND
+        if (accesses) {
+            int n = argc - i;
+            char **vargv = calloc((size_t)n + 10, sizeof *vargv);
+            char dirarg[PATH_MAX + 16];
+            snprintf(dirarg, sizeof dirarg, "--mt-dir=%s", mt_scratch);
+            int k = 0;
+            vargv[k++] = "valgrind";
+            vargv[k++] = "--tool=mindtrace";
+            vargv[k++] = "-q";
+            vargv[k++] = "--trace-children=yes";
+            vargv[k++] = "--run-libc-freeres=no";   /* only Valgrind's own teardown */
+            vargv[k++] = "--run-cxx-freeres=no";
+            vargv[k++] = dirarg;
+            vargv[k++] = syscalls ? "--mt-syscalls=yes" : "--mt-syscalls=no";
+            for (int j = 0; j < n; j++)
+                vargv[k++] = argv[i + j];
+            vargv[k] = NULL;
+            setenv("VALGRIND_LIB", vglib, 1);
+            setenv("MINDTRACE_VALGRIND", "1", 1);
+            execv(MT_VALGRIND, vargv);
+        } else
+#endif
         execvp(prog, argv + i);
         int e = errno;
         if (write(errpipe[1], &e, sizeof e) < 0)
@@ -324,8 +372,9 @@ int main(int argc, char **argv)
                 "incomplete\n");
     if (getenv("MINDTRACE_SUMMARY"))
         fprintf(stderr, "mindtrace: A %" PRIu64 " F %" PRIu64 " M %" PRIu64 " U %" PRIu64
-                " B %" PRIu64 " madvise %" PRIu64 "\n", cnt.by_op['A'], cnt.by_op['F'],
-                cnt.by_op['M'], cnt.by_op['U'], cnt.by_op['B'], cnt.by_op['V']);
+                " B %" PRIu64 " madvise %" PRIu64 " R %" PRIu64 " W %" PRIu64 "\n",
+                cnt.by_op['A'], cnt.by_op['F'], cnt.by_op['M'], cnt.by_op['U'], cnt.by_op['B'],
+                cnt.by_op['V'], cnt.by_op['R'], cnt.by_op['W']);
     free(ld);
     return bad ? 2 : rc;
 }

@@ -1,0 +1,61 @@
+#!/bin/sh
+# test_capture_accesses.sh BUILD_DIR SOURCE_DIR: `mindtrace --accesses` (the Valgrind tool,
+# docs/capture.md) on capture_c under glibc and jemalloc: the program's output is unchanged,
+# the trace has R and W records besides A/F, and in the
+# tool's exact global order every R/W of a heap object lies in a live allocation
+# (traces/mindtrace/tests/check_accesses.py); then memtest (one thread) with accesses replays
+# through mindsim (workload.on_unknown_address "warn": stack and globals are in no allocation)
+# and reports accesses and faults. Skipped (prints "skip") when the build has no tool.
+build=$1
+src=$2
+mt="$build/traces/mindtrace/mindtrace"
+st="$build/mindsim-trace"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+[ -x "$mt" ] || fail "no $mt"
+if [ ! -x "$build/traces/mindtrace/valgrind/mindtrace-amd64-linux" ]; then
+  "$mt" --accesses -o "$work/x.bin" -- true 2>"$work/err"; [ $? -eq 2 ] || fail "--accesses without the tool"
+  echo "skip: no Valgrind tool in this build"; exit 0
+fi
+
+allocs="glibc"
+[ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] && allocs="$allocs jemalloc"
+# text output: it keeps the tool's exact global order (binary groups records by thread, and
+# glibc hands a finished thread's arena to the next thread, so the binary's order can show a
+# block allocated again before the other thread's free)
+tc() { grep -c "^[0-9]* $2 " "$1"; }
+for a in $allocs; do
+  want=$("$build/traces/capture_c") || fail "capture_c alone"
+  got=$("$mt" --allocator $a --accesses --text -o "$work/c.txt" -- "$build/traces/capture_c") || fail "$a: mindtrace --accesses"
+  [ "$got" = "$want" ] || fail "$a: output changed: '$got' vs '$want'"
+  nA=$(tc "$work/c.txt" A); nR=$(tc "$work/c.txt" R); nW=$(tc "$work/c.txt" W)
+  [ "$nA" -ge 4007 ] || fail "$a: A $nA, want >= 4007"
+  [ "$nR" -gt 4000 ] && [ "$nW" -gt 4000 ] || fail "$a: R $nR W $nW, want > 4000 each"
+  set -- "$work"/c.txt.*
+  [ $# -eq 1 ] && [ -f "$1" ] || fail "$a: want one child trace, got $*"
+  [ "$(tc "$1" A)" -eq 100 ] || fail "$a: child A count"
+  r=$(grep -v '^#' "$work/c.txt" | python3 "$src/traces/mindtrace/tests/check_accesses.py") || fail "$a: check"
+  set -- $r
+  [ "$1" -ge 4000 ] || fail "$a: only $1 heap accesses"
+  [ "$2" -eq 0 ] || fail "$a: $2 heap accesses outside a live allocation"
+  echo "$a: A $nA R $nR W $nW, heap accesses $1, all in live allocations"
+  rm -f "$work"/c.txt*
+done
+
+# replay: one thread (records of different threads have no order in a replay)
+"$mt" --accesses -o "$work/m.bin" -- "$build/traces/memtest" 2 16 4096 1 >/dev/null || fail "memtest --accesses"
+"$st" stat "$work/m.bin" >/dev/null || fail "memtest: a free without an allocation"
+cat >"$work/c.json" <<JSON
+{ "workload": { "trace": "$work/m.bin", "on_unknown_address": "warn" },
+  "cpu_blades": { "count": 1, "threads_per_blade": 1 }, "memory_blades": { "count": 1 },
+  "fetch": { "mode": ["4k"] } }
+JSON
+"$build/mindsim" "$work/c.json" --quiet -o "$work/r.json" 2>"$work/log" || { cat "$work/log"; fail "replay"; }
+python3 - "$work/r.json" <<'PY' || fail "replay results"
+import json, sys
+r = json.load(open(sys.argv[1]))["runs"][0]
+print("replay: accesses", r["accesses"], "unknown", r["unknown_accesses"], "faults", r["faults"])
+assert r["accesses"] > 0 and r["faults"] > 0 and r["unknown_accesses"] < r["accesses"]
+PY
+echo ok
