@@ -156,6 +156,26 @@ static void wake_free_frame_waiters(struct ms_cpu_blade *b)
     }
 }
 
+/* SGE and WR histograms of a fetch, and why it moved bytes beyond the live ones. */
+static void account_fetch(struct ms_cpu_thread *t, const struct ms_page *pg, const struct ms_xfer *x,
+                          uint64_t truly_live)
+{
+    for (uint32_t w = 0; w < x->nwr; w++)
+        t->stats.sge_hist[x->wr_sge[w] < MS_SGE_HIST ? x->wr_sge[w] : MS_SGE_HIST - 1]++;
+    t->stats.wr_hist[x->nwr < MS_SGE_HIST ? x->nwr : MS_SGE_HIST - 1]++;
+    uint64_t extra = x->blocks & ~truly_live;
+    if (!extra)
+        return;
+    if (x->blocks == ~0ull && pg->remote_layout != MS_REMOTE_COMPACT) {
+        t->stats.extra_whole += (uint64_t)ms_popcount(extra) * MS_BLOCK_SIZE;
+        return;
+    }
+    uint64_t head = extra & ms_fetch_head_mask(t->blade->fetch_cfg), rest = extra & ~head;
+    t->stats.extra_head += (uint64_t)ms_popcount(head) * MS_BLOCK_SIZE;
+    t->stats.extra_stale += (uint64_t)ms_popcount(rest & pg->remote_marked) * MS_BLOCK_SIZE;
+    t->stats.extra_merged += (uint64_t)ms_popcount(rest & ~pg->remote_marked) * MS_BLOCK_SIZE;
+}
+
 /* ---- RDMA through the switch ---- */
 
 /* One READ of `x` for the page at `addr`, from posting to the data in local memory.
@@ -376,9 +396,11 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
             present = x.blocks;
             t->stats.fetches++;
             t->stats.bytes_fetched += x.payload;
-            t->stats.live_bytes_fetched += (uint64_t)ms_popcount(x.blocks & ms_bitmap_oracle_ops.live(pg)) * MS_BLOCK_SIZE;
+            uint64_t truly_live = ms_oracle_live(pg);
+            t->stats.live_bytes_fetched += (uint64_t)ms_popcount(x.blocks & truly_live) * MS_BLOCK_SIZE;
             t->stats.wrs += x.nwr;
             t->stats.sges += x.nsge;
+            account_fetch(t, pg, &x, truly_live);
         }
         /* The frame may have been asked for by others meanwhile; they wait on it. */
         ms_page_cache_fill(pc, f, present);
@@ -418,6 +440,7 @@ static int fill_missing(struct ms_cpu_thread *t, int32_t f, uint64_t mask)
         wake_frame(b, f);
         t->stats.refetches++;
         t->stats.refetch_bytes += x.payload;
+        t->stats.refetch_wrs += x.nwr;
     }
     fr->present |= missing;
     return 0;
@@ -483,6 +506,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
                 return MS_ACCESS_VIOLATION;
             }
         }
+        fr->touched |= mask;
         if (write) {
             fr->dirty = 1;
             pg->data |= mask;
@@ -531,7 +555,7 @@ static void evictor_actor(int argc, char **argv)
                 }
                 struct ms_page *pg = fr->page;
                 struct ms_xfer *x = &b->wb_xfer[n];
-                b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg), x);
+                b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg, fr->touched, b->bitmap_model), x);
                 ms_page_cache_begin_evict(pc, v);
                 /* gather from local memory, post, send */
                 sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
@@ -627,7 +651,7 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
         }
         struct ms_page *pg = fr->page;
         struct ms_xfer *x = &xs[nwb];
-        b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg), x);
+        b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg, fr->touched, b->bitmap_model), x);
         ms_page_cache_begin_evict(pc, f);
         sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
         struct ms_msg *w = &wbs[nwb++];

@@ -46,9 +46,15 @@ struct ms_thread_stats {
     uint64_t live_bytes_fetched;     /* of which live per the oracle at fetch time, bytes */
     uint64_t wire_bytes;             /* requests + replies on the wire, bytes */
     uint64_t wrs, sges;              /* work requests and SGEs of fetches */
+    uint64_t sge_hist[MS_SGE_HIST];  /* fetch work requests by SGE count */
+    uint64_t wr_hist[MS_SGE_HIST];   /* fetches by work-request count (capped at 32) */
+    /* Bytes fetched beyond the live (oracle) bytes, by reason: the always-fetched head, holes
+     * an SG policy merged into a run, blocks the bitmap source called live that hold no live
+     * object (stale bits), whole pages (4k, or an sg page moved whole). */
+    uint64_t extra_head, extra_merged, extra_stale, extra_whole;
     uint64_t violations;             /* accesses that hit lost data */
     uint64_t violation_blocks;       /* blocks involved */
-    uint64_t refetches, refetch_bytes;
+    uint64_t refetches, refetch_bytes, refetch_wrs;
     uint64_t compute_ns;             /* from C records */
     uint64_t unknown_accesses;       /* tolerated accesses outside every allocation/mapping */
     uint64_t syscalls[3];            /* mmap, munmap, brk calls (enum ms_syscall) */
@@ -87,6 +93,8 @@ struct ms_cpu_blade {
     const struct ms_rdma_cfg *rdma;          /* user-set */
     const struct ms_fetch_ops *fetch;        /* policy by fetch.mode */
     const struct ms_bitmap_ops *bitmap;      /* source by fetch.bitmap */
+    const struct ms_bitmap_model *bitmap_model;   /* the built-in allocator model's bitmaps,
+                                                   * or NULL (run.c sets it) */
     struct ms_memmap *mem;                   /* shared ground truth */
     struct ms_page_cache pc;
     sg_mailbox_t to_switch;

@@ -5,7 +5,14 @@
  * only the blocks the bitmap source calls live: eviction gathers them into a compact slot on
  * the memory blade (one contiguous remote range per work request) and records the bitmap in
  * the page-table entry (ms_page.remote); a fault reads that slot and scatters it back into the
- * right offsets, one SGE per run of blocks. The first fetch.head_bytes of a page always move. */
+ * right offsets, one SGE per run of blocks. The first fetch.head_bytes of a page always move.
+ *
+ * How `sg` lays out the remote copy is itself a policy (fetch.sg_policy, models/sg_policy.c):
+ * `runs` keeps exactly the live blocks (one SGE per run; past fetch.max_sge, several work
+ * requests or the whole page), `dilos` moves the whole page when more than 32 of 64 blocks are
+ * set and otherwise merges the smallest holes until at most 3 runs remain (DiLOS's eviction
+ * path), `threshold` moves the whole page when more than fetch.sg_threshold of the blocks are
+ * set and otherwise behaves as `runs`. */
 #ifndef MS_FETCH_H
 #define MS_FETCH_H
 
@@ -24,6 +31,30 @@ struct ms_fetch_ops {
     void (*plan_evict)(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t live,
                        struct ms_xfer *x);
 };
+
+/* The remote layout of an `sg` page: which blocks the memory blade keeps. */
+struct ms_sg_policy_ops {
+    const char *name;
+    /* Blocks to keep remotely for a page whose blocks `keep` (live plus head) must
+     * move: a superset of `keep` (holes merged in), or ~0 for the whole page in place. */
+    uint64_t (*layout)(const struct ms_fetch_cfg *c, uint64_t keep);
+};
+
+extern const struct ms_sg_policy_ops ms_sg_runs_ops;
+extern const struct ms_sg_policy_ops ms_sg_dilos_ops;
+extern const struct ms_sg_policy_ops ms_sg_threshold_ops;
+
+/* Lookup by enum ms_sg_policy. */
+const struct ms_sg_policy_ops *ms_sg_policy_for(int policy);
+
+/* DiLOS's limits: above this many set blocks the page moves whole; otherwise at most this many
+ * runs (dilos-artifact, dilos/core-ddc/eviction.cc). */
+#define MS_DILOS_MAX_BLOCKS 32
+#define MS_DILOS_MAX_RUNS 3
+
+/* Fill the holes of `mask` (gaps between runs), smallest first (the lower one on a tie), until
+ * at most `max_runs` runs remain. */
+uint64_t ms_sg_merge_holes(uint64_t mask, unsigned max_runs);
 
 extern const struct ms_fetch_ops ms_fetch_4k_ops;
 extern const struct ms_fetch_ops ms_fetch_sg_ops;

@@ -5,6 +5,7 @@
  * RDMA READ per work request and scatters it, one SGE per run of blocks. Past fetch.max_sge
  * runs the policy either splits into several work requests or moves the whole page
  * (fetch.past_max_sge), decided at eviction time because the remote layout depends on it.
+ * The layout itself comes from the SG policy (fetch.sg_policy, sg_policy.c).
  * A page never written back holds nothing remotely, so its first fault reads only the head. */
 #include "fetch.h"
 
@@ -29,14 +30,16 @@ static void plan_evict(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t
                        struct ms_xfer *x)
 {
     uint64_t keep = live | ms_fetch_head_mask(c);
-    if (keep == ~0ull || (ms_runs(keep) > c->max_sge && c->past_max_sge == MS_PAST_MAX_SGE_PAGE)) {
+    uint64_t layout = ms_sg_policy_for(c->sg_policy)->layout(c, keep);
+    p->remote_marked = live;
+    if (layout == ~0ull) {
         ms_xfer_whole_page(x);
         p->remote = ~0ull;
         p->remote_layout = MS_REMOTE_FULL;
         return;
     }
-    ms_xfer_from_blocks(x, keep, c->max_sge);
-    p->remote = keep;
+    ms_xfer_from_blocks(x, layout, c->max_sge);
+    p->remote = layout;
     p->remote_layout = MS_REMOTE_COMPACT;
 }
 

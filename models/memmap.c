@@ -285,6 +285,7 @@ static void refresh_mapped(struct ms_page *p, void *arg)
         /* unmapped: contents and the remote copy are gone; live allocations keep their bits */
         p->data = 0;
         p->remote = 0;
+        p->remote_marked = 0;
         p->remote_layout = MS_REMOTE_NONE;
     }
 }

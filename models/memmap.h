@@ -22,10 +22,23 @@ struct ms_page {
     uint64_t alloc_bits;    /* blocks overlapped by at least one live allocation */
     uint64_t data;          /* blocks holding data: written since they became live */
     uint64_t remote;        /* blocks the memory blade holds (all 64 when layout is FULL) */
+    uint64_t remote_marked; /* of those, the blocks the bitmap source called live at eviction
+                             * (the rest of a COMPACT copy is the head and merged holes) */
     uint8_t remote_layout;  /* enum ms_remote_layout */
     uint8_t mapped;         /* inside an mmap'ed region or the brk heap */
     uint8_t *cnt;           /* per block, live allocations overlapping it; NULL until needed */
+    uint32_t n_unbinned;    /* fetch.bitmap = allocator: live objects overlapping the page
+                             * outside the bitmap classes (the page then has no bitmap) */
+    struct ms_stale *stale; /* fetch.bitmap = allocator: cross-thread frees not yet collected */
     struct ms_page *next;   /* hash chain */
+};
+
+/* Blocks of objects freed by a thread other than their owner, still set in the owner's page
+ * bitmap until the owner next allocates or frees in the page (bitmap_allocator.c). */
+struct ms_stale {
+    uint32_t owner;
+    uint64_t mask;
+    struct ms_stale *next;
 };
 
 struct ms_alloc_entry {

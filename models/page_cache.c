@@ -92,6 +92,7 @@ void ms_page_cache_fill(struct ms_page_cache *pc, int32_t f, uint64_t present)
     struct ms_frame *fr = &pc->frames[f];
     MS_ASSERT(fr->state == MS_FRAME_FETCHING);
     fr->present = present;
+    fr->touched = 0;
     fr->state = MS_FRAME_PRESENT;
     pc->repl->insert(pc, f);
     pc->stats.inserted++;

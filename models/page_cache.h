@@ -19,6 +19,7 @@ struct ms_frame {
     uint64_t vpn;
     struct ms_page *page;   /* ground-truth record of this page */
     uint64_t present;       /* blocks valid locally */
+    uint64_t touched;       /* blocks accessed since the frame was filled (fetch.bitmap = touched) */
     uint8_t state;          /* enum ms_frame_state */
     uint8_t dirty;
     uint8_t perm;           /* coherence permission, enum ms_perm (msg.h) */

@@ -12,7 +12,8 @@ enum ms_replacement { MS_REPL_CLOCK = 0, MS_REPL_LRU = 1 };
 enum ms_first_touch { MS_FIRST_TOUCH_FETCH = 0, MS_FIRST_TOUCH_ZERO = 1 };
 enum ms_past_max_sge { MS_PAST_MAX_SGE_SPLIT = 0, MS_PAST_MAX_SGE_PAGE = 1 };
 enum ms_on_violation { MS_VIOLATION_REFETCH = 0, MS_VIOLATION_ABORT = 1 };
-enum ms_bitmap_src { MS_BITMAP_ORACLE = 0 };
+enum ms_bitmap_src { MS_BITMAP_ORACLE = 0, MS_BITMAP_TOUCHED = 1, MS_BITMAP_ALLOCATOR = 2 };
+enum ms_sg_policy { MS_SG_RUNS = 0, MS_SG_DILOS = 1, MS_SG_THRESHOLD = 2 };
 
 struct ms_cpu_blade_cfg {
     uint32_t count;                    /* cpu_blades.count */
@@ -60,6 +61,8 @@ struct ms_fetch_cfg {
     int past_max_sge;                  /* fetch.past_max_sge: enum ms_past_max_sge */
     uint32_t head_bytes;               /* fetch.head_bytes: always fetched from page start (x64) */
     int on_violation;                  /* fetch.on_violation: enum ms_on_violation */
+    int sg_policy;                     /* fetch.sg_policy: enum ms_sg_policy */
+    double sg_threshold;               /* fetch.sg_threshold: threshold policy, fraction of blocks set */
 };
 
 enum ms_placement { MS_PLACE_PARTITION = 0, MS_PLACE_FIRST_FIT = 1, MS_PLACE_ROUND_ROBIN = 2, MS_PLACE_LEAST_LOADED = 3 };

@@ -15,6 +15,8 @@
 #include "params.h"
 
 #define MS_MAX_WR 64   /* a page has at most 32 runs of blocks; a WR carries at least one */
+#define MS_SGE_HIST 33 /* histograms of SGEs per WR and WRs per fetch: 0..32 (a page has at
+                        * most 32 runs) */
 
 struct ms_xfer {
     uint64_t blocks;                   /* local blocks moved (bit i = bytes 64i..64i+63) */

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../models/workload.h"
+
 enum ms_type {
     MS_T_UINT,      /* JSON integer; stored in a uint32_t or uint64_t (size from the struct) */
     MS_T_DOUBLE,    /* JSON integer or real; stored in a double */
@@ -66,6 +68,87 @@ static const struct ms_key ms_schema[] = {
       .def = "\"error\"", /* strict by default: such a trace is usually broken */
       .help = "free or access of an address no allocation or mapping covers",
       MS_FIELD(workload.on_unknown_address) },
+
+    { .path = "workload.generator", E("", "memtest", "kv", "graph"), .unit = "",
+      .def = "\"\"", /* none: replay workload.trace */
+      .help = "built-in workload to run instead of a trace (\"\": replay workload.trace)",
+      MS_FIELD(workload.generator) },
+    { .path = "workload.allocator", E("ptmalloc", "mimalloc", "bitmap-mimalloc"), .unit = "",
+      .def = "\"ptmalloc\"", /* glibc's: what an unmodified program gets */
+      .help = "allocator model placing the built-in workload's objects",
+      MS_FIELD(workload.allocator) },
+    { .path = "workload.n_threads", U(1, 1024), .unit = "",
+      .def = "1", /* the smallest run */
+      .help = "built-in workload: threads 0..n-1", MS_FIELD(workload.n_threads) },
+    { .path = "workload.compute_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "0", /* none: memory behaviour only */
+      .help = "built-in workload: compute time before each operation", MS_FIELD(workload.compute_ns) },
+    { .path = "workload.memtest.n_rounds", U(1, 4294967296ull), .unit = "",
+      .def = "1", /* Seager's memtest: rounds of 1024 mallocs */
+      .help = "memtest: rounds of 1024 mallocs (round r on thread r mod n_threads)",
+      MS_FIELD(workload.memtest.n_rounds) },
+    { .path = "workload.memtest.min_size", U(1, 68719476736ull), .unit = "bytes",
+      .def = "16", /* small objects: the bitmap classes and beyond */
+      .help = "memtest: smallest malloc", MS_FIELD(workload.memtest.min_size) },
+    { .path = "workload.memtest.max_size", U(1, 68719476736ull), .unit = "bytes",
+      .def = "4096", /* a page; the thesis's large runs use 128 KiB..32 MiB */
+      .help = "memtest: largest malloc (sizes uniform in min..max)", MS_FIELD(workload.memtest.max_size) },
+    { .path = "workload.memtest.access", E("none", "read", "random"), .unit = "",
+      .def = "\"none\"", /* the original benchmark only mallocs, writes and frees */
+      .help = "memtest: access pass between the mallocs and the frees", MS_FIELD(workload.memtest.access) },
+    { .path = "workload.memtest.k_reads", U(0, MS_U64_MAX), .unit = "",
+      .def = "1024", /* one per object of a round */
+      .help = "memtest: random 8 B reads per round (access \"random\")", MS_FIELD(workload.memtest.k_reads) },
+    { .path = "workload.kv.preset", E("none", "ycsb-a", "ycsb-c"), .unit = "",
+      .def = "\"none\"", /* the kv keys as given */
+      .help = "kv: YCSB preset; sets read_ratio (a: 0.5, c: 1.0) and theta 0.99, overriding them",
+      MS_FIELD(workload.kv.preset) },
+    { .path = "workload.kv.n_items", U(1, 268435456ull), .unit = "",
+      .def = "10000", /* small enough to load in a test, large enough to spill a cache */
+      .help = "kv: items loaded", MS_FIELD(workload.kv.n_items) },
+    { .path = "workload.kv.n_ops", U(0, MS_U64_MAX), .unit = "",
+      .def = "100000", /* 10 per item */
+      .help = "kv: gets and sets after the load", MS_FIELD(workload.kv.n_ops) },
+    { .path = "workload.kv.key_size", U(1, 4096), .unit = "bytes",
+      .def = "16", /* a short key */
+      .help = "kv: key bytes in each item's header", MS_FIELD(workload.kv.key_size) },
+    { .path = "workload.kv.value_dist", E("fixed", "uniform", "bimodal"), .unit = "",
+      .def = "\"fixed\"", /* YCSB's fixed field length */
+      .help = "kv: value sizes: value_size, uniform value_min..max, or max with large_fraction else min",
+      MS_FIELD(workload.kv.value_dist) },
+    { .path = "workload.kv.value_size", U(1, 1073741824ull), .unit = "bytes",
+      .def = "100", /* YCSB: 10 fields of 100 B; one field here */
+      .help = "kv: value bytes (value_dist \"fixed\")", MS_FIELD(workload.kv.value_size) },
+    { .path = "workload.kv.value_min", U(1, 1073741824ull), .unit = "bytes",
+      .def = "64", /* a small value */
+      .help = "kv: smallest value (uniform, bimodal)", MS_FIELD(workload.kv.value_min) },
+    { .path = "workload.kv.value_max", U(1, 1073741824ull), .unit = "bytes",
+      .def = "1024", /* the largest bitmap class */
+      .help = "kv: largest value (uniform, bimodal)", MS_FIELD(workload.kv.value_max) },
+    { .path = "workload.kv.large_fraction", D(0, 1), .unit = "fraction",
+      .def = "0.1", /* an assumption: mostly small values */
+      .help = "kv: share of value_max values (bimodal)", MS_FIELD(workload.kv.large_fraction) },
+    { .path = "workload.kv.theta", D(0, 1), .unit = "",
+      .def = "0.99", /* YCSB's ZIPFIAN_CONSTANT */
+      .help = "kv: zipf skew of keys, 0 <= theta < 1", MS_FIELD(workload.kv.theta) },
+    { .path = "workload.kv.read_ratio", D(0, 1), .unit = "fraction",
+      .def = "0.5", /* YCSB workload A */
+      .help = "kv: share of gets", MS_FIELD(workload.kv.read_ratio) },
+    { .path = "workload.graph.n_nodes", U(1, 268435456ull), .unit = "",
+      .def = "10000", /* small enough for a test */
+      .help = "graph: nodes", MS_FIELD(workload.graph.n_nodes) },
+    { .path = "workload.graph.degree", U(1, 1048576), .unit = "",
+      .def = "8", /* an assumption: a sparse graph */
+      .help = "graph: mean out-degree", MS_FIELD(workload.graph.degree) },
+    { .path = "workload.graph.traversal", E("bfs", "walk"), .unit = "",
+      .def = "\"bfs\"", /* GraphChi-like sweeps */
+      .help = "graph: a BFS per thread, or random walks", MS_FIELD(workload.graph.traversal) },
+    { .path = "workload.graph.n_walks", U(1, MS_U64_MAX), .unit = "",
+      .def = "100", /* an assumption */
+      .help = "graph: walks per thread (walk)", MS_FIELD(workload.graph.n_walks) },
+    { .path = "workload.graph.walk_length", U(1, MS_U64_MAX), .unit = "",
+      .def = "100", /* an assumption */
+      .help = "graph: hops per walk (walk)", MS_FIELD(workload.graph.walk_length) },
 
     { .path = "cpu_blades.count", U(1, 16), .unit = "",
       .def = "1", /* max 16: the switch directory's sharer mask is 16 bits (MIND, SOSP'21) */
@@ -169,9 +252,10 @@ static const struct ms_key ms_schema[] = {
       .def = "[\"4k\", \"sg\"]", /* run both, so every result compares pages with blocks */
       .help = "fetch modes to run, each a separate simulation (string or list)",
       MS_FIELD(fetch.modes), MS_FIELD2(fetch.n_modes) },
-    { .path = "fetch.bitmap", E("oracle"), .unit = "",
-      .def = "\"oracle\"", /* the only source: block use read from the trace */
-      .help = "where sg mode learns which blocks of a page are live", MS_FIELD(fetch.bitmap) },
+    { .path = "fetch.bitmap", E("oracle", "touched", "allocator"), .unit = "",
+      .def = "\"oracle\"", /* exact: the reference the other sources are judged against */
+      .help = "where sg learns which blocks are live: exact, accessed since fetched (can lose data), or the bitmap-mimalloc rule",
+      MS_FIELD(fetch.bitmap) },
     { .path = "fetch.max_sge", U(1, 1024), .unit = "",
       .def = "30", /* ConnectX-5 max_sge_rd */
       .help = "SGEs one work request may carry", MS_FIELD(fetch.max_sge) },
@@ -179,6 +263,14 @@ static const struct ms_key ms_schema[] = {
       .def = "\"split\"", /* a design choice: keeps sg's byte savings */
       .help = "more runs than max_sge: split into several WRs, or move the whole page",
       MS_FIELD(fetch.past_max_sge) },
+    { .path = "fetch.sg_policy", E("runs", "dilos", "threshold"), .unit = "",
+      .def = "\"runs\"", /* exact runs: the policy the SG study starts from */
+      .help = "sg remote layout: exact runs, DiLOS (>32 blocks: page, else <=3 runs), or page above sg_threshold",
+      MS_FIELD(fetch.sg_policy) },
+    { .path = "fetch.sg_threshold", D(0, 1), .unit = "fraction",
+      .def = "0.5", /* DiLOS's cut-over (32 of 64 blocks), as a fraction */
+      .help = "threshold policy: move the whole page when more than this fraction of blocks is set",
+      MS_FIELD(fetch.sg_threshold) },
     { .path = "fetch.head_bytes", U(0, 4096), .multiple = 64, .unit = "bytes",
       .def = "128", /* the bitmap mimalloc port always fetches a page's first 128 B */
       .help = "always fetched from a page's start (multiple of 64)", MS_FIELD(fetch.head_bytes) },
@@ -580,8 +672,19 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
     }
 
     /* Cross-key checks. */
-    if (cfg->workload.trace_given[0] == '\0')
-        return ms_err_set(err, "%s: workload.trace: required (path of a trace file)", origin);
+    const char *gen = ms_config_generator(cfg);
+    if (!gen && cfg->workload.trace_given[0] == '\0')
+        return ms_err_set(err, "%s: workload.trace: required (path of a trace file, or set workload.generator)", origin);
+    if (gen && cfg->workload.trace_given[0] != '\0')
+        return ms_err_set(err, "%s: workload.trace: give a trace or workload.generator, not both", origin);
+    if (gen) {
+        struct ms_workload_params wp;
+        struct ms_err e = { 0 };
+        ms_config_workload_params(cfg, &wp);
+        const struct ms_workload_ops *ops = ms_workload_ops_by_name(gen, &e);
+        if (!ops || ops->validate(&wp, &e) < 0)
+            return ms_err_set(err, "%s: %s", origin, e.msg);
+    }
     if (!(cfg->cpu_blades.evict_low_pct < cfg->cpu_blades.evict_high_pct)) {
         char high[40];
         ms_fmt_double(high, sizeof high, cfg->cpu_blades.evict_high_pct);
@@ -863,6 +966,45 @@ void ms_config_print_help(FILE *out)
                 ms_type_label(k->type), w[2], k->unit[0] ? k->unit : "-", w[3], k->def, w[4],
                 range[i], k->help);
     }
+}
+
+const char *ms_config_generator(const struct ms_config *cfg)
+{
+    static const char *const names[] = { NULL, "memtest", "kv", "graph" };
+    int g = cfg->workload.generator;
+    return g > 0 && g < 4 ? names[g] : NULL;
+}
+
+void ms_config_workload_params(const struct ms_config *cfg, struct ms_workload_params *p)
+{
+    static const char *const allocs[] = { "ptmalloc", "mimalloc", "bitmap-mimalloc" };
+    ms_workload_params_default(p);
+    p->seed = cfg->seed;
+    p->n_threads = cfg->workload.n_threads;
+    snprintf(p->allocator, sizeof p->allocator, "%s", allocs[cfg->workload.allocator]);
+    p->compute_ns = cfg->workload.compute_ns;
+    p->memtest.n_rounds = cfg->workload.memtest.n_rounds;
+    p->memtest.min_size = cfg->workload.memtest.min_size;
+    p->memtest.max_size = cfg->workload.memtest.max_size;
+    p->memtest.access = cfg->workload.memtest.access;
+    p->memtest.k_reads = cfg->workload.memtest.k_reads;
+    p->kv.n_items = cfg->workload.kv.n_items;
+    p->kv.n_ops = cfg->workload.kv.n_ops;
+    p->kv.key_size = cfg->workload.kv.key_size;
+    p->kv.value_dist = cfg->workload.kv.value_dist;
+    p->kv.value_size = cfg->workload.kv.value_size;
+    p->kv.value_min = cfg->workload.kv.value_min;
+    p->kv.value_max = cfg->workload.kv.value_max;
+    p->kv.large_fraction = cfg->workload.kv.large_fraction;
+    p->kv.theta = cfg->workload.kv.theta;
+    p->kv.read_ratio = cfg->workload.kv.read_ratio;
+    if (cfg->workload.kv.preset != MS_KV_PRESET_NONE)
+        ms_workload_kv_preset(p, cfg->workload.kv.preset == MS_KV_PRESET_YCSB_A ? "ycsb-a" : "ycsb-c", NULL);
+    p->graph.n_nodes = cfg->workload.graph.n_nodes;
+    p->graph.degree = cfg->workload.graph.degree;
+    p->graph.traversal = cfg->workload.graph.traversal;
+    p->graph.n_walks = cfg->workload.graph.n_walks;
+    p->graph.walk_length = cfg->workload.graph.walk_length;
 }
 
 const char *ms_fetch_mode_name(int mode)

@@ -194,7 +194,15 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     struct ms_trace_info info;
-    if (ms_trace_scan(cfg.workload.trace, &info, &err) < 0) {
+    if (ms_config_generator(&cfg)) {
+        /* a built-in workload: threads 0..n-1, record count unknown until it has run */
+        memset(&info, 0, sizeof info);
+        info.n_threads = cfg.workload.n_threads;
+        info.tids = ms_xcalloc(info.n_threads, sizeof *info.tids);
+        info.per_thread = ms_xcalloc(info.n_threads, sizeof *info.per_thread);
+        for (uint32_t i = 0; i < info.n_threads; i++)
+            info.tids[i] = i;
+    } else if (ms_trace_scan(cfg.workload.trace, &info, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return EXIT_BAD_INPUT;
     }

@@ -18,6 +18,8 @@
 
 #include "../models/ms_common.h"
 #include "trace.h"
+#include "config.h"
+#include "../models/workload.h"
 
 #define MS_STAT_MAX_SPAN (1ull << 30)   /* longest R/W whose pages stat will enumerate */
 
@@ -33,6 +35,12 @@ static const char ms_usage[] =
     "                                     convert a directory of MIND PIN per-core files\n"
     "                                     0 .. N-1 (core i -> thread i); OUT is binary unless\n"
     "                                     --to or a .trace/.txt extension says text\n"
+    "  gen CONFIG.json OUT [--to text|binary]\n"
+    "  gen GENERATOR [--KEY=VALUE ...] OUT [--to text|binary]\n"
+    "                                     write the trace of a built-in workload (the config's\n"
+    "                                     workload.generator and workload.*, or GENERATOR with\n"
+    "                                     workload keys such as --kv.n_items=100\n"
+    "                                     --allocator=mimalloc --seed=2)\n"
     "  --help, --version\n"
     "Both trace formats are accepted as input (see docs/trace-format.md). Errors: one line on\n"
     "stderr, exit status 2.\n";
@@ -342,8 +350,126 @@ static int ms_cmd_convert(const char *in, const char *out, const char *to, int m
     return 0;
 }
 
+struct ms_gen_out {
+    struct ms_trace_writer *w;
+    struct ms_err err;
+    int failed;
+};
+
+static void ms_gen_emit(void *arg, const struct ms_rec *r)
+{
+    struct ms_gen_out *o = arg;
+    if (!o->failed && ms_trace_write(o->w, r, &o->err) < 0)
+        o->failed = 1;
+}
+
+/* Set dotted `path` in `root` to `v` (taken), creating sections. */
+static void ms_json_set_path(json_t *root, const char *path, json_t *v)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", path);
+    json_t *obj = root;
+    char *seg = buf, *dot;
+    while ((dot = strchr(seg, '.')) != NULL) {
+        *dot = '\0';
+        json_t *sub = json_object_get(obj, seg);
+        if (!json_is_object(sub)) {
+            sub = json_object();
+            json_object_set_new(obj, seg, sub);
+        }
+        obj = sub;
+        seg = dot + 1;
+    }
+    json_object_set_new(obj, seg, v);
+}
+
+/* gen SPEC [--KEY=VALUE ...] OUT [--to text|binary] */
+static int ms_cmd_gen(int argc, char **argv)
+{
+    const char *pos[2] = {0}, *to = NULL;
+    int npos = 0;
+    json_t *root = json_object();
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--to") && i + 1 < argc) {
+            to = argv[++i];
+        } else if (!strncmp(a, "--to=", 5)) {
+            to = a + 5;
+        } else if (!strncmp(a, "--", 2) && strchr(a, '=')) {
+            const char *eq = strchr(a, '=');
+            char key[256];
+            snprintf(key, sizeof key, "%.*s", (int)(eq - a - 2), a + 2);
+            char path[300];
+            if (!strcmp(key, "seed") || !strncmp(key, "workload.", 9))
+                snprintf(path, sizeof path, "%s", key);
+            else
+                snprintf(path, sizeof path, "workload.%s", key);
+            json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
+            ms_json_set_path(root, path, v ? v : json_string(eq + 1));
+        } else if (a[0] == '-' && a[1]) {
+            json_decref(root);
+            return ms_usage_error("unknown option '%s'", a);
+        } else if (npos == 2) {
+            json_decref(root);
+            return ms_usage_error("unexpected argument '%s'", a);
+        } else {
+            pos[npos++] = a;
+        }
+    }
+    if (npos != 2) {
+        json_decref(root);
+        return ms_usage_error("%s", "gen needs CONFIG.json or GENERATOR, and OUT");
+    }
+    int format;
+    if (to ? !strcmp(to, "text") : (ms_ends_with(pos[1], ".trace") || ms_ends_with(pos[1], ".txt")))
+        format = MS_TRACE_TEXT;
+    else if (!to || !strcmp(to, "binary"))
+        format = MS_TRACE_BINARY;
+    else {
+        json_decref(root);
+        return ms_usage_error("--to must be text or binary, got '%s'", to);
+    }
+    static struct ms_config cfg;
+    struct ms_err err = {0};
+    int rc;
+    if (ms_ends_with(pos[0], ".json")) {
+        json_decref(root);
+        rc = ms_config_load(&cfg, pos[0], NULL, 0, &err);
+    } else {
+        ms_json_set_path(root, "workload.generator", json_string(pos[0]));
+        rc = ms_config_from_json(&cfg, root, "mindsim-trace gen", ".", &err);
+        json_decref(root);
+    }
+    if (rc < 0)
+        return ms_input_error(&err);
+    if (!ms_config_generator(&cfg)) {
+        fprintf(stderr, "%s: workload.generator: not set (gen writes a built-in workload's trace)\n", pos[0]);
+        return 2;
+    }
+    struct ms_workload_params wp;
+    ms_config_workload_params(&cfg, &wp);
+    struct ms_gen_out o = {0};
+    o.w = ms_trace_writer_open(pos[1], format, &err);
+    if (!o.w)
+        return ms_input_error(&err);
+    struct ms_workload *wl = ms_workload_create(ms_config_generator(&cfg), &wp, ms_gen_emit, &o, &err);
+    int k = wl ? 1 : -1;
+    while (k == 1 && !o.failed)
+        k = ms_workload_next(wl, &err);
+    ms_workload_destroy(wl);
+    if (o.failed) {
+        err = o.err;
+        k = -1;
+    }
+    if (ms_trace_writer_close(o.w, k == 0, &err) < 0 || k < 0)
+        return ms_input_error(&err);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && !strcmp(argv[1], "gen"))
+        return ms_cmd_gen(argc, argv);
     const char *pos[3] = {0}, *to = NULL;
     int npos = 0, json = 0;
     for (int i = 1; i < argc; i++) {
@@ -373,7 +499,7 @@ int main(int argc, char **argv)
         }
     }
     if (!npos)
-        return ms_usage_error("%s", "missing command (convert, stat, cat or import-mind)");
+        return ms_usage_error("%s", "missing command (convert, stat, cat, import-mind or gen)");
     const char *cmd = pos[0];
     if (!strcmp(cmd, "convert")) {
         if (json)

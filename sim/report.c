@@ -24,6 +24,22 @@ static json_t *latency_json(const struct ms_hist *h)
     return o;
 }
 
+/* A count histogram as {"max": largest value seen, "counts": [n(0), n(1), .. n(max)]};
+ * the last bucket also holds anything larger. */
+static json_t *count_hist_json(const uint64_t *h)
+{
+    int last = 0;
+    for (int k = 0; k < MS_SGE_HIST; k++)
+        if (h[k])
+            last = k;
+    json_t *o = json_object(), *a = json_array();
+    for (int k = 0; k <= last; k++)
+        json_array_append_new(a, u64(h[k]));
+    json_object_set_new(o, "max", u64((uint64_t)last));
+    json_object_set_new(o, "counts", a);
+    return o;
+}
+
 static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
 {
     const struct ms_thread_stats *s = &r->threads[i];
@@ -190,6 +206,15 @@ json_t *ms_report_run(const struct ms_run_result *r)
         t.violation_blocks += s->violation_blocks;
         t.refetches += s->refetches;
         t.refetch_bytes += s->refetch_bytes;
+        t.refetch_wrs += s->refetch_wrs;
+        t.extra_head += s->extra_head;
+        t.extra_merged += s->extra_merged;
+        t.extra_stale += s->extra_stale;
+        t.extra_whole += s->extra_whole;
+        for (int k = 0; k < MS_SGE_HIST; k++) {
+            t.sge_hist[k] += s->sge_hist[k];
+            t.wr_hist[k] += s->wr_hist[k];
+        }
         t.unknown_accesses += s->unknown_accesses;
         t.compute_ns += s->compute_ns;
         ms_hist_merge(&lat, &s->fault_lat_ns);
@@ -229,6 +254,17 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(o, "fault_latency_us", latency_json(&lat));
     json_object_set_new(o, "wrs_per_fetch_mean", ratio_or_null((double)t.wrs, (double)fetches));
     json_object_set_new(o, "sges_per_fetch_mean", ratio_or_null((double)t.sges, (double)fetches));
+    json_object_set_new(o, "sges_per_request", count_hist_json(t.sge_hist));
+    json_object_set_new(o, "requests_per_fault_mean",
+                        ratio_or_null((double)(t.wrs + t.refetch_wrs), (double)t.faults));
+    json_object_set_new(o, "requests_per_fetch", count_hist_json(t.wr_hist));
+    json_t *extra = json_object();
+    json_object_set_new(extra, "total", u64(t.bytes_fetched - t.live_bytes_fetched));
+    json_object_set_new(extra, "head", u64(t.extra_head));
+    json_object_set_new(extra, "merged_holes", u64(t.extra_merged));
+    json_object_set_new(extra, "stale_bits", u64(t.extra_stale));
+    json_object_set_new(extra, "whole_page", u64(t.extra_whole));
+    json_object_set_new(o, "bytes_beyond_live", extra);
     json_object_set_new(o, "violations", u64(t.violations));
     json_object_set_new(o, "violation_blocks", u64(t.violation_blocks));
     json_object_set_new(o, "refetches", u64(t.refetches));

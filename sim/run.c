@@ -10,13 +10,35 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <simgrid/cond.h>
+#include <simgrid/mutex.h>
+
+#include "../models/workload.h"
 #include "platform.h"
 
 struct run_state;
 
+/* A thread's records from the built-in generator, waiting to be replayed (a ring). */
+struct run_qrec {
+    struct ms_rec r;
+    uint64_t seq;   /* A, F, M, U, B: place among them in generation order; else ~0 */
+};
+
+struct run_queue {
+    struct run_qrec *r;
+    uint32_t head, len, cap;
+};
+
+/* Records a queue holds before the generator stops to let its thread catch up. */
+#define QUEUE_BOUND 65536
+
 struct run_thread {
     struct ms_cpu_thread cpu;
-    struct ms_trace_reader *reader;
+    struct ms_trace_reader *reader;   /* replaying a trace */
+    struct run_queue q;               /* replaying the generator */
+    uint64_t n_read;                  /* records taken so far */
+    uint64_t seq;                     /* the last record's run_qrec.seq */
+    char where[96];
     struct run_state *rs;
 };
 
@@ -30,6 +52,18 @@ struct run_state {
     struct ms_page_cache **pcs;      /* the blades' caches, for the coherence checker */
     struct run_thread *threads;
     uint32_t n_threads;
+    struct ms_bitmap_model bitmap_model;   /* the generator's allocator model, if it has bitmaps */
+    struct ms_workload *wl;          /* the built-in generator, or NULL (trace files) */
+    const char *wl_name;
+    int wl_done;
+    uint32_t n_full;                 /* queues at QUEUE_BOUND */
+    uint32_t q_waiters;              /* threads waiting for a full queue to drain */
+    sg_mutex_t q_mtx;
+    sg_cond_t q_cond;
+    uint64_t seq_emitted;            /* memory-state records generated so far */
+    uint64_t seq_applied;            /* ... and replayed: the next one to apply */
+    uint32_t seq_waiters;
+    sg_cond_t seq_cond;
     volatile uint64_t *progress;
     uint64_t records;
     double last_finish_s;
@@ -46,16 +80,143 @@ static void fail(struct run_state *rs, int code)
     sg_actor_kill_all();
 }
 
+/* ---- the built-in generator's records: per-thread bounded queues ---- */
+
+static void queue_push(void *arg, const struct ms_rec *r)
+{
+    struct run_state *rs = arg;
+    MS_ASSERT(r->tid < rs->n_threads);
+    struct run_queue *q = &rs->threads[r->tid].q;
+    if (q->len == q->cap) {
+        /* grow (a batch may overshoot the bound), unwrapping the ring */
+        uint32_t cap = q->cap ? q->cap * 2 : 256;
+        struct run_qrec *n = ms_xcalloc(cap, sizeof *n);
+        for (uint32_t i = 0; i < q->len; i++)
+            n[i] = q->r[(q->head + i) % q->cap];
+        free(q->r);
+        q->r = n;
+        q->head = 0;
+        q->cap = cap;
+    }
+    struct run_qrec *e = &q->r[(q->head + q->len) % q->cap];
+    e->r = *r;
+    e->seq = ~0ull;
+    if (r->op == MS_OP_ALLOC || r->op == MS_OP_FREE || r->op == MS_OP_MMAP ||
+        r->op == MS_OP_MUNMAP || r->op == MS_OP_BRK)
+        e->seq = rs->seq_emitted++;
+    if (++q->len == QUEUE_BOUND)
+        rs->n_full++;
+}
+
+static void queue_wake(struct run_state *rs)
+{
+    if (rs->q_waiters) {
+        sg_mutex_lock(rs->q_mtx);
+        sg_cond_notify_all(rs->q_cond);
+        sg_mutex_unlock(rs->q_mtx);
+    }
+}
+
+/* The next record of thread rt from the generator: 1, 0 at the end, -1 and err. While another
+ * thread's queue is full the generator waits for that thread to take records (so memory stays
+ * bounded); a thread with records never waits, so some thread always makes progress. */
+static int gen_next(struct run_thread *rt, struct ms_rec *rec, struct ms_err *err)
+{
+    struct run_state *rs = rt->rs;
+    struct run_queue *q = &rt->q;
+    while (q->len == 0) {
+        if (rs->wl_done)
+            return 0;
+        if (rs->n_full) {
+            sg_mutex_lock(rs->q_mtx);
+            if (rs->n_full && !rs->wl_done) {
+                rs->q_waiters++;
+                sg_cond_wait(rs->q_cond, rs->q_mtx);
+                rs->q_waiters--;
+            }
+            sg_mutex_unlock(rs->q_mtx);
+            continue;
+        }
+        int r = ms_workload_next(rs->wl, err);
+        if (r < 0)
+            return -1;
+        if (r == 0) {
+            rs->wl_done = 1;
+            queue_wake(rs);
+        }
+    }
+    *rec = q->r[q->head].r;
+    rt->seq = q->r[q->head].seq;
+    q->head = (q->head + 1) % q->cap;
+    if (q->len-- == QUEUE_BOUND) {
+        rs->n_full--;
+        queue_wake(rs);
+    }
+    return 1;
+}
+
+/* Memory-state records (A, F, M, U, B) of the generator are applied in generation order:
+ * a thread whose next such record is not the next one in that order waits (after handing its
+ * local time to SimGrid) until the others have applied theirs. So a free never overtakes its
+ * allocation, nor an allocation the free of the address it reuses. Accesses are not ordered. */
+static void seq_wait(struct run_thread *rt)
+{
+    struct run_state *rs = rt->rs;
+    if (!rs->wl || rs->seq_applied == rt->seq)
+        return;
+    ms_cpu_sync(&rt->cpu);
+    sg_mutex_lock(rs->q_mtx);
+    while (rs->seq_applied != rt->seq) {
+        rs->seq_waiters++;
+        sg_cond_wait(rs->seq_cond, rs->q_mtx);
+        rs->seq_waiters--;
+    }
+    sg_mutex_unlock(rs->q_mtx);
+}
+
+static void seq_done(struct run_thread *rt)
+{
+    struct run_state *rs = rt->rs;
+    if (!rs->wl)
+        return;
+    MS_ASSERT(rs->seq_applied == rt->seq);
+    rs->seq_applied++;
+    if (rs->seq_waiters) {
+        sg_mutex_lock(rs->q_mtx);
+        sg_cond_notify_all(rs->seq_cond);
+        sg_mutex_unlock(rs->q_mtx);
+    }
+}
+
+static int next_record(struct run_thread *rt, struct ms_rec *rec, struct ms_err *err)
+{
+    rt->n_read++;
+    return rt->rs->wl ? gen_next(rt, rec, err) : ms_trace_next(rt->reader, rec, err);
+}
+
+/* Where the last record came from, for error messages. */
+static const char *rec_where(struct run_thread *rt)
+{
+    if (!rt->rs->wl)
+        return ms_trace_where(rt->reader);
+    snprintf(rt->where, sizeof rt->where, "workload.generator \"%s\": thread %u record %" PRIu64,
+             rt->rs->wl_name, rt->cpu.tid, rt->n_read);
+    return rt->where;
+}
+
 static void thread_actor(int argc, char **argv)
 {
     struct run_thread *rt = sg_actor_self_get_data();
     struct run_state *rs = rt->rs;
     struct ms_cpu_thread *t = &rt->cpu;
     int tolerate = rs->cfg->workload.on_unknown_address == MS_UNKNOWN_WARN;
+    /* the allocator bitmap source follows owners and cross-thread frees, unless the built-in
+     * model's own bitmaps are used */
+    int alloc_rule = rs->cfg->fetch.bitmap == MS_BITMAP_ALLOCATOR && !rs->bitmap_model.page_bitmap;
     struct ms_rec rec;
     int rc;
     uint64_t n = 0;
-    while ((rc = ms_trace_next(rt->reader, &rec, &rs->err)) == 1) {
+    while ((rc = next_record(rt, &rec, &rs->err)) == 1) {
         switch (rec.op) {
         case MS_OP_READ:
         case MS_OP_WRITE: {
@@ -63,13 +224,13 @@ static void thread_actor(int argc, char **argv)
             int r = ms_cpu_access(t, rec.addr, rec.len, rec.op == MS_OP_WRITE, tolerate, &where);
             if (r == MS_ACCESS_UNKNOWN) {
                 ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 " which no allocation or mapping covers (page 0x%" PRIx64 "; set workload.on_unknown_address to \"warn\" to count these instead)",
-                           ms_trace_where(rt->reader), rec.op, rec.addr, rec.len, where);
+                           rec_where(rt), rec.op, rec.addr, rec.len, where);
                 fail(rs, -1);
                 return;
             }
             if (r == MS_ACCESS_VIOLATION) {
                 ms_err_set(&rs->err, "%s: lost-data violation: %c of 0x%" PRIx64 "+%" PRIu64 " needs blocks of page 0x%" PRIx64 " that hold data but were not fetched (fetch.on_violation is \"abort\")",
-                           ms_trace_where(rt->reader), rec.op, rec.addr, rec.len, where);
+                           rec_where(rt), rec.op, rec.addr, rec.len, where);
                 fail(rs, -2);
                 return;
             }
@@ -79,38 +240,50 @@ static void thread_actor(int argc, char **argv)
             ms_cpu_compute(t, rec.addr);
             break;
         case MS_OP_ALLOC:
+            seq_wait(rt);
             if (ms_memmap_alloc(&rs->mem, rec.addr, rec.len, rec.tid) < 0) {
                 ms_err_set(&rs->err, "%s: allocation at 0x%" PRIx64 " which is already live (a free is missing)",
-                           ms_trace_where(rt->reader), rec.addr);
+                           rec_where(rt), rec.addr);
                 fail(rs, -1);
                 return;
             }
+            if (alloc_rule)
+                ms_alloc_rule_alloc(&rs->mem, rec.addr, rec.len, rec.tid);
+            seq_done(rt);
             break;
         case MS_OP_FREE:
+            seq_wait(rt);
+            if (alloc_rule) {
+                const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec.addr);
+                if (e)
+                    ms_alloc_rule_free(&rs->mem, rec.addr, e->size, e->tid, rec.tid);
+            }
             if (ms_memmap_free(&rs->mem, rec.addr, NULL) < 0) {
                 if (!tolerate) {
                     ms_err_set(&rs->err, "%s: free of 0x%" PRIx64 " which no live allocation returned (set workload.on_unknown_address to \"warn\" to count these instead)",
-                               ms_trace_where(rt->reader), rec.addr);
+                               rec_where(rt), rec.addr);
                     fail(rs, -1);
                     return;
                 }
                 rs->mem.stats.unknown_frees++;
             }
+            seq_done(rt);
             break;
         case MS_OP_MMAP:
         case MS_OP_MUNMAP:
         case MS_OP_BRK: {
+            seq_wait(rt);
             int kind = rec.op == MS_OP_MMAP ? MS_SYS_MMAP : rec.op == MS_OP_MUNMAP ? MS_SYS_MUNMAP : MS_SYS_BRK;
             int st = ms_cpu_syscall(t, kind, rec.addr, rec.len);
             if (st == MS_SYS_ENOMEM) {
                 ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": no memory blade has room (memory_blades.capacity_bytes is %" PRIu64 ")",
-                           ms_trace_where(rt->reader), rec.op, rec.addr, rec.len, rs->cfg->memory_blades.capacity_bytes);
+                           rec_where(rt), rec.op, rec.addr, rec.len, rs->cfg->memory_blades.capacity_bytes);
                 fail(rs, -1);
                 return;
             }
             if (st == MS_SYS_ETABLE) {
                 ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": the switch's exception table is full (switch.exception_entries is %u; set switch.on_table_full to \"default\" to route the excess unprotected)",
-                           ms_trace_where(rt->reader), rec.op, rec.addr, rec.len, rs->cfg->sw.exception_entries);
+                           rec_where(rt), rec.op, rec.addr, rec.len, rs->cfg->sw.exception_entries);
                 fail(rs, -1);
                 return;
             }
@@ -121,6 +294,7 @@ static void thread_actor(int argc, char **argv)
                 ms_memmap_munmap(&rs->mem, rec.addr, rec.len);
             else
                 ms_memmap_brk(&rs->mem, rec.addr);
+            seq_done(rt);
             break;
         }
         default:
@@ -169,7 +343,8 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         uint64_t blade = info->tids[i] / cfg->cpu_blades.threads_per_blade;
         if (blade >= nb)
             return ms_err_set(err, "%s: thread %u maps to blade %" PRIu64 " but cpu_blades.count is %u (threads go to blade tid / cpu_blades.threads_per_blade = %u)",
-                              cfg->workload.trace_given, info->tids[i], blade, nb, cfg->cpu_blades.threads_per_blade);
+                              ms_config_generator(cfg) ? "workload.n_threads" : cfg->workload.trace_given,
+                              info->tids[i], blade, nb, cfg->cpu_blades.threads_per_blade);
     }
 
     simgrid_init(&sg_argc, sg_argv);
@@ -186,6 +361,21 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
     rs.n_threads = info->n_threads;
     rs.threads = ms_xcalloc(info->n_threads, sizeof *rs.threads);
 
+    rs.wl_name = ms_config_generator(cfg);
+    if (rs.wl_name) {
+        struct ms_workload_params wp;
+        ms_config_workload_params(cfg, &wp);
+        MS_ASSERT(wp.n_threads == info->n_threads);
+        rs.wl = ms_workload_create(rs.wl_name, &wp, queue_push, &rs, err);
+        if (!rs.wl)
+            return -1;
+        rs.bitmap_model.page_bitmap = rs.wl->alloc.ops->page_bitmap;
+        rs.bitmap_model.st = rs.wl->alloc.st;
+        rs.q_mtx = sg_mutex_init();
+        rs.q_cond = sg_cond_init();
+        rs.seq_cond = sg_cond_init();
+    }
+
     char name[64];
     for (uint32_t j = 0; j < nm; j++) {
         ms_mem_blade_init(&rs.mems[j], j, &cfg->memory_blades, &cfg->rdma);
@@ -201,6 +391,7 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         rs.blades[i].syscall_bytes = cfg->ctrl_plane.msg_bytes;
         rs.blades[i].backoff_ns = cfg->sw.retry_backoff_ns;
         rs.blades[i].alone = nb == 1;
+        rs.blades[i].bitmap_model = &rs.bitmap_model;
         rs.pcs[i] = &rs.blades[i].pc;
         snprintf(name, sizeof name, "blade%u", i);
         ms_cpu_blade_start(&rs.blades[i], sg_host_by_name(name));
@@ -211,9 +402,11 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         uint32_t blade = tid / cfg->cpu_blades.threads_per_blade;
         rt->rs = &rs;
         ms_cpu_thread_init(&rt->cpu, tid, &rs.blades[blade]);
-        rt->reader = ms_trace_open(cfg->workload.trace, tid, err);
-        if (!rt->reader)
-            return -1;
+        if (!rs.wl) {
+            rt->reader = ms_trace_open(cfg->workload.trace, tid, err);
+            if (!rt->reader)
+                return -1;
+        }
         snprintf(name, sizeof name, "blade%u", blade);
         char aname[32];
         snprintf(aname, sizeof aname, "thread%u", tid);
@@ -248,7 +441,9 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         res->tids[i] = rs.threads[i].cpu.tid;
         res->thread_blade[i] = rs.threads[i].cpu.blade->id;
         res->threads[i] = rs.threads[i].cpu.stats;   /* takes the histogram's buckets */
-        ms_trace_close(rs.threads[i].reader);
+        if (rs.threads[i].reader)
+            ms_trace_close(rs.threads[i].reader);
+        free(rs.threads[i].q.r);
     }
     res->blades = ms_xcalloc(nb, sizeof *res->blades);
     for (uint32_t i = 0; i < nb; i++) {

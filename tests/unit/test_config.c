@@ -285,9 +285,9 @@ static void test_errors(void)
                "c.json: cpu_blades.replacement: \"fifo\" is not one of \"clock\", \"lru\"");
 
     /* Required key and cross-key checks. */
-    EXPECT_ERR("{}", "c.json: workload.trace: required (path of a trace file)");
+    EXPECT_ERR("{}", "c.json: workload.trace: required (path of a trace file, or set workload.generator)");
     EXPECT_ERR("{\"workload\": {\"trace\": \"\"}}",
-               "c.json: workload.trace: required (path of a trace file)");
+               "c.json: workload.trace: required (path of a trace file, or set workload.generator)");
     EXPECT_ERR(WITH("\"cpu_blades\": {\"evict_low_pct\": 90}"),
                "c.json: cpu_blades.evict_low_pct: must be below cpu_blades.evict_high_pct (90)");
     EXPECT_ERR(WITH("\"cpu_blades\": {\"evict_high_pct\": 50.5, \"evict_low_pct\": 60}"),
@@ -452,7 +452,7 @@ static void test_help(void)
         if (strncmp(line, "fetch.mode ", 11) == 0)
             CHECK_STR_CONTAINS(line, "4k|sg");
     }
-    CHECK_EQ_U64(n, 1 + 52); /* header + one line per key */
+    CHECK_EQ_U64(n, 1 + 79); /* header + one line per key */
     CHECK(found);
     fclose(f);
 }

@@ -22,7 +22,14 @@ static struct ms_cpu_blade blades[2];
 static struct ms_cpu_thread threads[2];
 static double first_fault_ns[2];
 
-static uint64_t lose_everything(const struct ms_page *p) { (void)p; return 0; }
+static uint64_t lose_everything(const struct ms_page *p, uint64_t touched,
+                                const struct ms_bitmap_model *model)
+{
+    (void)p;
+    (void)touched;
+    (void)model;
+    return 0;
+}
 static const struct ms_bitmap_ops lossy = {"lossy", lose_everything};
 
 #define PAGE_A(t) (0x10000000ull + (uint64_t)(t) * 0x100000)
