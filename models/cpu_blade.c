@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actor.h"
 #include "msg.h"
 #include "rdma.h"
 
@@ -709,13 +710,7 @@ void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host)
 {
     char name[32];
     snprintf(name, sizeof name, "evictor%u", b->id);
-    sg_actor_t a = sg_actor_init(name, host);
-    sg_actor_set_data(a, b);
-    sg_actor_daemonize(a);
-    sg_actor_start(a, evictor_actor, 0, NULL);
+    ms_actor_start_daemon(name, host, evictor_actor, b);
     snprintf(name, sizeof name, "agent%u", b->id);
-    sg_actor_t c = sg_actor_init(name, host);
-    sg_actor_set_data(c, b);
-    sg_actor_daemonize(c);
-    sg_actor_start(c, agent_actor, 0, NULL);
+    ms_actor_start_daemon(name, host, agent_actor, b);
 }

@@ -6,6 +6,7 @@
 #include <simgrid/mailbox.h>
 #include <string.h>
 
+#include "actor.h"
 #include "ms_common.h"
 #include "msg.h"
 
@@ -191,8 +192,5 @@ static void ctrl_actor(int argc, char **argv)
 void ms_ctrl_plane_start(struct ms_ctrl_plane *cp, sg_host_t host)
 {
     cp->in = sg_mailbox_by_name("ctrl");
-    sg_actor_t a = sg_actor_init("ctrl_plane", host);
-    sg_actor_set_data(a, cp);
-    sg_actor_daemonize(a);
-    sg_actor_start(a, ctrl_actor, 0, NULL);
+    ms_actor_start_daemon("ctrl_plane", host, ctrl_actor, cp);
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "actor.h"
 #include "ms_common.h"
 #include "msg.h"
 #include "rdma.h"
@@ -59,8 +60,5 @@ void ms_mem_blade_start(struct ms_mem_blade *mb, sg_host_t host)
 {
     char name[32];
     snprintf(name, sizeof name, "mem%u", mb->id);
-    sg_actor_t a = sg_actor_init(name, host);
-    sg_actor_set_data(a, mb);
-    sg_actor_daemonize(a);
-    sg_actor_start(a, mem_blade_actor, 0, NULL);
+    ms_actor_start_daemon(name, host, mem_blade_actor, mb);
 }

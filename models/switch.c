@@ -8,6 +8,7 @@
 #include <simgrid/mailbox.h>
 #include <stdio.h>
 
+#include "actor.h"
 #include "ms_common.h"
 #include "msg.h"
 
@@ -370,12 +371,6 @@ static void dirctl_actor(int argc, char **argv)
 
 void ms_switch_start(struct ms_switch *sw, sg_host_t host)
 {
-    sg_actor_t a = sg_actor_init("switch", host);
-    sg_actor_set_data(a, sw);
-    sg_actor_daemonize(a);
-    sg_actor_start(a, switch_actor, 0, NULL);
-    sg_actor_t c = sg_actor_init("dirctl", host);
-    sg_actor_set_data(c, sw);
-    sg_actor_daemonize(c);
-    sg_actor_start(c, dirctl_actor, 0, NULL);
+    ms_actor_start_daemon("switch", host, switch_actor, sw);
+    ms_actor_start_daemon("dirctl", host, dirctl_actor, sw);
 }
