@@ -1,6 +1,7 @@
 #!/bin/sh
 # End-to-end checks of the helper scripts: plot-compare (PNG from a CSV, single mode, zero
-# denominators, bad input), demo on a tiny generated trace, and bench --quick.
+# denominators, bad input), demo on a tiny generated trace, and bench --quick (replay speed,
+# RSS, capture overhead and access capture rate).
 # usage: sh tests/e2e/test_scripts.sh BUILD_DIR SOURCE_DIR
 set -eu
 
@@ -82,7 +83,7 @@ done
 is_png "$work/results/tiny.png" || fail "demo did not draw results/tiny.png"
 grep -q 'tiny.png' "$work/demo.out" || fail "demo does not say where the chart went"
 
-# --- bench --quick: the three measurements are printed with numbers ---
+# --- bench --quick: the measurements are printed with numbers ---
 MINDSIM_BUILD="$build" "$src/scripts/bench" --quick >"$work/bench.out" 2>"$work/bench.err" \
   || { cat "$work/bench.err" >&2; fail "bench --quick"; }
 grep -Eq '^hit replay \(accesses/s\) +[0-9]+ ' "$work/bench.out" \
@@ -93,5 +94,18 @@ grep -Eq '^fault rate sg \(faults/s\) +[0-9]+ ' "$work/bench.out" \
   || { cat "$work/bench.out"; fail "bench: no sg fault rate"; }
 [ "$(grep -Ec '^peak RSS, .* records \(KiB\) +[0-9]+ ' "$work/bench.out")" = 2 ] \
   || { cat "$work/bench.out"; fail "bench: no peak RSS for both trace lengths"; }
+# capture measurements: numbers, or n/a when mindtrace (or its Valgrind tool) is not built
+if [ -x "$build/traces/mindtrace/mindtrace" ]; then ov='-?[0-9.]+'; else ov='n/a'; fi
+grep -Eq "^interposer overhead, 1 thread \\(ns/event\\) +$ov " "$work/bench.out" \
+  || { cat "$work/bench.out"; fail "bench: no interposer overhead per event"; }
+grep -Eq "^  end to end, incl\\. conversion \\(ns/event\\) +$ov " "$work/bench.out" \
+  || { cat "$work/bench.out"; fail "bench: no end-to-end capture overhead per event"; }
+if [ -x "$build/traces/mindtrace/mindtrace" ] && [ -d "$build/traces/mindtrace/valgrind" ]; then
+  acc='[0-9]+'
+else
+  acc='n/a'
+fi
+grep -Eq "^mindtrace --accesses, recorded \\(accesses/s\\) +$acc " "$work/bench.out" \
+  || { cat "$work/bench.out"; fail "bench: no recorded access rate"; }
 
 echo ok
