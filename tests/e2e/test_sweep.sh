@@ -103,4 +103,15 @@ SLURM_ARRAY_TASK_ID=2 bash e/sweep.slurm || fail "array task 2, rerun"
 "$sweep" spec.json -o e 2>e.err
 grep -q '0 run, 4 already done' e.err || fail "tasks did not leave finished points: $(cat e.err)"
 cmp -s first.csv e/summary.csv || fail "summary from the array tasks differs"
+
+# a base config with a built-in workload and no trace file
+cat >gen.base.json <<'JSON'
+{"workload": {"generator": "kv", "allocator": "mimalloc", "n_threads": 1,
+  "kv": {"n_items": 500, "n_ops": 500}}, "cpu_blades": {"cache_bytes": 65536}}
+JSON
+cat >gen.json <<'JSON'
+{"base": "gen.base.json", "axes": {"network.link_bandwidth_gbps": [25, 100]}}
+JSON
+"$sweep" gen.json -o g 2>g.err || fail "generator sweep: $(cat g.err)"
+[ "$(wc -l <g/summary.csv)" -eq 5 ] || fail "generator sweep rows"
 echo ok
