@@ -71,6 +71,19 @@ uint64_t ms_hist_quantile(const struct ms_hist *h, double q)
     return h->max;
 }
 
+void ms_hist_foreach_bucket(const struct ms_hist *h, void (*fn)(uint64_t top, uint64_t n, void *arg),
+                            void *arg)
+{
+    if (!h->count)
+        return;
+    for (unsigned i = 0; i < MS_HIST_BUCKETS; i++) {
+        if (!h->buckets[i])
+            continue;
+        uint64_t top = bucket_top(i);
+        fn(top < h->max ? top : h->max, h->buckets[i], arg);
+    }
+}
+
 void ms_hist_free(struct ms_hist *h)
 {
     free(h->buckets);

@@ -24,6 +24,11 @@ void ms_hist_merge(struct ms_hist *dst, const struct ms_hist *src);
 double ms_hist_mean(const struct ms_hist *h);
 /* Value at quantile q in [0,1]: the upper edge of the bucket holding that rank, capped at max. */
 uint64_t ms_hist_quantile(const struct ms_hist *h, double q);
+/* Calls fn(top, n, arg) for each non-empty bucket, lowest first: `top` is the bucket's largest
+ * value capped at max (the value itself below 2^MS_HIST_SUB), `n` its count. With a running
+ * sum of `n` over `count` this is the empirical CDF at the bucket edges. */
+void ms_hist_foreach_bucket(const struct ms_hist *h, void (*fn)(uint64_t top, uint64_t n, void *arg),
+                            void *arg);
 void ms_hist_free(struct ms_hist *h);
 
 #endif

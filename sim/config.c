@@ -68,6 +68,10 @@ static const struct ms_key ms_schema[] = {
       .def = "\"error\"", /* strict by default: such a trace is usually broken */
       .help = "free or access of an address no allocation or mapping covers",
       MS_FIELD(workload.on_unknown_address) },
+    { .path = "workload.synthesize_accesses", E("none", "alloc-write-free-read"), .unit = "",
+      .def = "\"none\"", /* replay only what the trace records */
+      .help = "for traces without R/W records: write each object when allocated, read it before it is freed",
+      MS_FIELD(workload.synthesize_accesses) },
 
     { .path = "workload.generator", E("", "memtest", "kv", "graph"), .unit = "",
       .def = "\"\"", /* none: replay workload.trace */

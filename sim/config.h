@@ -18,6 +18,7 @@
 #define MS_MAX_MODES 8
 
 enum ms_on_unknown { MS_UNKNOWN_ERROR = 0, MS_UNKNOWN_WARN = 1 };
+enum ms_synth { MS_SYNTH_NONE = 0, MS_SYNTH_ALLOC_WRITE_FREE_READ = 1 };
 enum ms_generator { MS_GEN_NONE = 0, MS_GEN_MEMTEST = 1, MS_GEN_KV = 2, MS_GEN_GRAPH = 3 };
 enum ms_allocator_model { MS_ALLOC_PTMALLOC = 0, MS_ALLOC_MIMALLOC = 1, MS_ALLOC_BITMAP_MIMALLOC = 2 };
 enum ms_kv_preset { MS_KV_PRESET_NONE = 0, MS_KV_PRESET_YCSB_A = 1, MS_KV_PRESET_YCSB_C = 2 };
@@ -31,6 +32,7 @@ struct ms_config {
         char trace[MS_PATH_MAX];           /* workload.trace: path, resolved against the config's dir */
         char trace_given[MS_PATH_MAX];     /* workload.trace as written (echoed in results) */
         int on_unknown_address;            /* workload.on_unknown_address: enum ms_on_unknown */
+        int synthesize_accesses;           /* workload.synthesize_accesses: enum ms_synth */
         int generator;                     /* workload.generator: enum ms_generator */
         int allocator;                     /* workload.allocator: enum ms_allocator_model */
         uint32_t n_threads;                /* workload.n_threads: generator threads */

@@ -13,7 +13,25 @@ static json_t *ratio_or_null(double num, double den)
     return den > 0 ? json_real(num / den) : json_null();
 }
 
-static json_t *latency_json(const struct ms_hist *h)
+struct cdf_acc {
+    json_t *a;
+    uint64_t seen, count;
+};
+
+static void cdf_point(uint64_t top, uint64_t n, void *arg)
+{
+    struct cdf_acc *c = arg;
+    c->seen += n;
+    json_t *p = json_array();
+    json_array_append_new(p, json_real((double)top / 1e3));
+    json_array_append_new(p, json_real((double)c->seen / (double)c->count));
+    json_array_append_new(c->a, p);
+}
+
+/* Fault latency in microseconds. With `cdf`, also the empirical CDF as [latency, fraction of
+ * samples <= latency] pairs, one per non-empty histogram bucket (latency: the bucket's upper
+ * edge, capped at max; exact below 128 ns), so at most 128 pairs per power of two spanned. */
+static json_t *latency_json(const struct ms_hist *h, int cdf)
 {
     json_t *o = json_object();
     json_object_set_new(o, "count", u64(h->count));
@@ -21,6 +39,11 @@ static json_t *latency_json(const struct ms_hist *h)
     json_object_set_new(o, "p50", json_real((double)ms_hist_quantile(h, 0.50) / 1e3));
     json_object_set_new(o, "p99", json_real((double)ms_hist_quantile(h, 0.99) / 1e3));
     json_object_set_new(o, "max", json_real((double)h->max / 1e3));
+    if (cdf) {
+        struct cdf_acc c = {json_array(), 0, h->count};
+        ms_hist_foreach_bucket(h, cdf_point, &c);
+        json_object_set_new(o, "cdf", c.a);
+    }
     return o;
 }
 
@@ -55,7 +78,7 @@ static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
     json_object_set_new(o, "wire_bytes", u64(s->wire_bytes));
     json_object_set_new(o, "violations", u64(s->violations));
     json_object_set_new(o, "compute_ns", u64(s->compute_ns));
-    json_object_set_new(o, "fault_latency_us", latency_json(&s->fault_lat_ns));
+    json_object_set_new(o, "fault_latency_us", latency_json(&s->fault_lat_ns, 0));
     json_t *sc = json_object();
     json_object_set_new(sc, "mmap", u64(s->syscalls[MS_SYS_MMAP]));
     json_object_set_new(sc, "munmap", u64(s->syscalls[MS_SYS_MUNMAP]));
@@ -251,7 +274,7 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(o, "wire_bytes", u64(t.wire_bytes + b.wire_bytes));
     json_object_set_new(o, "wire_bytes_fetch", u64(t.wire_bytes));
     json_object_set_new(o, "wire_bytes_evict", u64(b.wire_bytes));
-    json_object_set_new(o, "fault_latency_us", latency_json(&lat));
+    json_object_set_new(o, "fault_latency_us", latency_json(&lat, 1));
     json_object_set_new(o, "wrs_per_fetch_mean", ratio_or_null((double)t.wrs, (double)fetches));
     json_object_set_new(o, "sges_per_fetch_mean", ratio_or_null((double)t.sges, (double)fetches));
     json_object_set_new(o, "sges_per_request", count_hist_json(t.sge_hist));

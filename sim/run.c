@@ -204,6 +204,30 @@ static const char *rec_where(struct run_thread *rt)
     return rt->where;
 }
 
+/* One access of [addr, addr+len) by the thread, for an R/W record or synthesised from an A/F
+ * record (workload.synthesize_accesses). 0, or -1 after failing the run with an error that
+ * names the record. */
+static int replay_access(struct run_thread *rt, uint64_t addr, uint64_t len, int write)
+{
+    struct run_state *rs = rt->rs;
+    uint64_t where = 0;
+    int r = ms_cpu_access(&rt->cpu, addr, len, write,
+                          rs->cfg->workload.on_unknown_address == MS_UNKNOWN_WARN, &where);
+    if (r == MS_ACCESS_UNKNOWN) {
+        ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 " which no allocation or mapping covers (page 0x%" PRIx64 "; set workload.on_unknown_address to \"warn\" to count these instead)",
+                   rec_where(rt), write ? 'W' : 'R', addr, len, where);
+        fail(rs, -1);
+        return -1;
+    }
+    if (r == MS_ACCESS_VIOLATION) {
+        ms_err_set(&rs->err, "%s: lost-data violation: %c of 0x%" PRIx64 "+%" PRIu64 " needs blocks of page 0x%" PRIx64 " that hold data but were not fetched (fetch.on_violation is \"abort\")",
+                   rec_where(rt), write ? 'W' : 'R', addr, len, where);
+        fail(rs, -2);
+        return -1;
+    }
+    return 0;
+}
+
 static void thread_actor(int argc, char **argv)
 {
     struct run_thread *rt = sg_actor_self_get_data();
@@ -213,29 +237,17 @@ static void thread_actor(int argc, char **argv)
     /* the allocator bitmap source follows owners and cross-thread frees, unless the built-in
      * model's own bitmaps are used */
     int alloc_rule = rs->cfg->fetch.bitmap == MS_BITMAP_ALLOCATOR && !rs->bitmap_model.page_bitmap;
+    int synth = rs->cfg->workload.synthesize_accesses == MS_SYNTH_ALLOC_WRITE_FREE_READ;
     struct ms_rec rec;
     int rc;
     uint64_t n = 0;
     while ((rc = next_record(rt, &rec, &rs->err)) == 1) {
         switch (rec.op) {
         case MS_OP_READ:
-        case MS_OP_WRITE: {
-            uint64_t where = 0;
-            int r = ms_cpu_access(t, rec.addr, rec.len, rec.op == MS_OP_WRITE, tolerate, &where);
-            if (r == MS_ACCESS_UNKNOWN) {
-                ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 " which no allocation or mapping covers (page 0x%" PRIx64 "; set workload.on_unknown_address to \"warn\" to count these instead)",
-                           rec_where(rt), rec.op, rec.addr, rec.len, where);
-                fail(rs, -1);
+        case MS_OP_WRITE:
+            if (replay_access(rt, rec.addr, rec.len, rec.op == MS_OP_WRITE) < 0)
                 return;
-            }
-            if (r == MS_ACCESS_VIOLATION) {
-                ms_err_set(&rs->err, "%s: lost-data violation: %c of 0x%" PRIx64 "+%" PRIu64 " needs blocks of page 0x%" PRIx64 " that hold data but were not fetched (fetch.on_violation is \"abort\")",
-                           rec_where(rt), rec.op, rec.addr, rec.len, where);
-                fail(rs, -2);
-                return;
-            }
             break;
-        }
         case MS_OP_COMPUTE:
             ms_cpu_compute(t, rec.addr);
             break;
@@ -250,8 +262,15 @@ static void thread_actor(int argc, char **argv)
             if (alloc_rule)
                 ms_alloc_rule_alloc(&rs->mem, rec.addr, rec.len, rec.tid);
             seq_done(rt);
+            if (synth && replay_access(rt, rec.addr, rec.len, 1) < 0)
+                return;
             break;
         case MS_OP_FREE:
+            if (synth) {
+                const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec.addr);
+                if (e && replay_access(rt, rec.addr, e->size, 0) < 0)
+                    return;
+            }
             seq_wait(rt);
             if (alloc_rule) {
                 const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec.addr);
