@@ -6,7 +6,8 @@
 # x axis), caption.
 if (strlen(note) > 0) {
     set title "fault latency CDF (steps at p50, p99, max only; diamonds: mean)" font ",13"
-    set label 2 note at graph 0.02, graph 0.95 left noenhanced font ",9" textcolor rgb "#aa3300"
+    set tmargin 4
+    set label 2 note at graph 0, graph 1.03 left noenhanced font ",9" textcolor rgb "#aa3300"
     set xrange [0:*]
 } else {
     set title "fault latency CDF (diamonds: mean)" font ",13"
@@ -17,6 +18,10 @@ set yrange [0:1.05]
 set ytics 0, 0.1, 1
 if (xlog) {
     set logscale x
+    set autoscale xfix
+    set xtics 1, 2 format "%g"
+    set mxtics 2
+    set offsets graph 0.03, graph 0.03, 0, 0
     set xlabel "fault latency (µs, log scale)"
 }
 set grid lc rgb "#dddddd"
