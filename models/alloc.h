@@ -5,8 +5,7 @@
  * "bitmap-mimalloc" (the per-page-bitmap port). A model is driven by the built-in workload
  * generators (models/workload.h). Every malloc/free emits, through the callback given at
  * creation, the records the real allocator causes besides the A/F record itself: its mmap,
- * munmap and brk calls (M, U, B) and its metadata reads and writes (R, W). mprotect has no
- * trace op yet, so models only count it (ms_alloc_stats.n_mprotect).
+ * munmap, brk and mprotect calls (M, U, B, P) and its metadata reads and writes (R, W).
  *
  * The ms_alloc_* wrappers also emit the A record (after the allocator's own records) and the F
  * record (before them), so a consumer sees a complete, replayable stream. Models do not depend
@@ -31,7 +30,7 @@ struct ms_alloc_params {
 
 struct ms_alloc_stats {
     uint64_t n_malloc, n_free;
-    uint64_t n_mmap, n_munmap, n_brk, n_mprotect;   /* system calls made (mprotect: counted only) */
+    uint64_t n_mmap, n_munmap, n_brk, n_mprotect;   /* system calls made */
     uint64_t bytes_mmapped, bytes_munmapped;        /* totals over the run */
     uint64_t meta_reads, meta_writes;               /* R/W records emitted for metadata */
     uint64_t live_bytes, peak_live_bytes;           /* requested bytes of live objects */

@@ -7,8 +7,9 @@
  * pages and trimmed when it exceeds M_TRIM_THRESHOLD, requests that neither the bins nor the
  * top can serve and that are >= M_MMAP_THRESHOLD served by their own mmap (with glibc's dynamic
  * threshold: freeing an mmapped chunk raises the threshold to its size, up to 32 MiB), and
- * per-thread arenas: 64 MiB (HEAP_MAX_SIZE) reserved with mmap, made usable with mprotect
- * (counted, not emitted). Left out: tcache and fastbins, the unsorted bin, arena sharing
+ * per-thread arenas: 64 MiB (HEAP_MAX_SIZE) reserved with mmap, made usable piece by piece
+ * with mprotect (P records; M maps read|write in a trace, so these P change no protection but
+ * cost control-plane calls as glibc's do). Left out: tcache and fastbins, the unsorted bin, arena sharing
  * between threads (each thread gets its own), trimming of thread heaps. docs/workloads.md. */
 #include <string.h>
 
@@ -63,6 +64,15 @@ static void em(struct pt *pt, uint32_t tid, int op, uint64_t a, uint64_t l)
     else if (op == MS_OP_WRITE)
         pt->s.meta_writes++;
     ms_emit_rec(pt->emit, pt->arg, tid, op, a, l);
+}
+
+/* mprotect(a, l, PROT_READ | PROT_WRITE), as glibc's new_heap and grow_heap do. */
+static void em_mprotect_rw(struct pt *pt, uint32_t tid, uint64_t a, uint64_t l)
+{
+    pt->s.n_mprotect++;
+    struct ms_rec r = {.addr = a, .len = l, .tid = tid, .op = MS_OP_MPROTECT,
+                       .prot = MS_REC_PROT_READ | MS_REC_PROT_WRITE};
+    pt->emit(pt->arg, &r);
 }
 
 static unsigned bin_index(uint64_t csize)
@@ -172,7 +182,7 @@ static int new_heap(struct pt *pt, uint32_t tid, struct parena *ar, uint64_t nee
     else if (size > PT_HEAP_MAX)
         return -1;
     size = ms_align_up(size, PT_PAGE);
-    pt->s.n_mprotect++;     /* mprotect(h, size, PROT_READ|PROT_WRITE) */
+    em_mprotect_rw(pt, tid, h, size);
     ar->heap = h;
     ar->limit = h + PT_HEAP_MAX;
     ar->mprotect_end = h + size;
@@ -237,8 +247,8 @@ static int grow_top(struct pt *pt, uint32_t tid, struct parena *ar, uint32_t ai,
     if (ar->end + diff <= ar->limit) {
         ar->end += diff;
         if (ar->end > ar->mprotect_end) {
+            em_mprotect_rw(pt, tid, ar->mprotect_end, ar->end - ar->mprotect_end);
             ar->mprotect_end = ar->end;
-            pt->s.n_mprotect++;
         }
         return 0;
     }

@@ -270,7 +270,7 @@ static void upgrade(struct ms_cpu_thread *t, uint64_t vpn)
 
 /* ---- system calls ---- */
 
-int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t len)
+int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t len, uint8_t prot)
 {
     struct ms_cpu_blade *b = t->blade;
     ms_cpu_sync(t);
@@ -279,6 +279,7 @@ int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t le
                        .addr = addr,
                        .len = len,
                        .cookie = kind,
+                       .prot = prot,
                        .size = (long)b->syscall_bytes,
                        .reply_to = t->mbox};
     sg_comm_detach(sg_mailbox_put_init(b->to_ctrl, &m, m.size), NULL);

@@ -57,7 +57,7 @@ struct ms_thread_stats {
     uint64_t refetches, refetch_bytes, refetch_wrs;
     uint64_t compute_ns;             /* from C records */
     uint64_t unknown_accesses;       /* tolerated accesses outside every allocation/mapping */
-    uint64_t syscalls[3];            /* mmap, munmap, brk calls (enum ms_syscall) */
+    uint64_t syscalls[4];            /* mmap, munmap, brk, mprotect calls (enum ms_syscall) */
     uint64_t bytes_mapped, bytes_unmapped;
     uint64_t syscall_ns;             /* time blocked in system calls, ns */
     struct ms_hist fault_lat_ns;     /* fault stall, ns */
@@ -144,7 +144,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
                   int tolerate_unknown, uint64_t *detail);
 /* A system call (enum ms_syscall) through the switch's control plane; blocks the thread until
  * the reply. Returns the call's enum ms_sys_status. */
-int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t len);
+int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t len, uint8_t prot);
 /* Compute time from a C record. */
 void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns);
 /* Hand local time to SimGrid now. */

@@ -128,7 +128,7 @@ static void unmap_range(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, uint64
 }
 
 int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint64_t len,
-                        uint64_t *mapped, uint64_t *unmapped)
+                        uint8_t prot, uint64_t *mapped, uint64_t *unmapped)
 {
     *mapped = *unmapped = 0;
     cp->stats.calls[kind]++;
@@ -156,6 +156,16 @@ int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint6
         if (rc == MS_SYS_OK)
             cp->brk_end = addr;
         break;
+    case MS_SYS_MPROTECT: {
+        uint64_t changed;
+        if (ms_xlate_protect(cp->xl, PAGE_DOWN(addr), PAGE_UP(addr + len), prot, &changed) < 0)
+            rc = MS_SYS_ETABLE;
+        cp->stats.bytes_reprotected += changed;
+        if (rc != MS_SYS_OK)
+            cp->stats.failed++;
+        *mapped = changed;
+        return rc;
+    }
     default:
         MS_ASSERT(!"unknown system call");
     }
@@ -174,14 +184,15 @@ static void ctrl_actor(int argc, char **argv)
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(cp->in);
         MS_ASSERT(m->kind == MS_MSG_SYSCALL);
-        uint64_t ns = m->cookie == MS_SYS_MMAP     ? cp->cfg->mmap_ns
-                      : m->cookie == MS_SYS_MUNMAP ? cp->cfg->munmap_ns
-                                                   : cp->cfg->brk_ns;
+        uint64_t ns = m->cookie == MS_SYS_MMAP       ? cp->cfg->mmap_ns
+                      : m->cookie == MS_SYS_MUNMAP   ? cp->cfg->munmap_ns
+                      : m->cookie == MS_SYS_MPROTECT ? cp->cfg->mprotect_ns
+                                                     : cp->cfg->brk_ns;
         sg_actor_sleep_for((double)ns * 1e-9);
         cp->stats.busy_s += (double)ns * 1e-9;
         uint64_t mapped, unmapped;
-        m->status = ms_ctrl_plane_apply(cp, m->cookie, m->addr, m->len, &mapped, &unmapped);
-        m->len = mapped;
+        m->status = ms_ctrl_plane_apply(cp, m->cookie, m->addr, m->len, m->prot, &mapped, &unmapped);
+        m->len = m->cookie == MS_SYS_MPROTECT ? 0 : mapped;   /* mprotect maps nothing */
         m->freed = unmapped;
         m->kind = MS_MSG_SYSCALL_REPLY;
         m->size = cp->cfg->msg_bytes;

@@ -1,11 +1,12 @@
 /* ctrl_plane.h: the switch's control plane (its CPU): mmap, munmap and brk for every blade.
  *
- * A thread replaying an M, U or B record makes a system call: it blocks while a request
+ * A thread replaying an M, U, B or P record makes a system call: it blocks while a request
  * (ctrl_plane.msg_bytes) travels to the switch host as a SimGrid comm over its blade's link.
  * One control-plane actor there serves requests one at a time (one CPU): it charges the
- * processing cost of the call (ctrl_plane.mmap_ns, munmap_ns, brk_ns), places a new range on a
+ * processing cost of the call (ctrl_plane.mmap_ns, munmap_ns, brk_ns, mprotect_ns), places a new range on a
  * memory blade by ctrl_plane.placement, installs or removes the translation and protection
- * entries (xlate.h) and replies. The calling thread then updates the ground truth (memmap.h).
+ * entries (xlate.h) or, for mprotect, rewrites the protection of the mapped parts of the range
+ * (splitting and merging VMAs; gaps are skipped), and replies. The calling thread then updates the ground truth (memmap.h).
  *
  * Placement: partition (MIND's): each piece of a mapping goes to the memory blade owning its
  * slice of the address space (memory_blades.partition_bytes, handed to blades in turn), the
@@ -22,7 +23,7 @@
 #include "params.h"
 #include "xlate.h"
 
-enum ms_syscall { MS_SYS_MMAP = 0, MS_SYS_MUNMAP = 1, MS_SYS_BRK = 2, MS_SYS_KINDS = 3 };
+enum ms_syscall { MS_SYS_MMAP = 0, MS_SYS_MUNMAP = 1, MS_SYS_BRK = 2, MS_SYS_MPROTECT = 3, MS_SYS_KINDS = 4 };
 
 /* Status of a call, in the reply. */
 enum ms_sys_status { MS_SYS_OK = 0, MS_SYS_ENOMEM = -1, MS_SYS_ETABLE = -2 };
@@ -31,6 +32,7 @@ struct ms_ctrl_stats {
     uint64_t calls[MS_SYS_KINDS];
     uint64_t failed;                 /* calls that failed (ENOMEM, table full) */
     uint64_t bytes_mapped, bytes_unmapped;
+    uint64_t bytes_reprotected;      /* bytes whose protection an mprotect changed */
     double busy_s;                   /* switch CPU time spent on calls, s */
     uint64_t *placed_bytes;          /* per memory blade, now (n_mem); owned */
     uint64_t *peak_placed_bytes;     /* per memory blade, peak; owned */
@@ -50,10 +52,11 @@ struct ms_ctrl_plane {
 void ms_ctrl_plane_init(struct ms_ctrl_plane *cp, const struct ms_ctrl_plane_cfg *cfg,
                         const struct ms_mem_blade_cfg *mem, struct ms_xlate *xl);
 void ms_ctrl_plane_fini(struct ms_ctrl_plane *cp);
-/* Carry out one call now (no simulated time). Returns enum ms_sys_status; *mapped and
- * *unmapped get the bytes the call added and removed. */
+/* Carry out one call now (no simulated time). `prot` is mprotect's (MS_PROT_* bits; ignored by
+ * the others). Returns enum ms_sys_status; *mapped and *unmapped get the bytes the call added
+ * and removed (for mprotect: *mapped the bytes whose protection changed). */
 int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint64_t len,
-                        uint64_t *mapped, uint64_t *unmapped);
+                        uint8_t prot, uint64_t *mapped, uint64_t *unmapped);
 /* Start the control-plane actor on `host` (a daemon), serving mailbox "ctrl". */
 void ms_ctrl_plane_start(struct ms_ctrl_plane *cp, sg_host_t host);
 

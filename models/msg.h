@@ -16,7 +16,7 @@ enum ms_msg_kind {
     MS_MSG_READ_REPLY,      /* its data: memory blade -> blade */
     MS_MSG_WRITE,           /* RDMA WRITE with data: blade -> switch -> memory blade */
     MS_MSG_WRITE_ACK,       /* memory blade -> blade */
-    MS_MSG_SYSCALL,         /* mmap/munmap/brk: blade -> switch control plane */
+    MS_MSG_SYSCALL,         /* mmap/munmap/brk/mprotect: blade -> switch control plane */
     MS_MSG_SYSCALL_REPLY,   /* control plane -> blade */
     MS_MSG_UPGRADE,         /* write hit on a Shared page: blade -> switch (asks for M) */
     MS_MSG_UPGRADE_ACK,     /* switch -> blade: M granted */
@@ -40,6 +40,7 @@ struct ms_msg {
     int32_t status;                 /* system call reply: enum ms_sys_status */
     uint64_t len;                   /* system call: length; in the reply, bytes mapped */
     uint64_t freed;                 /* system call reply: bytes unmapped */
+    uint8_t prot;                   /* mprotect: MS_PROT_* bits */
     /* coherence */
     uint32_t blade;                 /* requesting CPU blade */
     uint8_t want;                   /* enum ms_perm asked for; NONE: not a coherence request */

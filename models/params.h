@@ -67,12 +67,14 @@ struct ms_fetch_cfg {
 
 enum ms_placement { MS_PLACE_PARTITION = 0, MS_PLACE_FIRST_FIT = 1, MS_PLACE_ROUND_ROBIN = 2, MS_PLACE_LEAST_LOADED = 3 };
 enum ms_on_table_full { MS_TABLE_FULL_ERROR = 0, MS_TABLE_FULL_DEFAULT = 1 };
+enum ms_on_prot_fault { MS_PROT_FAULT_ERROR = 0, MS_PROT_FAULT_COUNT = 1 };
 enum ms_region_mode { MS_REGION_BOUNDED_SPLITTING = 0, MS_REGION_STATIC = 1 };
 
 struct ms_ctrl_plane_cfg {
     uint64_t mmap_ns;                  /* ctrl_plane.mmap_ns: switch CPU time per mmap, ns */
     uint64_t munmap_ns;                /* ctrl_plane.munmap_ns: switch CPU time per munmap, ns */
     uint64_t brk_ns;                   /* ctrl_plane.brk_ns: switch CPU time per brk, ns */
+    uint64_t mprotect_ns;              /* ctrl_plane.mprotect_ns: switch CPU time per mprotect, ns */
     uint32_t msg_bytes;                /* ctrl_plane.msg_bytes: request or reply on the wire, bytes */
     int placement;                     /* ctrl_plane.placement: enum ms_placement */
 };
@@ -81,6 +83,7 @@ struct ms_switch_cfg {
     uint32_t partition_entries;        /* switch.partition_entries: LPM translation table size */
     uint32_t exception_entries;        /* switch.exception_entries: range translation/protection table size */
     int on_table_full;                 /* switch.on_table_full: enum ms_on_table_full */
+    int on_protection_fault;           /* switch.on_protection_fault: enum ms_on_prot_fault */
     uint64_t region_bytes;             /* switch.region_bytes: initial coherence region, bytes (2^k, 4 KiB..2 MiB) */
     uint32_t directory_entries;        /* switch.directory_entries: directory capacity, entries */
     uint64_t retry_backoff_ns;         /* switch.retry_backoff_ns: wait before retrying a NACKed request, ns */

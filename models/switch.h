@@ -49,7 +49,7 @@ struct ms_coh_stats {
 struct ms_switch_stats {
     uint64_t reads, writes;          /* requests forwarded */
     uint64_t routed[3];              /* by the table that decided, enum ms_route_src */
-    uint64_t protection_faults;      /* requests the protection entries refuse (counted) */
+    uint64_t protection_faults;      /* accesses the protection entries refused (counted, skipped) */
     struct ms_xlate_stats tables;    /* copied from the tables at the end of the run */
     struct ms_coh_stats coh;
 };

@@ -123,6 +123,7 @@ static void rebuild(struct ms_xlate *x)
     x->npart = 0;
     x->nexc = x->nexc_routes = 0;
     uint64_t uninstalled = 0;
+    x->nrestricted = 0;
     for (uint64_t i = 0; i < x->nvma; i++) {
         struct ms_vma *v = &x->vma[i];
         v->installed = x->nexc < x->cfg->exception_entries;
@@ -132,6 +133,8 @@ static void rebuild(struct ms_xlate *x)
             continue;
         }
         x->nexc++;
+        if (v->prot != (MS_PROT_READ | MS_PROT_WRITE))
+            x->nrestricted++;
         if (x->npart < cap) {
             /* coalescing can reach back into earlier entries: keep the table to undo */
             uint32_t n0 = x->npart;
@@ -156,18 +159,38 @@ static void rebuild(struct ms_xlate *x)
         x->stats.peak_uninstalled = uninstalled;
 }
 
+/* Keep a copy of the VMA list, for ms_xlate_map and ms_xlate_protect to roll back. */
+static uint64_t save_vmas(struct ms_xlate *x)
+{
+    if (x->scratch_cap < x->nvma + 2) {
+        x->scratch_cap = (x->nvma + 2) * 2;
+        x->scratch = ms_xrealloc(x->scratch, x->scratch_cap * sizeof *x->scratch);
+    }
+    if (x->nvma)
+        memcpy(x->scratch, x->vma, x->nvma * sizeof *x->vma);
+    return x->nvma;
+}
+
+/* More VMAs than exception entries after a change: -1 and the saved list restored when
+ * on_table_full is "error", else 0 (the excess goes uninstalled at the rebuild). */
+static int check_full(struct ms_xlate *x, uint64_t saved_n)
+{
+    if (x->nvma <= x->cfg->exception_entries)
+        return 0;
+    x->stats.table_full++;
+    if (x->cfg->on_table_full != MS_TABLE_FULL_ERROR)
+        return 0;
+    memcpy(x->vma, x->scratch, saved_n * sizeof *x->vma);
+    x->nvma = saved_n;
+    return -1;
+}
+
 int ms_xlate_map(struct ms_xlate *x, uint64_t start, uint64_t end, uint32_t blade, uint8_t prot,
                  uint64_t *freed)
 {
     if (start >= end)
         return 0;
-    if (x->scratch_cap < x->nvma + 2) {
-        x->scratch_cap = (x->nvma + 2) * 2;
-        x->scratch = ms_xrealloc(x->scratch, x->scratch_cap * sizeof *x->scratch);
-    }
-    uint64_t saved_n = x->nvma;
-    if (saved_n)
-        memcpy(x->scratch, x->vma, saved_n * sizeof *x->vma);
+    uint64_t saved_n = save_vmas(x);
     memset(x->freed_tmp, 0, x->n_mem * sizeof *x->freed_tmp);
     uint64_t replaced = do_unmap(x, start, end, x->freed_tmp);
     uint64_t i = first_after(x, start);
@@ -188,14 +211,8 @@ int ms_xlate_map(struct ms_xlate *x, uint64_t start, uint64_t end, uint32_t blad
         memmove(&x->vma[i], &x->vma[i + 1], (x->nvma - i - 1) * sizeof *x->vma);
         x->nvma--;
     }
-    if (x->nvma > x->cfg->exception_entries) {
-        x->stats.table_full++;
-        if (x->cfg->on_table_full == MS_TABLE_FULL_ERROR) {
-            memcpy(x->vma, x->scratch, saved_n * sizeof *x->vma);
-            x->nvma = saved_n;
-            return -1;
-        }
-    }
+    if (check_full(x, saved_n) < 0)
+        return -1;
     if (freed && replaced)
         for (uint32_t j = 0; j < x->n_mem; j++)
             freed[j] += x->freed_tmp[j];
@@ -211,6 +228,70 @@ uint64_t ms_xlate_unmap(struct ms_xlate *x, uint64_t start, uint64_t end, uint64
     if (n)
         rebuild(x);
     return n;
+}
+
+/* Split the VMA holding addr (if addr is inside it, not at its start) in two at addr. */
+static void split_at(struct ms_xlate *x, uint64_t addr)
+{
+    uint64_t i = first_after(x, addr);
+    if (i >= x->nvma || x->vma[i].start >= addr)
+        return;
+    vma_reserve(x, x->nvma + 1);
+    memmove(&x->vma[i + 1], &x->vma[i], (x->nvma - i) * sizeof *x->vma);
+    x->nvma++;
+    x->vma[i].end = addr;
+    x->vma[i + 1].start = addr;
+}
+
+int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t prot,
+                     uint64_t *changed)
+{
+    *changed = 0;
+    if (start >= end)
+        return 0;
+    prot &= MS_PROT_READ | MS_PROT_WRITE;
+    uint64_t saved_n = save_vmas(x);
+    split_at(x, start);
+    split_at(x, end);
+    uint64_t i = first_after(x, start), lo = i ? i - 1 : 0;
+    for (; i < x->nvma && x->vma[i].start < end; i++)
+        if (x->vma[i].prot != prot) {
+            x->vma[i].prot = prot;
+            *changed += x->vma[i].end - x->vma[i].start;
+        }
+    /* merge the touched stretch (and its neighbours) back where nothing tells VMAs apart */
+    uint64_t hi = i < x->nvma ? i + 1 : x->nvma, w = lo;
+    for (uint64_t k = lo + 1; k < hi; k++) {
+        struct ms_vma *a = &x->vma[w], *b = &x->vma[k];
+        if (a->end == b->start && a->blade == b->blade && a->prot == b->prot)
+            a->end = b->end;
+        else
+            x->vma[++w] = *b;
+    }
+    if (hi > lo) {
+        uint64_t gone = hi - (w + 1);
+        memmove(&x->vma[w + 1], &x->vma[hi], (x->nvma - hi) * sizeof *x->vma);
+        x->nvma -= gone;
+    }
+    if (check_full(x, saved_n) < 0) {
+        *changed = 0;
+        return -1;
+    }
+    rebuild(x);
+    return 0;
+}
+
+uint64_t ms_xlate_check(const struct ms_xlate *x, uint64_t addr, uint64_t len, uint8_t need)
+{
+    if (!x->nrestricted)
+        return UINT64_MAX;
+    uint64_t end = addr + len;
+    for (uint64_t i = first_after(x, addr); i < x->nvma && x->vma[i].start < end; i++) {
+        const struct ms_vma *v = &x->vma[i];
+        if (v->installed && (v->prot & need) != need)
+            return v->start > addr ? v->start : addr;
+    }
+    return UINT64_MAX;
 }
 
 const struct ms_vma *ms_xlate_vma(const struct ms_xlate *x, uint64_t addr)

@@ -68,6 +68,7 @@ struct ms_xlate {
     uint64_t *freed_tmp;             /* n_mem counters */
     uint64_t nexc;                   /* exception entries in use */
     uint64_t nexc_routes;
+    uint64_t nrestricted;            /* installed VMAs that are not read|write */
     struct ms_xlate_stats stats;
 };
 
@@ -84,6 +85,17 @@ int ms_xlate_map(struct ms_xlate *x, uint64_t start, uint64_t end, uint32_t blad
 /* Unmap [start, end); returns the bytes that were mapped, per blade into freed (may be NULL). */
 uint64_t ms_xlate_unmap(struct ms_xlate *x, uint64_t start, uint64_t end, uint64_t *freed);
 
+/* mprotect: set the protection of the mapped parts of [start, end) (page-aligned) to `prot`
+ * (MS_PROT_* bits; others ignored), splitting VMAs at the ends and merging neighbours that
+ * end up alike; gaps stay unmapped. *changed gets the bytes whose protection changed. Returns
+ * 0, or -1 when the split would overflow the exception table and on_table_full is "error"
+ * (nothing changes). */
+int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t prot,
+                     uint64_t *changed);
+/* Protection check of an access to [addr, addr + len) needing `need` (MS_PROT_* bits): the
+ * first address an installed VMA denies, or UINT64_MAX when allowed. Addresses no installed
+ * VMA covers are allowed (unprotected). Costs nothing while every VMA is read|write. */
+uint64_t ms_xlate_check(const struct ms_xlate *x, uint64_t addr, uint64_t len, uint8_t need);
 /* The VMA holding addr, or NULL. */
 const struct ms_vma *ms_xlate_vma(const struct ms_xlate *x, uint64_t addr);
 /* Memory blade for addr; *src gets the table that decided (enum ms_route_src); *prot the

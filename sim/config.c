@@ -293,6 +293,9 @@ static const struct ms_key ms_schema[] = {
     { .path = "ctrl_plane.brk_ns", U(0, MS_NS_MAX), .unit = "ns",
       .def = "10000", /* as ctrl_plane.mmap_ns: a brk maps or unmaps the heap's tail */
       .help = "switch control-plane CPU time per brk", MS_FIELD(ctrl_plane.brk_ns) },
+    { .path = "ctrl_plane.mprotect_ns", U(0, MS_NS_MAX), .unit = "ns",
+      .def = "10000", /* as ctrl_plane.mmap_ns: rewrites the range's protection entries */
+      .help = "switch control-plane CPU time per mprotect", MS_FIELD(ctrl_plane.mprotect_ns) },
     { .path = "ctrl_plane.msg_bytes", U(1, 65536), .unit = "bytes",
       .def = "82", /* a small RoCE message, the size of rdma.request_bytes */
       .help = "a system-call request or reply on the wire", MS_FIELD(ctrl_plane.msg_bytes) },
@@ -312,6 +315,10 @@ static const struct ms_key ms_schema[] = {
       .def = "\"error\"", /* strict: a mapping the switch cannot protect is a failed mmap */
       .help = "more mappings than exception entries: stop the run, or route the rest by default slicing unprotected",
       MS_FIELD(sw.on_table_full) },
+    { .path = "switch.on_protection_fault", E("error", "count"), .unit = "",
+      .def = "\"error\"", /* as the kernel: an access the protection denies stops the program */
+      .help = "an access its mapping's protection denies (after P): stop the run, or count it and skip the access",
+      MS_FIELD(sw.on_protection_fault) },
     { .path = "switch.region_bytes", U(4096, 2097152), .pow2 = 1, .unit = "bytes",
       .def = "16384", /* MIND (SOSP'21): regions start at 16 KiB; 4 KiB..2 MiB */
       .help = "coherence region a new directory entry covers (power of two, 4 KiB..2 MiB)",

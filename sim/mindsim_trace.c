@@ -6,10 +6,14 @@
  *   mindsim-trace import-mind DIR OUT [--to text|binary]  MIND PIN per-core files -> trace
  *
  * All parsing and validation is sim/trace.c's; this file only adds the bookkeeping of `stat`
- * (a page set and the live-allocation map, both open-addressing hash tables) and the command
- * line. Live allocations are tracked in the reader's order, which for a binary trace is chunk
- * order: a trace whose threads free each other's allocations is only checked in the order it
- * is read. Usage and input errors print one line on stderr and exit 2. */
+ * (a page set and the live-allocation maps, open-addressing hash tables) and the command
+ * line. Live allocations are tracked in file order. In an ordered trace, or one with a single
+ * thread, that is a real order, so an A of a live address or an F of an address not live is
+ * an error. In an unordered trace with several threads the order between threads is arbitrary:
+ * such conflicts are counted (unordered_conflicts) and the bookkeeping keeps a net A-minus-F
+ * count per address, so a free read before the allocation it undoes still balances it.
+ * convert, cat and gen keep or declare the ordered flag (docs/trace-format.md). Usage and
+ * input errors print one line on stderr and exit 2. */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -29,7 +33,8 @@ static const char ms_usage[] =
     "                                     from --to, else from its extension (.bin/.mstrace:\n"
     "                                     binary, .trace/.txt: text)\n"
     "  stat TRACE [--json]                records by op and by thread, distinct 4 KiB pages\n"
-    "                                     touched by R/W, bytes read/written, peak live bytes\n"
+    "                                     touched by R/W, bytes read/written, peak live bytes,\n"
+    "                                     whether the trace is ordered\n"
     "  cat TRACE                          print the records as canonical text\n"
     "  import-mind DIR OUT [--to text|binary]\n"
     "                                     convert a directory of MIND PIN per-core files\n"
@@ -153,17 +158,57 @@ static int ms_cmp_u64(const void *a, const void *b)
 
 /* ---- commands ---- */
 
-static const char ms_ops[] = "AFRWCMUB";
+static const char ms_ops[] = "AFRWCMUBP";
+
+/* stat's allocation bookkeeping: per address the net count of A minus F records seen (absent
+ * when 0) and, while that count is positive, the size of its latest A. */
+struct ms_live {
+    struct ms_map net, size;
+    uint64_t bytes, peak, conflicts;
+};
+
+/* Apply an A of `size` bytes (alloc) or an F. Returns 1 if it conflicts with what is live (an A
+ * of a live address, an F of one that is not), else 0. */
+static int ms_live_apply(struct ms_live *l, uint64_t addr, uint64_t size, int alloc)
+{
+    int added;
+    uint64_t *np = ms_map_get(&l->net, addr, &added), v;
+    int64_t n = (int64_t)*np;
+    int conflict = alloc ? n >= 1 : n <= 0;
+    if (alloc) {
+        uint64_t *sp = n >= 0 ? ms_map_get(&l->size, addr, &added) : NULL;
+        if (n >= 1)
+            l->bytes -= *sp;        /* one allocation per address is live: the latest */
+        if (sp) {
+            *sp = size;
+            l->bytes += size;
+        }
+        n++;
+    } else {
+        if (n == 1 && ms_map_del(&l->size, addr, &v))
+            l->bytes -= v;
+        n--;
+    }
+    if (n == 0)
+        ms_map_del(&l->net, addr, &v);
+    else
+        *np = (uint64_t)n;      /* only the size map was inserted into since: np is valid */
+    if (l->bytes > l->peak)
+        l->peak = l->bytes;
+    l->conflicts += (uint64_t)conflict;
+    return conflict;
+}
 
 static int ms_cmd_stat(const char *path, int json)
 {
-    struct ms_err err = {0};
+    struct ms_err err = {0}, first_conflict = {0};
     struct ms_trace_reader *r = ms_trace_open(path, -1, &err);
     if (!r)
         return ms_input_error(&err);
-    struct ms_map pages = {0}, live = {0}, threads = {0};
-    uint64_t n = 0, by_op[256] = {0}, bytes_read = 0, bytes_written = 0, live_bytes = 0, peak = 0;
-    int format = ms_trace_reader_format(r), k, added;
+    struct ms_map pages = {0}, threads = {0};
+    struct ms_live live = {0};
+    uint64_t n = 0, by_op[256] = {0}, bytes_read = 0, bytes_written = 0;
+    int format = ms_trace_reader_format(r), ordered = ms_trace_reader_ordered(r), k, added;
     struct ms_rec rec;
     while ((k = ms_trace_next(r, &rec, &err)) == 1) {
         n++;
@@ -181,33 +226,34 @@ static int ms_cmd_stat(const char *path, int json)
             uint64_t last = rec.addr + (rec.len - 1) < rec.addr ? UINT64_MAX : rec.addr + rec.len - 1;
             for (uint64_t p = rec.addr >> MS_PAGE_SHIFT; p <= last >> MS_PAGE_SHIFT; p++)
                 ms_map_get(&pages, p, &added);
-        } else if (rec.op == MS_OP_ALLOC) {
-            uint64_t *v = ms_map_get(&live, rec.addr, &added);
-            if (!added) {
-                ms_err_set(&err, "%s: A returned 0x%" PRIx64 " which is already allocated",
-                           ms_trace_where(r), rec.addr);
+        } else if (rec.op == MS_OP_ALLOC || rec.op == MS_OP_FREE) {
+            int alloc = rec.op == MS_OP_ALLOC;
+            if (!ms_live_apply(&live, rec.addr, rec.len, alloc) || live.conflicts > 1)
+                continue;
+            if (alloc)
+                ms_err_set(&first_conflict, "%s: A returned 0x%" PRIx64 " which is already "
+                           "allocated", ms_trace_where(r), rec.addr);
+            else
+                ms_err_set(&first_conflict, "%s: free of 0x%" PRIx64 " which no allocation "
+                           "returned", ms_trace_where(r), rec.addr);
+            if (ordered) {      /* file order is real order: a conflict is an error */
+                err = first_conflict;
                 k = -1;
                 break;
             }
-            *v = rec.len;
-            live_bytes += rec.len;
-            if (live_bytes > peak)
-                peak = live_bytes;
-        } else if (rec.op == MS_OP_FREE) {
-            uint64_t size;
-            if (!ms_map_del(&live, rec.addr, &size)) {
-                ms_err_set(&err, "%s: free of 0x%" PRIx64 " which no allocation returned",
-                           ms_trace_where(r), rec.addr);
-                k = -1;
-                break;
-            }
-            live_bytes -= size;
         }
     }
     ms_trace_close(r);
+    /* unordered: a conflict is an error only if the trace has one thread (then file order is
+     * real order too); one found before a read error came first */
+    if (!ordered && live.conflicts && threads.n <= 1) {
+        err = first_conflict;
+        k = -1;
+    }
     if (k < 0) {
         ms_map_free(&pages);
-        ms_map_free(&live);
+        ms_map_free(&live.net);
+        ms_map_free(&live.size);
         ms_map_free(&threads);
         return ms_input_error(&err);
     }
@@ -228,6 +274,7 @@ static int ms_cmd_stat(const char *path, int json)
     if (json) {
         json_t *o = json_object(), *ops = json_object(), *per = json_object();
         json_object_set_new(o, "format", json_string(fmt_name));
+        json_object_set_new(o, "ordered", json_boolean(ordered));
         json_object_set_new(o, "records", json_integer((json_int_t)n));
         for (const char *c = ms_ops; *c; c++) {
             char key[2] = {*c, 0};
@@ -246,13 +293,15 @@ static int ms_cmd_stat(const char *path, int json)
                             json_integer((json_int_t)(npages * MS_PAGE_SIZE)));
         json_object_set_new(o, "bytes_read", json_integer((json_int_t)bytes_read));
         json_object_set_new(o, "bytes_written", json_integer((json_int_t)bytes_written));
-        json_object_set_new(o, "peak_live_bytes", json_integer((json_int_t)peak));
+        json_object_set_new(o, "peak_live_bytes", json_integer((json_int_t)live.peak));
+        json_object_set_new(o, "unordered_conflicts", json_integer((json_int_t)live.conflicts));
         char *s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("%s\n", s);
         free(s);
         json_decref(o);
     } else {
         printf("format: %s\n", fmt_name);
+        printf("ordered: %s\n", ordered ? "yes" : "no");
         printf("records: %" PRIu64 "\n", n);
         for (const char *c = ms_ops; *c; c++)
             printf("records.%c: %" PRIu64 "\n", *c, by_op[(unsigned char)*c]);
@@ -263,11 +312,13 @@ static int ms_cmd_stat(const char *path, int json)
         printf("working_set_bytes: %" PRIu64 "\n", npages * MS_PAGE_SIZE);
         printf("bytes_read: %" PRIu64 "\n", bytes_read);
         printf("bytes_written: %" PRIu64 "\n", bytes_written);
-        printf("peak_live_bytes: %" PRIu64 "\n", peak);
+        printf("peak_live_bytes: %" PRIu64 "\n", live.peak);
+        printf("unordered_conflicts: %" PRIu64 "\n", live.conflicts);
     }
     free(tids);
     ms_map_free(&pages);
-    ms_map_free(&live);
+    ms_map_free(&live.net);
+    ms_map_free(&live.size);
     ms_map_free(&threads);
     return 0;
 }
@@ -283,6 +334,8 @@ static int ms_cmd_cat(const char *path)
     struct ms_rec rec;
     char line[96];
     int k;
+    if (ms_trace_reader_ordered(r))
+        fputs("#!ordered\n", stdout);
     while ((k = ms_trace_next(r, &rec, &err)) == 1) {
         int n = ms_trace_format_rec(&rec, line, sizeof line - 1);
         line[n] = '\n';
@@ -337,6 +390,9 @@ static int ms_cmd_convert(const char *in, const char *out, const char *to, int m
         ms_trace_close(r);
         return ms_input_error(&err);
     }
+    /* read unfiltered, the file order keeps the memory-state records' order */
+    if (ms_trace_reader_ordered(r))
+        ms_trace_writer_set_ordered(w);
     struct ms_rec rec;
     int k;
     while ((k = ms_trace_next(r, &rec, &err)) == 1)
@@ -452,6 +508,9 @@ static int ms_cmd_gen(int argc, char **argv)
     o.w = ms_trace_writer_open(pos[1], format, &err);
     if (!o.w)
         return ms_input_error(&err);
+    /* the generator emits one stream in which every record follows what it depends on, so
+     * its emission order is a real cross-thread order */
+    ms_trace_writer_set_ordered(o.w);
     struct ms_workload *wl = ms_workload_create(ms_config_generator(&cfg), &wp, ms_gen_emit, &o, &err);
     int k = wl ? 1 : -1;
     while (k == 1 && !o.failed)

@@ -83,6 +83,7 @@ static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
     json_object_set_new(sc, "mmap", u64(s->syscalls[MS_SYS_MMAP]));
     json_object_set_new(sc, "munmap", u64(s->syscalls[MS_SYS_MUNMAP]));
     json_object_set_new(sc, "brk", u64(s->syscalls[MS_SYS_BRK]));
+    json_object_set_new(sc, "mprotect", u64(s->syscalls[MS_SYS_MPROTECT]));
     json_object_set_new(sc, "bytes_mapped", u64(s->bytes_mapped));
     json_object_set_new(sc, "bytes_unmapped", u64(s->bytes_unmapped));
     json_object_set_new(sc, "blocked_s", json_real((double)s->syscall_ns * 1e-9));
@@ -103,10 +104,12 @@ static json_t *ctrl_json(const struct ms_run_result *r)
     json_object_set_new(calls, "mmap", u64(c->calls[MS_SYS_MMAP]));
     json_object_set_new(calls, "munmap", u64(c->calls[MS_SYS_MUNMAP]));
     json_object_set_new(calls, "brk", u64(c->calls[MS_SYS_BRK]));
+    json_object_set_new(calls, "mprotect", u64(c->calls[MS_SYS_MPROTECT]));
     json_object_set_new(o, "calls", calls);
     json_object_set_new(o, "failed", u64(c->failed));
     json_object_set_new(o, "bytes_mapped", u64(c->bytes_mapped));
     json_object_set_new(o, "bytes_unmapped", u64(c->bytes_unmapped));
+    json_object_set_new(o, "bytes_reprotected", u64(c->bytes_reprotected));
     json_object_set_new(o, "busy_s", json_real(c->busy_s));
     json_object_set_new(o, "threads_blocked_s", json_real((double)blocked_ns * 1e-9));
     json_t *placed = json_array();

@@ -18,14 +18,10 @@
 
 struct run_state;
 
-/* A thread's records from the built-in generator, waiting to be replayed (a ring). */
-struct run_qrec {
-    struct ms_rec r;
-    uint64_t seq;   /* A, F, M, U, B: place among them in generation order; else ~0 */
-};
-
+/* A thread's records from the built-in generator, waiting to be replayed (a ring). Memory-state
+ * records carry their place in generation order in ms_rec.seq. */
 struct run_queue {
-    struct run_qrec *r;
+    struct ms_rec *r;
     uint32_t head, len, cap;
 };
 
@@ -37,7 +33,6 @@ struct run_thread {
     struct ms_trace_reader *reader;   /* replaying a trace */
     struct run_queue q;               /* replaying the generator */
     uint64_t n_read;                  /* records taken so far */
-    uint64_t seq;                     /* the last record's run_qrec.seq */
     char where[96];
     struct run_state *rs;
 };
@@ -60,8 +55,9 @@ struct run_state {
     uint32_t q_waiters;              /* threads waiting for a full queue to drain */
     sg_mutex_t q_mtx;
     sg_cond_t q_cond;
-    uint64_t seq_emitted;            /* memory-state records generated so far */
-    uint64_t seq_applied;            /* ... and replayed: the next one to apply */
+    int ordered;                     /* memory-state records are applied in ms_rec.seq order */
+    uint64_t seq_emitted;            /* generator: memory-state records generated so far */
+    uint64_t seq_applied;            /* memory-state records replayed: the next one to apply */
     uint32_t seq_waiters;
     sg_cond_t seq_cond;
     volatile uint64_t *progress;
@@ -90,7 +86,7 @@ static void queue_push(void *arg, const struct ms_rec *r)
     if (q->len == q->cap) {
         /* grow (a batch may overshoot the bound), unwrapping the ring */
         uint32_t cap = q->cap ? q->cap * 2 : 256;
-        struct run_qrec *n = ms_xcalloc(cap, sizeof *n);
+        struct ms_rec *n = ms_xcalloc(cap, sizeof *n);
         for (uint32_t i = 0; i < q->len; i++)
             n[i] = q->r[(q->head + i) % q->cap];
         free(q->r);
@@ -98,12 +94,9 @@ static void queue_push(void *arg, const struct ms_rec *r)
         q->head = 0;
         q->cap = cap;
     }
-    struct run_qrec *e = &q->r[(q->head + q->len) % q->cap];
-    e->r = *r;
-    e->seq = ~0ull;
-    if (r->op == MS_OP_ALLOC || r->op == MS_OP_FREE || r->op == MS_OP_MMAP ||
-        r->op == MS_OP_MUNMAP || r->op == MS_OP_BRK)
-        e->seq = rs->seq_emitted++;
+    struct ms_rec *e = &q->r[(q->head + q->len) % q->cap];
+    *e = *r;
+    e->seq = ms_op_is_memstate(r->op) ? rs->seq_emitted++ : MS_SEQ_NONE;
     if (++q->len == QUEUE_BOUND)
         rs->n_full++;
 }
@@ -145,8 +138,7 @@ static int gen_next(struct run_thread *rt, struct ms_rec *rec, struct ms_err *er
             queue_wake(rs);
         }
     }
-    *rec = q->r[q->head].r;
-    rt->seq = q->r[q->head].seq;
+    *rec = q->r[q->head];
     q->head = (q->head + 1) % q->cap;
     if (q->len-- == QUEUE_BOUND) {
         rs->n_full--;
@@ -155,18 +147,21 @@ static int gen_next(struct run_thread *rt, struct ms_rec *rec, struct ms_err *er
     return 1;
 }
 
-/* Memory-state records (A, F, M, U, B) of the generator are applied in generation order:
- * a thread whose next such record is not the next one in that order waits (after handing its
- * local time to SimGrid) until the others have applied theirs. So a free never overtakes its
- * allocation, nor an allocation the free of the address it reuses. Accesses are not ordered. */
-static void seq_wait(struct run_thread *rt)
+/* Memory-state records (A F M U B P) of the generator, or of a trace that declares a
+ * cross-thread order, are applied in that order (ms_rec.seq): a thread whose next such record
+ * is not the next one in that order waits (after handing its local time to SimGrid) until the
+ * others have applied theirs. So a free never overtakes its allocation, nor an allocation the
+ * free of the address it reuses. Accesses are not ordered. Traces without an order apply them
+ * in each thread's order only. */
+static void seq_wait(struct run_thread *rt, const struct ms_rec *rec)
 {
     struct run_state *rs = rt->rs;
-    if (!rs->wl || rs->seq_applied == rt->seq)
+    if (!rs->ordered || rs->seq_applied == rec->seq)
         return;
+    MS_ASSERT(rec->seq != MS_SEQ_NONE && rec->seq > rs->seq_applied);
     ms_cpu_sync(&rt->cpu);
     sg_mutex_lock(rs->q_mtx);
-    while (rs->seq_applied != rt->seq) {
+    while (rs->seq_applied != rec->seq) {
         rs->seq_waiters++;
         sg_cond_wait(rs->seq_cond, rs->q_mtx);
         rs->seq_waiters--;
@@ -174,18 +169,26 @@ static void seq_wait(struct run_thread *rt)
     sg_mutex_unlock(rs->q_mtx);
 }
 
-static void seq_done(struct run_thread *rt)
+static void seq_done(struct run_thread *rt, const struct ms_rec *rec)
 {
     struct run_state *rs = rt->rs;
-    if (!rs->wl)
+    if (!rs->ordered)
         return;
-    MS_ASSERT(rs->seq_applied == rt->seq);
+    MS_ASSERT(rs->seq_applied == rec->seq);
     rs->seq_applied++;
     if (rs->seq_waiters) {
         sg_mutex_lock(rs->q_mtx);
         sg_cond_notify_all(rs->seq_cond);
         sg_mutex_unlock(rs->q_mtx);
     }
+}
+
+/* For errors that a trace without a cross-thread order can cause on its own. */
+static const char *unordered_hint(const struct run_state *rs)
+{
+    return !rs->ordered && rs->n_threads > 1
+               ? "; the trace declares no order between its threads, so another thread's record may not have been replayed yet: see \"ordered\" in docs/trace-format.md"
+               : "";
 }
 
 static int next_record(struct run_thread *rt, struct ms_rec *rec, struct ms_err *err)
@@ -210,7 +213,21 @@ static const char *rec_where(struct run_thread *rt)
 static int replay_access(struct run_thread *rt, uint64_t addr, uint64_t len, int write)
 {
     struct run_state *rs = rt->rs;
-    uint64_t where = 0;
+    uint64_t where = ms_xlate_check(&rs->sw.xl, addr, len, write ? MS_PROT_WRITE : MS_PROT_READ);
+    if (where != UINT64_MAX) {
+        /* the blade's page table, which the control plane keeps in step with the switch's
+         * protection entries, refuses the access before anything is fetched */
+        rs->sw.stats.protection_faults++;
+        if (rs->cfg->sw.on_protection_fault == MS_PROT_FAULT_COUNT)
+            return 0;
+        const struct ms_vma *v = ms_xlate_vma(&rs->sw.xl, where);
+        ms_err_set(&rs->err, "%s: protection fault: %c of 0x%" PRIx64 "+%" PRIu64 " at 0x%" PRIx64 ", which an mprotect made %s (set switch.on_protection_fault to \"count\" to count and skip such accesses)",
+                   rec_where(rt), write ? 'W' : 'R', addr, len, where,
+                   v && (v->prot & MS_PROT_READ) ? "read-only" : "inaccessible");
+        fail(rs, -1);
+        return -1;
+    }
+    where = 0;
     int r = ms_cpu_access(&rt->cpu, addr, len, write,
                           rs->cfg->workload.on_unknown_address == MS_UNKNOWN_WARN, &where);
     if (r == MS_ACCESS_UNKNOWN) {
@@ -252,16 +269,16 @@ static void thread_actor(int argc, char **argv)
             ms_cpu_compute(t, rec.addr);
             break;
         case MS_OP_ALLOC:
-            seq_wait(rt);
+            seq_wait(rt, &rec);
             if (ms_memmap_alloc(&rs->mem, rec.addr, rec.len, rec.tid) < 0) {
-                ms_err_set(&rs->err, "%s: allocation at 0x%" PRIx64 " which is already live (a free is missing)",
-                           rec_where(rt), rec.addr);
+                ms_err_set(&rs->err, "%s: allocation at 0x%" PRIx64 " which is already live (a free is missing%s)",
+                           rec_where(rt), rec.addr, unordered_hint(rs));
                 fail(rs, -1);
                 return;
             }
             if (alloc_rule)
                 ms_alloc_rule_alloc(&rs->mem, rec.addr, rec.len, rec.tid);
-            seq_done(rt);
+            seq_done(rt, &rec);
             if (synth && replay_access(rt, rec.addr, rec.len, 1) < 0)
                 return;
             break;
@@ -271,7 +288,7 @@ static void thread_actor(int argc, char **argv)
                 if (e && replay_access(rt, rec.addr, e->size, 0) < 0)
                     return;
             }
-            seq_wait(rt);
+            seq_wait(rt, &rec);
             if (alloc_rule) {
                 const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec.addr);
                 if (e)
@@ -279,21 +296,27 @@ static void thread_actor(int argc, char **argv)
             }
             if (ms_memmap_free(&rs->mem, rec.addr, NULL) < 0) {
                 if (!tolerate) {
-                    ms_err_set(&rs->err, "%s: free of 0x%" PRIx64 " which no live allocation returned (set workload.on_unknown_address to \"warn\" to count these instead)",
-                               rec_where(rt), rec.addr);
+                    ms_err_set(&rs->err, "%s: free of 0x%" PRIx64 " which no live allocation returned (set workload.on_unknown_address to \"warn\" to count these instead%s)",
+                               rec_where(rt), rec.addr, unordered_hint(rs));
                     fail(rs, -1);
                     return;
                 }
                 rs->mem.stats.unknown_frees++;
             }
-            seq_done(rt);
+            seq_done(rt, &rec);
             break;
         case MS_OP_MMAP:
         case MS_OP_MUNMAP:
-        case MS_OP_BRK: {
-            seq_wait(rt);
-            int kind = rec.op == MS_OP_MMAP ? MS_SYS_MMAP : rec.op == MS_OP_MUNMAP ? MS_SYS_MUNMAP : MS_SYS_BRK;
-            int st = ms_cpu_syscall(t, kind, rec.addr, rec.len);
+        case MS_OP_BRK:
+        case MS_OP_MPROTECT: {
+            seq_wait(rt, &rec);
+            int kind = rec.op == MS_OP_MMAP       ? MS_SYS_MMAP
+                       : rec.op == MS_OP_MUNMAP   ? MS_SYS_MUNMAP
+                       : rec.op == MS_OP_MPROTECT ? MS_SYS_MPROTECT
+                                                  : MS_SYS_BRK;
+            /* PROT_READ and PROT_WRITE have the values of MS_PROT_READ and MS_PROT_WRITE */
+            uint8_t prot = rec.prot & (MS_PROT_READ | MS_PROT_WRITE);
+            int st = ms_cpu_syscall(t, kind, rec.addr, rec.len, prot);
             if (st == MS_SYS_ENOMEM) {
                 ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": no memory blade has room (memory_blades.capacity_bytes is %" PRIu64 ")",
                            rec_where(rt), rec.op, rec.addr, rec.len, rs->cfg->memory_blades.capacity_bytes);
@@ -311,9 +334,10 @@ static void thread_actor(int argc, char **argv)
                 ms_memmap_mmap(&rs->mem, rec.addr, rec.len);
             else if (rec.op == MS_OP_MUNMAP)
                 ms_memmap_munmap(&rs->mem, rec.addr, rec.len);
-            else
+            else if (rec.op == MS_OP_BRK)
                 ms_memmap_brk(&rs->mem, rec.addr);
-            seq_done(rt);
+            /* mprotect changes no contents: the switch's tables hold the protection */
+            seq_done(rt, &rec);
             break;
         }
         default:
@@ -392,6 +416,11 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         rs.bitmap_model.st = rs.wl->alloc.st;
         rs.q_mtx = sg_mutex_init();
         rs.q_cond = sg_cond_init();
+    }
+    rs.ordered = rs.wl != NULL || info->ordered;
+    if (rs.ordered) {
+        if (!rs.q_mtx)
+            rs.q_mtx = sg_mutex_init();
         rs.seq_cond = sg_cond_init();
     }
 

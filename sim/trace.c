@@ -1,4 +1,4 @@
-/* trace.c: reading, validating and writing mindsim traces (text v1 and binary v1).
+/* trace.c: reading, validating and writing mindsim traces (text, binary v1 and v2).
  *
  * Both readers stream over one large buffer filled with read(2): the text reader is a
  * hand-rolled tokenizer that only ever looks at whole lines (the buffer is cut after its last
@@ -6,6 +6,12 @@
  * seeks past other threads' chunks using the chunk headers. The writers buffer into a
  * temporary `<path>.tmp.<pid>` that is renamed into place on commit. The byte layouts and the
  * error messages are specified in docs/trace-format.md.
+ *
+ * Ordered traces: both readers count memory-state records (A F M U B P) of every thread as
+ * they pass them (the binary reader from each chunk's first_seq, so skipped chunks need not be
+ * decoded) and number them in ms_rec.seq. The binary writer of an ordered trace flushes a
+ * thread's partial chunk before another thread's memory-state record is buffered, so that at
+ * most one buffer holds memory-state records and chunk order keeps their write order.
  *
  * Left out: what the records mean (allocation tracking, page sets: the simulator and the
  * `mindsim-trace stat` tool do that) and compressed traces. The binary codec assumes a
@@ -16,6 +22,7 @@
 #include "trace.h"
 #include "trace_mind.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -26,18 +33,31 @@
 
 #define MS_BIN_MAGIC "MSTRACE"        /* + its terminating NUL: 8 bytes */
 #define MS_BIN_MAGIC_LEN 8
-#define MS_BIN_VERSION 1u
+#define MS_BIN_VERSION 2u            /* what the writer writes; readers also take 1 */
+#define MS_BIN_FLAG_ORDERED 1u        /* v2 header flag bit 0 */
 #define MS_BIN_HDR 32u                /* file header bytes */
-#define MS_BIN_CHUNK_HDR 16u          /* chunk header bytes */
+#define MS_BIN_CHUNK_HDR_V1 16u       /* chunk header bytes: tid, n, first index */
+#define MS_BIN_CHUNK_HDR 24u          /* v2: + first_seq */
+#define MS_BIN_P_SHIFT 61             /* v2 P record: prot in len bits 61..63 */
 #define MS_BIN_REC 17u                /* op u8, addr u64, len u64 */
 #define MS_BIN_CHUNK_MAX 4096u        /* records per chunk, at most */
 #define MS_RD_BUF (1u << 20)          /* reader buffer; also the longest text line */
-#define MS_OPS_LIST "A F R W C M U B"
+#define MS_OPS_LIST "A F R W C M U B P"
+#define MS_ORDERED_LINE "#!ordered"   /* first line of an ordered text trace */
 
-/* Arguments per op: 2 = addr + a length that must be > 0, 1 = one number (len is 0),
- * 0 = not an op. */
+/* Arguments per op: 3 = addr, a length that must be > 0 and prot (P), 2 = addr + a length
+ * that must be > 0, 1 = one number (len is 0), 0 = not an op. Binary v1 has no P. */
 static const uint8_t ms_op_nargs[256] = {
     ['A'] = 2, ['F'] = 1, ['R'] = 2, ['W'] = 2, ['C'] = 1, ['M'] = 2, ['U'] = 2, ['B'] = 1,
+    ['P'] = 3,
+};
+static const uint8_t ms_op_nargs_v1[256] = {
+    ['A'] = 2, ['F'] = 1, ['R'] = 2, ['W'] = 2, ['C'] = 1, ['M'] = 2, ['U'] = 2, ['B'] = 1,
+};
+
+/* 1 for memory-state ops (ms_op_is_memstate as a table, for the decoding loops). */
+static const uint8_t ms_op_mem[256] = {
+    ['A'] = 1, ['F'] = 1, ['M'] = 1, ['U'] = 1, ['B'] = 1, ['P'] = 1,
 };
 
 static const char *ms_op_argnames(int op)
@@ -46,6 +66,7 @@ static const char *ms_op_argnames(int op)
     case 'A': return "addr size";
     case 'C': return "ns";
     case 'F': case 'B': return "addr";
+    case 'P': return "addr len prot";
     default: return "addr len";
     }
 }
@@ -173,7 +194,14 @@ struct ms_trace_reader {
     uint64_t seen;            /* records of the file consumed (returned or filtered out) */
     uint64_t line;            /* text: line number of the last line started */
     uint64_t where_n;         /* line (text) or 1-based record (binary) last returned */
+    int ordered;              /* the trace declares a cross-thread order */
+    uint64_t mseq;            /* memory-state records of all threads passed so far */
     /* binary */
+    uint32_t version;
+    uint32_t chunk_hdr;       /* chunk header bytes of this version */
+    const uint8_t *nargs;     /* op table of this version */
+    int chunk_read;           /* the last chunk was read (not skipped): mseq is exact */
+    uint64_t seq_lo, seq_hi;  /* bounds of the next chunk's first_seq */
     uint64_t boff;            /* file offset of buf[0] */
     uint64_t fsize;
     uint64_t hdr_count;
@@ -319,7 +347,7 @@ static inline const unsigned char *ms_skip_sep(const unsigned char *p)
 static int ms_text_line(struct ms_trace_reader *r, struct ms_rec *rec, struct ms_err *err)
 {
     const unsigned char *p = ms_skip_sep(r->pos), *f, *q;
-    uint64_t tid, a[2] = {0, 0};
+    uint64_t tid, a[3] = {0, 0, 0};
     int why = 0;
     if (ms_cls[*p] == 2) {
         r->pos = (unsigned char *)memchr(p, '\n', (size_t)(r->lim - p)) + 1;
@@ -353,9 +381,17 @@ static int ms_text_line(struct ms_trace_reader *r, struct ms_rec *rec, struct ms
     }
     if (ms_cls[*p] != 2)
         return ms_err_set(err, "%s:%" PRIu64 ": too many fields for %c", r->path, r->line, op);
-    if (nargs == 2 && a[1] == 0)
+    if (nargs >= 2 && a[1] == 0)
         return ms_err_set(err, "%s:%" PRIu64 ": %c %s must be > 0", r->path, r->line, op,
                           op == 'A' ? "size" : "length");
+    if (nargs == 3) {
+        if (a[1] > MS_REC_P_LEN_MAX)
+            return ms_err_set(err, "%s:%" PRIu64 ": P length %" PRIu64 " is over 2^61-1",
+                              r->path, r->line, a[1]);
+        if (a[2] > 7)
+            return ms_err_set(err, "%s:%" PRIu64 ": P prot %" PRIu64 " is not a set of "
+                              "PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4", r->path, r->line, a[2]);
+    }
     if (*p != '\n')
         p = memchr(p, '\n', (size_t)(r->lim - p));
     r->pos = (unsigned char *)p + 1;
@@ -363,6 +399,13 @@ static int ms_text_line(struct ms_trace_reader *r, struct ms_rec *rec, struct ms
     rec->op = (uint8_t)op;
     rec->addr = a[0];
     rec->len = a[1];
+    rec->prot = (uint8_t)a[2];
+    rec->seq = MS_SEQ_NONE;
+    if (ms_op_mem[op]) {
+        if (r->ordered)
+            rec->seq = r->mseq;
+        r->mseq++;
+    }
     return 1;
 }
 
@@ -465,16 +508,20 @@ static int ms_bin_skip(struct ms_trace_reader *r, uint64_t n, struct ms_err *err
  * from. 1: chunk ready, 0: end of trace, -1: error. */
 static int ms_bin_chunk(struct ms_trace_reader *r, struct ms_err *err)
 {
+    const uint32_t hsz = r->chunk_hdr;
     for (;;) {
-        int64_t have = ms_bin_fill(r, MS_BIN_CHUNK_HDR, err);
+        /* the chunk before this one: read entirely, so the count is exact */
+        if (r->chunk_read)
+            r->seq_lo = r->seq_hi = r->mseq;
+        r->chunk_read = 0;
+        int64_t have = ms_bin_fill(r, hsz, err);
         if (have < 0)
             return ms_fail(r);
         uint64_t off = r->boff + (uint64_t)(r->pos - r->buf);
         if (have == 0) {
             if (r->seen < r->hdr_count)
                 return ms_bin_truncated(r, r->seen + 1,
-                                        MS_BIN_CHUNK_HDR + MS_BIN_REC * (r->hdr_count - r->seen),
-                                        err);
+                                        hsz + MS_BIN_REC * (r->hdr_count - r->seen), err);
             if (r->hdr_count == 0) {
                 ms_err_set(err, "%s: trace has no records", r->path);
                 return ms_fail(r);
@@ -487,23 +534,31 @@ static int ms_bin_chunk(struct ms_trace_reader *r, struct ms_err *err)
             r->state = MS_RD_END;
             return 0;
         }
-        if (have < (int64_t)MS_BIN_CHUNK_HDR)
-            return ms_bin_truncated(r, r->seen + 1, MS_BIN_CHUNK_HDR - (uint64_t)have, err);
+        if (have < (int64_t)hsz)
+            return ms_bin_truncated(r, r->seen + 1, hsz - (uint64_t)have, err);
         uint32_t tid = ms_le32(r->pos), n = ms_le32(r->pos + 4);
         uint64_t first = ms_le64(r->pos + 8);
-        if (n == 0 || n > MS_BIN_CHUNK_MAX || first != r->seen || first + n > r->hdr_count) {
+        /* v2 first_seq: exact after a chunk that was read, within [first_seq, first_seq + n]
+         * of a skipped one (its memory-state records were not counted); v1 has none */
+        uint64_t fseq = r->version >= 2 ? ms_le64(r->pos + 16) : r->mseq;
+        if (n == 0 || n > MS_BIN_CHUNK_MAX || first != r->seen || first + n > r->hdr_count ||
+            (r->version >= 2 && (fseq < r->seq_lo || fseq > r->seq_hi || fseq > first))) {
             ms_err_set(err, "%s: corrupt chunk header at byte %" PRIu64, r->path, off);
             return ms_fail(r);
         }
         int added;
         ms_tidmap_get(&r->tids, tid, &added);
-        r->pos += MS_BIN_CHUNK_HDR;
+        r->pos += hsz;
         if (r->filter >= 0 && (int64_t)tid != r->filter) {
             if (ms_bin_skip(r, (uint64_t)n * MS_BIN_REC, err) < 0)
                 return -1;
             r->seen += n;
+            r->seq_lo = fseq;
+            r->seq_hi = fseq + n;
             continue;
         }
+        r->mseq = fseq;
+        r->chunk_read = 1;
         r->chunk_left = n;
         r->chunk_tid = tid;
         return 1;
@@ -516,12 +571,17 @@ static inline int ms_bin_decode(struct ms_trace_reader *r, struct ms_rec *rec, s
     const unsigned char *p = r->pos;
     uint8_t op = p[0];
     uint64_t len = ms_le64(p + 9);
-    int nargs = ms_op_nargs[op];
-    if (__builtin_expect(!nargs || (nargs == 2) != (len != 0), 0)) {
+    int nargs = r->nargs[op];
+    uint8_t prot = 0;
+    if (nargs == 3) {
+        prot = (uint8_t)(len >> MS_BIN_P_SHIFT);
+        len &= MS_REC_P_LEN_MAX;
+    }
+    if (__builtin_expect(!nargs || (nargs >= 2) != (len != 0), 0)) {
         if (!nargs)
             ms_err_set(err, "%s: record %" PRIu64 ": invalid op byte 0x%02x", r->path,
                        r->seen + 1, op);
-        else if (nargs == 2)
+        else if (nargs >= 2)
             ms_err_set(err, "%s: record %" PRIu64 ": %c %s must be > 0", r->path, r->seen + 1,
                        op, op == 'A' ? "size" : "length");
         else
@@ -533,6 +593,13 @@ static inline int ms_bin_decode(struct ms_trace_reader *r, struct ms_rec *rec, s
     rec->addr = ms_le64(p + 1);
     rec->len = len;
     rec->tid = r->chunk_tid;
+    rec->prot = prot;
+    rec->seq = MS_SEQ_NONE;
+    if (ms_op_mem[op]) {
+        if (r->ordered)
+            rec->seq = r->mseq;
+        r->mseq++;
+    }
     r->pos += MS_BIN_REC;
     r->chunk_left--;
     r->where_n = ++r->seen;
@@ -596,6 +663,29 @@ int ms_trace_detect(const char *path, struct ms_err *err)
                                                                    : MS_TRACE_TEXT;
 }
 
+/* Text, at open: read until the first line is whole (or 1 MiB, or the end) and note whether
+ * it declares the trace ordered: `#!ordered`, optionally followed by separators (CRLF). The
+ * line stays in the buffer; to the parser it is a comment. */
+static int ms_text_first_line(struct ms_trace_reader *r, struct ms_err *err)
+{
+    for (;;) {
+        size_t have = (size_t)(r->dend - r->pos);
+        if (memchr(r->pos, '\n', have) || r->eof || have == MS_RD_BUF)
+            break;
+        if (ms_bin_fill(r, have + 1, err) < 0)
+            return -1;
+    }
+    const size_t n = sizeof MS_ORDERED_LINE - 1;
+    const unsigned char *p = r->pos, *e = r->dend;
+    if ((size_t)(e - p) < n || memcmp(p, MS_ORDERED_LINE, n))
+        return 0;
+    for (p += n; p < e && *p != '\n'; p++)
+        if (ms_cls[*p] != 1)
+            return 0;
+    r->ordered = 1;
+    return 0;
+}
+
 struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, struct ms_err *err)
 {
     if (ms_is_dir(path)) {
@@ -628,6 +718,8 @@ struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, stru
         goto fail;
     if (have < (int64_t)MS_BIN_MAGIC_LEN || memcmp(r->buf, MS_BIN_MAGIC, MS_BIN_MAGIC_LEN)) {
         r->format = MS_TRACE_TEXT;
+        if (ms_text_first_line(r, err) < 0)
+            goto fail;
         r->lim = r->buf;        /* what was read is the first text, not whole lines yet */
         return r;
     }
@@ -641,16 +733,26 @@ struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, stru
         goto fail;
     }
     uint32_t version = ms_le32(r->pos + 8), flags = ms_le32(r->pos + 12);
-    if (version != MS_BIN_VERSION) {
-        ms_err_set(err, "%s: unsupported binary trace version %" PRIu32 " (this build reads %u)",
-                   path, version, MS_BIN_VERSION);
+    uint32_t reserved = ms_le32(r->pos + 28);
+    if (version != 1 && version != 2) {
+        ms_err_set(err, "%s: unsupported binary trace version %" PRIu32
+                   " (this build reads 1 and 2)", path, version);
         goto fail;
     }
-    if (flags != 0 || ms_le32(r->pos + 28) != 0) {
+    if (version == 1 && (flags != 0 || reserved != 0)) {
         ms_err_set(err, "%s: corrupt header (flags 0x%" PRIx32 ", reserved 0x%" PRIx32
-                   ", both must be 0)", path, flags, ms_le32(r->pos + 28));
+                   ", both must be 0)", path, flags, reserved);
         goto fail;
     }
+    if (version == 2 && ((flags & ~MS_BIN_FLAG_ORDERED) != 0 || reserved != 0)) {
+        ms_err_set(err, "%s: corrupt header (flags 0x%" PRIx32 ", reserved 0x%" PRIx32
+                   ": only flag bit 0 is defined, reserved must be 0)", path, flags, reserved);
+        goto fail;
+    }
+    r->version = version;
+    r->chunk_hdr = version == 1 ? MS_BIN_CHUNK_HDR_V1 : MS_BIN_CHUNK_HDR;
+    r->nargs = version == 1 ? ms_op_nargs_v1 : ms_op_nargs;
+    r->ordered = (flags & MS_BIN_FLAG_ORDERED) != 0;
     r->hdr_count = ms_le64(r->pos + 16);
     r->hdr_threads = ms_le32(r->pos + 24);
     r->pos += MS_BIN_HDR;
@@ -669,14 +771,20 @@ int ms_trace_next(struct ms_trace_reader *r, struct ms_rec *rec, struct ms_err *
             return r->state == MS_RD_END ? 0 : -1;
         return ms_bin_next(r, rec, err);
     }
-    if (r->format == MS_TRACE_MIND)
-        return ms_mind_next(r->mind, rec, err);
+    if (r->format == MS_TRACE_MIND) {
+        int k = ms_mind_next(r->mind, rec, err);
+        rec->prot = 0;
+        rec->seq = MS_SEQ_NONE;
+        return k;
+    }
     if (r->state != MS_RD_OK)
         return r->state == MS_RD_END ? 0 : -1;
     return ms_text_next(r, rec, err);
 }
 
 int ms_trace_reader_format(const struct ms_trace_reader *r) { return r->format; }
+
+int ms_trace_reader_ordered(const struct ms_trace_reader *r) { return r->ordered; }
 
 const char *ms_trace_where(struct ms_trace_reader *r)
 {
@@ -719,6 +827,7 @@ int ms_trace_scan(const char *path, struct ms_trace_info *info, struct ms_err *e
     if (!r)
         return -1;
     info->format = r->format;
+    info->ordered = r->ordered;
     struct ms_tidmap m = {0};
     size_t cap = 16;
     uint32_t *tids = ms_xcalloc(cap, sizeof *tids);
@@ -810,7 +919,7 @@ static inline char *ms_put_hex(char *o, uint64_t v)
     return o;
 }
 
-/* Canonical text of one record into o (at most 64 bytes); returns the end, NULL if bad op. */
+/* Canonical text of one record into o (at most 68 bytes); returns the end, NULL if bad op. */
 static char *ms_fmt(const struct ms_rec *rec, char *o)
 {
     int nargs = ms_op_nargs[rec->op];
@@ -823,9 +932,13 @@ static char *ms_fmt(const struct ms_rec *rec, char *o)
     if (rec->op == MS_OP_COMPUTE)
         return ms_put_dec(o, rec->addr);
     o = ms_put_hex(o, rec->addr);
-    if (nargs == 2) {
+    if (nargs >= 2) {
         *o++ = ' ';
         o = ms_put_dec(o, rec->len);
+    }
+    if (nargs == 3) {
+        *o++ = ' ';
+        o = ms_put_dec(o, rec->prot);
     }
     return o;
 }
@@ -846,6 +959,7 @@ int ms_trace_format_rec(const struct ms_rec *rec, char *buf, size_t n)
 struct ms_wthread {
     uint32_t tid;
     uint32_t n, cap;            /* records buffered / room */
+    uint32_t n_mem;             /* memory-state records among them */
     unsigned char *recs;        /* n packed records */
 };
 
@@ -856,6 +970,11 @@ struct ms_trace_writer {
     char *path;
     char *tmp;
     uint64_t count;             /* records written (binary: flushed into chunks) */
+    uint64_t n_mem;             /* binary: memory-state records flushed into chunks */
+    uint64_t n_in;              /* records accepted by ms_trace_write */
+    int ordered;
+    uint32_t mem_holder;        /* ordered binary: index of the thread whose buffer holds
+                                 * memory-state records, UINT32_MAX if none */
     struct ms_tidmap map;
     struct ms_wthread *th;
     size_t n_th, cap_th;
@@ -891,6 +1010,7 @@ struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struc
     w->path = ms_strdup(path);
     w->tmp = tmp;
     w->last_idx = UINT32_MAX;
+    w->mem_holder = UINT32_MAX;
     if (format == MS_TRACE_BINARY) {
         unsigned char hdr[MS_BIN_HDR] = {0};  /* counts are filled in at close */
         memcpy(hdr, MS_BIN_MAGIC, MS_BIN_MAGIC_LEN);
@@ -905,18 +1025,33 @@ struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struc
     return w;
 }
 
+void ms_trace_writer_set_ordered(struct ms_trace_writer *w)
+{
+    assert(w->n_in == 0 && "ms_trace_writer_set_ordered after the first record");
+    if (w->n_in != 0 || w->ordered)
+        return;
+    w->ordered = 1;
+    if (w->format == MS_TRACE_TEXT)
+        fputs(MS_ORDERED_LINE "\n", w->f);     /* a failure shows in ferror() at close */
+}
+
+/* Write thread t's buffer out as one chunk. */
 static int ms_w_flush(struct ms_trace_writer *w, struct ms_wthread *t, struct ms_err *err)
 {
     unsigned char h[MS_BIN_CHUNK_HDR];
     ms_put32(h, t->tid);
     ms_put32(h + 4, t->n);
     ms_put64(h + 8, w->count);
+    ms_put64(h + 16, w->n_mem);
     errno = 0;
     if (fwrite(h, 1, sizeof h, w->f) != sizeof h ||
         fwrite(t->recs, MS_BIN_REC, t->n, w->f) != t->n)
         return ms_w_ioerr(w, err);
     w->count += t->n;
-    t->n = 0;
+    w->n_mem += t->n_mem;
+    if (t->n_mem && w->mem_holder == (uint32_t)(t - w->th))
+        w->mem_holder = UINT32_MAX;
+    t->n = t->n_mem = 0;
     return 0;
 }
 
@@ -925,12 +1060,19 @@ int ms_trace_write(struct ms_trace_writer *w, const struct ms_rec *rec, struct m
     if (w->failed)
         return -1;
     int nargs = ms_op_nargs[rec->op];
-    if (!nargs || (nargs == 2) != (rec->len != 0)) {
+    if (!nargs || (nargs >= 2) != (rec->len != 0)) {
         w->failed = 1;
         return ms_err_set(err, "%s: cannot write record %" PRIu64 ": op 0x%02x with length %"
-                          PRIu64 " is not a valid record", w->path, w->count + 1, rec->op,
+                          PRIu64 " is not a valid record", w->path, w->n_in + 1, rec->op,
                           rec->len);
     }
+    if (nargs == 3 && (rec->prot > 7 || rec->len > MS_REC_P_LEN_MAX)) {
+        w->failed = 1;
+        return ms_err_set(err, "%s: cannot write record %" PRIu64 ": P with length %" PRIu64
+                          " and prot %u is not a valid record (length at most 2^61-1, prot "
+                          "0..7)", w->path, w->n_in + 1, rec->len, (unsigned)rec->prot);
+    }
+    w->n_in++;
     if (w->format == MS_TRACE_TEXT) {
         char line[80];
         char *e = ms_fmt(rec, line);
@@ -954,6 +1096,15 @@ int ms_trace_write(struct ms_trace_writer *w, const struct ms_rec *rec, struct m
         }
     }
     struct ms_wthread *t = &w->th[w->last_idx];
+    int mem = ms_op_mem[rec->op];
+    if (mem && w->ordered) {
+        /* keep memory-state records in write order: the one other buffer holding some goes
+         * out first */
+        if (w->mem_holder != UINT32_MAX && w->mem_holder != w->last_idx &&
+            ms_w_flush(w, &w->th[w->mem_holder], err) < 0)
+            return -1;
+        w->mem_holder = w->last_idx;
+    }
     if (t->n == t->cap) {   /* grow lazily so many short-lived threads stay cheap */
         t->cap = t->cap ? 2 * t->cap : 64;
         t->recs = ms_xrealloc(t->recs, (size_t)t->cap * MS_BIN_REC);
@@ -961,7 +1112,8 @@ int ms_trace_write(struct ms_trace_writer *w, const struct ms_rec *rec, struct m
     unsigned char *p = t->recs + (size_t)t->n * MS_BIN_REC;
     p[0] = rec->op;
     ms_put64(p + 1, rec->addr);
-    ms_put64(p + 9, rec->len);
+    ms_put64(p + 9, nargs == 3 ? rec->len | (uint64_t)rec->prot << MS_BIN_P_SHIFT : rec->len);
+    t->n_mem += (uint32_t)mem;
     if (++t->n == MS_BIN_CHUNK_MAX)
         return ms_w_flush(w, t, err);
     return 0;
@@ -979,11 +1131,12 @@ int ms_trace_writer_close(struct ms_trace_writer *w, int commit, struct ms_err *
             if (w->th[i].n)
                 rc = ms_w_flush(w, &w->th[i], err);
         if (rc == 0) {
-            unsigned char c[12];
-            ms_put64(c, w->count);
-            ms_put32(c + 8, (uint32_t)w->n_th);
+            unsigned char c[16];
+            ms_put32(c, w->ordered ? MS_BIN_FLAG_ORDERED : 0);
+            ms_put64(c + 4, w->count);
+            ms_put32(c + 12, (uint32_t)w->n_th);
             errno = 0;
-            if (fseek(w->f, 16, SEEK_SET) != 0 || fwrite(c, 1, sizeof c, w->f) != sizeof c)
+            if (fseek(w->f, 12, SEEK_SET) != 0 || fwrite(c, 1, sizeof c, w->f) != sizeof c)
                 rc = ms_w_ioerr(w, err);
         }
     }

@@ -1,12 +1,15 @@
 /* trace.h: reading and writing mindsim traces.
  *
  * Two formats carry the same records:
- *  - text v1 (for people and tests): one record a line, `<tid> <op> <args>`, `#` comments,
+ *  - text (for people and tests): one record a line, `<tid> <op> <args>`, `#` comments,
  *    numbers decimal or 0x-hex (docs/trace-format.md);
- *  - binary v1 (for speed): a versioned header, then chunks of fixed-size records, each chunk
- *    belonging to one thread, so a reader for one thread skips other threads' chunks.
+ *  - binary (for speed): a versioned header, then chunks of fixed-size records, each chunk
+ *    belonging to one thread, so a reader for one thread skips other threads' chunks. Writers
+ *    write version 2; readers also read version 1 (no P records, no ordered flag).
  * Readers stream: memory use does not grow with trace length. Per-thread order is the replay
- * order; the order between threads is not semantically meaningful. */
+ * order. The order between threads means nothing unless the trace is "ordered": then its
+ * memory-state records (A F M U B P) appear in file order in an order one real execution had,
+ * and readers number them in ms_rec.seq. */
 #ifndef MS_TRACE_H
 #define MS_TRACE_H
 
@@ -23,13 +26,35 @@ enum ms_op {
     MS_OP_MMAP = 'M',    /* addr len */
     MS_OP_MUNMAP = 'U',  /* addr len */
     MS_OP_BRK = 'B',     /* addr: brk moved to addr */
+    MS_OP_MPROTECT = 'P', /* addr len prot: mprotect */
 };
 
+/* Protection bits of a P record (the values of PROT_READ, PROT_WRITE, PROT_EXEC). */
+enum { MS_REC_PROT_READ = 1, MS_REC_PROT_WRITE = 2, MS_REC_PROT_EXEC = 4 };
+
+/* The longest P record (binary v2 keeps prot in the top 3 bits of the length field). Readers
+ * of both formats reject longer ones, writers fail on them. */
+#define MS_REC_P_LEN_MAX ((UINT64_C(1) << 61) - 1)
+
+/* ms_rec.seq of a record with no place in a cross-thread order. */
+#define MS_SEQ_NONE UINT64_MAX
+
+/* Memory-state records: those whose order across threads matters (A F M U B P). */
+static inline int ms_op_is_memstate(int op)
+{
+    return op == MS_OP_ALLOC || op == MS_OP_FREE || op == MS_OP_MMAP || op == MS_OP_MUNMAP ||
+           op == MS_OP_BRK || op == MS_OP_MPROTECT;
+}
+
 struct ms_rec {
-    uint64_t addr;    /* A F R W M U B: address; C: ns of compute */
-    uint64_t len;     /* A: size; R W M U: length; others 0 */
+    uint64_t addr;    /* A F R W M U B P: address; C: ns of compute */
+    uint64_t len;     /* A: size; R W M U P: length; others 0 */
     uint32_t tid;
     uint8_t op;       /* enum ms_op */
+    uint8_t prot;     /* P: MS_REC_PROT_* bits; 0 for other ops */
+    uint64_t seq;     /* set by readers: in an ordered trace, a memory-state record's 0-based
+                       * rank among all threads' memory-state records; MS_SEQ_NONE otherwise.
+                       * Writers ignore it (their write order is the order). */
 };
 
 /* MS_TRACE_MIND: a directory of MIND PIN per-core files, read only (sim/trace_mind.h). */
@@ -43,6 +68,7 @@ struct ms_trace_info {
     uint32_t *tids;         /* n_threads distinct thread ids, ascending; owned */
     uint64_t *per_thread;   /* records per thread, parallel to tids; owned */
     uint64_t by_op[256];    /* records by op byte */
+    int ordered;            /* the trace declares a cross-thread order (see below) */
 };
 
 /* Detect the format (a directory: MIND; binary magic, else text). -1 and err if unreadable. */
@@ -60,6 +86,11 @@ struct ms_trace_reader;
 struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, struct ms_err *err);
 /* 1: a record in *rec; 0: end of trace; -1: error in err (file and line / record number). */
 int ms_trace_next(struct ms_trace_reader *r, struct ms_rec *rec, struct ms_err *err);
+/* 1 if the trace declares that its memory-state records (A F M U B P) appear, in file order,
+ * in an order one real execution had across threads (text: a `#!ordered` first line; binary:
+ * header flag bit 0). Readers of such a trace number them in ms_rec.seq, with a thread filter
+ * too (the other threads' memory-state records are counted). A MIND directory is unordered. */
+int ms_trace_reader_ordered(const struct ms_trace_reader *r);
 /* The format being read (enum ms_trace_format). */
 int ms_trace_reader_format(const struct ms_trace_reader *r);
 /* Where the last record returned came from, e.g. "t.trace:12" or "t.bin: record 7". */
@@ -71,6 +102,16 @@ struct ms_trace_writer;
 /* Writes to a temporary file next to `path`; ms_trace_writer_close(commit=1) renames it into
  * place, commit=0 removes it. */
 struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struct ms_err *err);
+/* Declare, before the first record, that the records are written in a real cross-thread order
+ * for memory-state records; the file then says so and keeps that order in its file order
+ * (text: a `#!ordered` first line; binary: header flag bit 0, and a thread's partial chunk is
+ * written out before another thread's memory-state record is buffered). Calling it after a
+ * record has been written is a bug: it assert()s, and with NDEBUG it does nothing (the trace
+ * stays unordered). */
+void ms_trace_writer_set_ordered(struct ms_trace_writer *w);
+/* Write one record (rec->seq is ignored, rec->prot is used for P only). A record that is not
+ * valid (unknown op, a zero length for A R W M U P or a nonzero one for F C B, a P with prot
+ * over 7 or a length over MS_REC_P_LEN_MAX) fails the writer: -1 and err. */
 int ms_trace_write(struct ms_trace_writer *w, const struct ms_rec *rec, struct ms_err *err);
 int ms_trace_writer_close(struct ms_trace_writer *w, int commit, struct ms_err *err);
 

@@ -3,7 +3,10 @@
 # the committed default sample: text -> binary -> text keeps every thread's records in order
 # (the binary file groups records by thread, so both sides are compared after a stable sort on
 # the thread id), stat reports the right record count in both formats and as JSON, cat works on
-# both formats, and --version / usage errors behave. Prints "ok" and exits 0 on success.
+# both formats, and --version / usage errors behave. Then ordered traces: convert keeps the
+# #!ordered declaration and the cross-thread order of memory-state records (and P's prot),
+# stat counts cross-thread conflicts of unordered traces and fails on a conflict of an ordered
+# one, gen writes ordered traces. Prints "ok" and exits 0 on success.
 build=$1
 src=$2
 mt="$build/mindsim-trace"
@@ -42,6 +45,73 @@ grep -qx "records: $n" "$work/statb.txt" || fail "stat binary: no 'records: $n'"
 grep -qx "format: binary" "$work/statb.txt" || fail "stat binary: no 'format: binary'"
 "$mt" stat --json "$work/s.bin" >"$work/stat.json" || fail "stat --json"
 grep -q "\"records\": $n," "$work/stat.json" || fail "stat --json: no records count"
+
+# P records and ordered traces: convert keeps the declaration and the order of the
+# memory-state records (A F M U B P) across threads, in both directions
+cat >"$work/o.trace" <<'TXT'
+#!ordered
+0 M 0x7f0000000 1048576
+1 A 0x7f0000000 64
+2 R 0x7f0000000 8
+0 P 0x7f0000000 4096 1
+2 A 0x7f0001000 128
+1 W 0x7f0000000 8
+1 F 0x7f0000000
+0 A 0x7f0000000 32
+2 P 0x7f0002000 8192 7
+1 B 0x1000000
+2 F 0x7f0001000
+0 U 0x7f0000000 1048576
+TXT
+mem() { grep -E '^[0-9]+ [AFMUBP] ' "$1"; }
+"$mt" convert "$work/o.trace" "$work/o.bin" || fail "convert ordered text -> binary"
+"$mt" cat "$work/o.bin" >"$work/o.cat" || fail "cat ordered binary"
+[ "$(head -n 1 "$work/o.cat")" = "#!ordered" ] || fail "cat of an ordered trace: no #!ordered first"
+mem "$work/o.trace" >"$work/m1"
+mem "$work/o.cat" >"$work/m2"
+cmp -s "$work/m1" "$work/m2" || { diff "$work/m1" "$work/m2"; fail "memory-state order changed text -> binary"; }
+grep -qx "2 P 0x7f0002000 8192 7" "$work/o.cat" || fail "P record lost its prot"
+"$mt" convert "$work/o.bin" "$work/o2.trace" || fail "convert ordered binary -> text"
+[ "$(head -n 1 "$work/o2.trace")" = "#!ordered" ] || fail "converted text lost #!ordered"
+mem "$work/o2.trace" >"$work/m3"
+cmp -s "$work/m1" "$work/m3" || fail "memory-state order changed text -> binary -> text"
+grep -v '^#' "$work/o.trace" | sort -s -k1,1n >"$work/p1"
+grep -v '^#' "$work/o2.trace" | sort -s -k1,1n >"$work/p2"
+cmp -s "$work/p1" "$work/p2" || fail "text -> binary -> text changed some thread's records"
+"$mt" stat "$work/o.bin" >"$work/os.txt" || fail "stat ordered binary"
+grep -qx "ordered: yes" "$work/os.txt" || fail "stat: no 'ordered: yes'"
+grep -qx "records.P: 2" "$work/os.txt" || fail "stat: no 'records.P: 2'"
+grep -qx "unordered_conflicts: 0" "$work/os.txt" || fail "stat ordered: conflicts"
+grep -qx "peak_live_bytes: 192" "$work/os.txt" || fail "stat ordered: peak"
+
+# the same records unordered: the binary groups them by thread (thread 0's A of 0x7f0000000
+# comes before thread 1's F of it), which stat counts as a conflict, not an error
+sed 1d "$work/o.trace" >"$work/u.trace"
+"$mt" convert "$work/u.trace" "$work/u.bin" || fail "convert unordered"
+"$mt" cat "$work/u.bin" | head -n 1 | grep -q '^#' && fail "cat of an unordered trace printed a comment"
+"$mt" stat "$work/u.bin" >"$work/us.txt" || fail "stat unordered with cross-thread reuse"
+grep -qx "ordered: no" "$work/us.txt" || fail "stat: no 'ordered: no'"
+grep -qx "unordered_conflicts: 1" "$work/us.txt" || { cat "$work/us.txt"; fail "stat: want 1 conflict"; }
+"$mt" stat --json "$work/u.bin" >"$work/us.json" || fail "stat --json unordered"
+grep -q '"ordered": false,' "$work/us.json" || fail "stat --json: no ordered"
+grep -q '"unordered_conflicts": 1' "$work/us.json" || fail "stat --json: no unordered_conflicts"
+"$mt" stat "$work/u.trace" | grep -qx "unordered_conflicts: 0" || fail "stat: text file order has no conflict"
+
+# an ordered trace whose file order has a real conflict: stat fails naming the record
+printf '#!ordered\n0 A 0x1000 64\n0 W 0x1000 8\n1 A 0x1000 32\n' >"$work/c.trace"
+"$mt" convert "$work/c.trace" "$work/c.bin" || fail "convert of a conflicting trace"
+"$mt" stat "$work/c.bin" >/dev/null 2>"$work/err.txt"
+[ $? -eq 2 ] || fail "stat of an ordered conflict: exit status"
+grep -qx "$work/c.bin: record 3: A returned 0x1000 which is already allocated" "$work/err.txt" ||
+  { cat "$work/err.txt"; fail "stat of an ordered conflict: message"; }
+sed 1d "$work/c.trace" >"$work/c2.trace"
+"$mt" stat "$work/c2.trace" | grep -qx "unordered_conflicts: 1" || fail "unordered 2-thread conflict"
+
+# gen writes ordered traces, and the generator's order has no conflict (two threads)
+"$mt" gen kv --n_threads=2 --kv.n_items=200 --kv.n_ops=500 "$work/g.bin" || fail "gen"
+"$mt" stat "$work/g.bin" >"$work/gs.txt" || fail "stat of a generated trace"
+grep -qx "ordered: yes" "$work/gs.txt" || fail "gen: not ordered"
+grep -qx "threads: 2" "$work/gs.txt" || fail "gen: want 2 threads"
 
 "$mt" --version | grep -qx "mindsim-trace 0.1.0" || fail "--version"
 "$mt" --help | grep -q "usage: mindsim-trace" || fail "--help"

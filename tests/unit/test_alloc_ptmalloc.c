@@ -104,6 +104,12 @@ int main(void)
     CHECK(hm && hm->len == (64ull << 20) && hm->addr % (64ull << 20) == 0);
     CHECK(hm && t1 > hm->addr && t1 + 64 <= hm->addr + hm->len);
     CHECK(hm && hm->tid == 1);
+    /* glibc's new_heap: mprotect(heap, size, READ|WRITE) of the reservation's first pages */
+    const struct ms_rec *hp = find_op(&R, m0, MS_OP_MPROTECT);
+    CHECK(hp && hm && hp->addr == hm->addr && hp->len % 4096 == 0 && hp->len < hm->len);
+    CHECK(hp && hp->prot == (MS_REC_PROT_READ | MS_REC_PROT_WRITE) && hp->tid == 1);
+    CHECK(hp && hm && hp > hm);   /* after the mmap */
+    uint64_t rw_end = hp ? hp->addr + hp->len : 0;
     /* every metadata access of thread 1 lies in its heap */
     for (size_t i = m0; hm && i < R.n; i++)
         if (R.v[i].op == MS_OP_READ || R.v[i].op == MS_OP_WRITE)
@@ -124,6 +130,15 @@ int main(void)
     CHECK(ms_alloc_free(&a, 1, c3, &err) == 0);
     CHECK(ms_alloc_free(&a, 1, c2, &err) == 0);
     CHECK(ms_alloc_malloc(&a, 1, 3000, &err) == c1);
+
+    /* growing the thread heap past what is read|write: grow_heap's mprotect of exactly the
+     * pages that follow */
+    m0 = R.n;
+    for (int i = 0; i < 3; i++)
+        ms_alloc_malloc(&a, 1, 100 << 10, &err);   /* below the mmap threshold */
+    const struct ms_rec *g = find_op(&R, m0, MS_OP_MPROTECT);
+    CHECK(g && g->addr == rw_end && g->len % 4096 == 0);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_MMAP), 0);
 
     /* bad free */
     struct ms_err e2 = {0};

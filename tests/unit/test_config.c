@@ -452,7 +452,7 @@ static void test_help(void)
         if (strncmp(line, "fetch.mode ", 11) == 0)
             CHECK_STR_CONTAINS(line, "4k|sg");
     }
-    CHECK_EQ_U64(n, 1 + 80); /* header + one line per key */
+    CHECK_EQ_U64(n, 1 + 82); /* header + one line per key */
     CHECK(found);
     fclose(f);
 }

@@ -36,7 +36,7 @@ int main(void)
     /* An aligned power-of-two mapping is one partition entry and one exception entry; pages
      * are rounded outwards. */
     setup(&cfg, &xl, &cp, 2, MS_PLACE_FIRST_FIT);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x40000000, 4 * MiB, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x40000000, 4 * MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(mapped, 4 * MiB);
     CHECK_EQ_U64(xl.npart, 1);
     CHECK_EQ_U64(xl.nexc, 1);
@@ -47,20 +47,20 @@ int main(void)
     CHECK_EQ_U64(ms_xlate_route(&xl, 64 * MiB, &src, &prot), 1);
     CHECK_EQ_U64(src, MS_ROUTE_DEFAULT);
     /* an unaligned mapping: 0x1000..0x5000 is blocks 4K@1, 8K@2, 4K@4 */
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x1234, 0x3000, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x1234, 0x3000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(mapped, 0x4000);
     CHECK_EQ_U64(xl.npart, 4);
     /* first fit: blade 0 has 16 MiB; 4 MiB + 16 KiB used, so 13 MiB goes to blade 1 */
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x80000000, 13 * MiB, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x80000000, 13 * MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x80000000, &src, &prot), 1);
     /* munmap of the middle splits the VMA; bytes come back to the blade */
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MUNMAP, 0x40100000, MiB, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MUNMAP, 0x40100000, MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(unmapped, MiB);
     CHECK_EQ_U64(xl.nvma, 4);
     CHECK(ms_xlate_vma(&xl, 0x40100000) == NULL);
     CHECK_EQ_U64(cp.stats.placed_bytes[0], 3 * MiB + 0x4000);
     /* no room anywhere: ENOMEM, nothing changes */
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0xc0000000, 15 * MiB, &mapped, &unmapped) == MS_SYS_ENOMEM);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0xc0000000, 15 * MiB, 0, &mapped, &unmapped) == MS_SYS_ENOMEM);
     CHECK_EQ_U64(xl.nvma, 4);
     CHECK_EQ_U64(cp.stats.failed, 1);
     teardown(&xl, &cp);
@@ -68,29 +68,29 @@ int main(void)
     /* Round robin and least loaded. */
     setup(&cfg, &xl, &cp, 3, MS_PLACE_ROUND_ROBIN);
     for (int i = 0; i < 4; i++)
-        CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10000000 + (uint64_t)i * 2 * MiB, MiB, &mapped, &unmapped) == MS_SYS_OK);
+        CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10000000 + (uint64_t)i * 2 * MiB, MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x10000000 + 3 * 2 * MiB, &src, &prot), 0);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x10000000 + 2 * 2 * MiB, &src, &prot), 2);
     teardown(&xl, &cp);
     setup(&cfg, &xl, &cp, 2, MS_PLACE_LEAST_LOADED);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10000000, 4 * MiB, &mapped, &unmapped) == MS_SYS_OK);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x20000000, MiB, &mapped, &unmapped) == MS_SYS_OK);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x30000000, MiB, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10000000, 4 * MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x20000000, MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x30000000, MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x30000000, &src, &prot), 1);
     teardown(&xl, &cp);
 
     /* Partition placement: a mapping across a slice boundary is split between blades, and
      * routes agree with the default slicing. brk maps and unmaps the heap's tail. */
     setup(&cfg, &xl, &cp, 2, MS_PLACE_PARTITION);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 63 * MiB, 2 * MiB, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 63 * MiB, 2 * MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.nvma, 2);
     CHECK_EQ_U64(ms_xlate_route(&xl, 63 * MiB, &src, &prot), 0);
     CHECK_EQ_U64(ms_xlate_route(&xl, 64 * MiB, &src, &prot), 1);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_BRK, 0x500000, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_BRK, 0x500000, 0, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(mapped, 0);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_BRK, 0x521000, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_BRK, 0x521000, 0, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(mapped, 0x21000);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_BRK, 0x510800, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_BRK, 0x510800, 0, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(unmapped, 0x10000);
     CHECK(ms_xlate_vma(&xl, 0x510000) != NULL);
     CHECK(ms_xlate_vma(&xl, 0x511000) == NULL);
@@ -104,19 +104,19 @@ int main(void)
     ms_xlate_fini(&xl);
     ms_xlate_init(&xl, &cfg.sw, 1, cfg.memory_blades.partition_bytes);
     for (int i = 0; i < 3; i++)
-        CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10000000 + (uint64_t)i * 0x100000, 0x1000, &mapped, &unmapped) == MS_SYS_OK);
+        CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10000000 + (uint64_t)i * 0x100000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.npart, 2);
     CHECK_EQ_U64(xl.nexc_routes, 1);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x10200000, &src, &prot), 0);
     CHECK_EQ_U64(src, MS_ROUTE_EXCEPTION);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x20000000, 0x1000, &mapped, &unmapped) == MS_SYS_ETABLE);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x20000000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_ETABLE);
     CHECK_EQ_U64(xl.nvma, 3);
     CHECK_EQ_U64(xl.stats.table_full, 1);
     /* adjacent to an existing mapping: merges, so it fits */
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10001000, 0x1000, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10001000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.nvma, 3);
     cfg.sw.on_table_full = MS_TABLE_FULL_DEFAULT;
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x20000000, 0x1000, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x20000000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.stats.peak_uninstalled, 1);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x20000000, &src, &prot), 0);
     CHECK_EQ_U64(src, MS_ROUTE_DEFAULT);
@@ -124,10 +124,51 @@ int main(void)
 
     /* Buddies coalesce: two adjacent 4 KiB mappings on one blade at an aligned 8 KiB. */
     setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x2000, 0x1000, &mapped, &unmapped) == MS_SYS_OK);
-    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x3000, 0x1000, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x2000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x3000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.npart, 1);
     CHECK_EQ_U64(xl.part[0].order, 13);
+    teardown(&xl, &cp);
+
+    /* mprotect: the middle of a mapping becomes read-only (three VMAs), the check refuses a
+     * write there and allows a read; read|write again merges back into one; a range over a
+     * gap changes only the mapped part; PROT_NONE refuses reads. */
+    setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x100000, 0x10000, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK_EQ_U64(ms_xlate_check(&xl, 0x100000, 0x10000, MS_PROT_WRITE), UINT64_MAX);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x104000, 0x2000, MS_PROT_READ, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK_EQ_U64(mapped, 0x2000);
+    CHECK_EQ_U64(xl.nvma, 3);
+    CHECK_EQ_U64(xl.nrestricted, 1);
+    CHECK_EQ_U64(ms_xlate_check(&xl, 0x103ff8, 16, MS_PROT_WRITE), 0x104000);
+    CHECK_EQ_U64(ms_xlate_check(&xl, 0x105000, 8, MS_PROT_WRITE), 0x105000);
+    CHECK_EQ_U64(ms_xlate_check(&xl, 0x105000, 8, MS_PROT_READ), UINT64_MAX);
+    CHECK_EQ_U64(ms_xlate_check(&xl, 0x106000, 8, MS_PROT_WRITE), UINT64_MAX);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x104000, 0x2000, MS_PROT_READ | MS_PROT_WRITE, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK_EQ_U64(xl.nvma, 1);
+    CHECK_EQ_U64(xl.nrestricted, 0);
+    /* an unaligned length covers whole pages; the gap past the mapping is skipped */
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x10f000, 0x3001, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK_EQ_U64(mapped, 0x1000);
+    CHECK_EQ_U64(xl.nvma, 2);
+    CHECK_EQ_U64(ms_xlate_check(&xl, 0x10f800, 1, MS_PROT_READ), 0x10f800);
+    CHECK_EQ_U64(ms_xlate_check(&xl, 0x200000, 1, MS_PROT_READ), UINT64_MAX);   /* unmapped: unprotected */
+    CHECK_EQ_U64(cp.stats.calls[MS_SYS_MPROTECT], 3);
+    CHECK_EQ_U64(cp.stats.bytes_reprotected, 0x2000 * 2 + 0x1000);
+    CHECK_EQ_U64(cp.stats.bytes_mapped, 0x10000);
+    teardown(&xl, &cp);
+
+    /* a split that would overflow the exception table fails and changes nothing */
+    setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
+    cfg.sw.exception_entries = 2;
+    ms_xlate_fini(&xl);
+    ms_xlate_init(&xl, &cfg.sw, 1, cfg.memory_blades.partition_bytes);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x100000, 0x10000, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x100000, 0x1000, MS_PROT_READ, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x108000, 0x1000, MS_PROT_READ, &mapped, &unmapped) == MS_SYS_ETABLE);
+    CHECK_EQ_U64(xl.nvma, 2);
+    CHECK_EQ_U64(ms_xlate_check(&xl, 0x108000, 8, MS_PROT_WRITE), UINT64_MAX);
+    CHECK_EQ_U64(cp.stats.failed, 1);
     teardown(&xl, &cp);
     TEST_DONE();
 }

@@ -2,13 +2,17 @@
  *
  * Covers every op in decimal and hex, comments and blank lines, the exact text of each parse
  * error, text -> binary -> text round trips (per-thread order), thread filters, truncated and
- * corrupted binary files (every cut offset of a small file), and scan counts. Files live in a
+ * corrupted binary files (every cut offset of a small file), and scan counts; P records (every
+ * prot, the binary packing, the writer's checks); ordered traces (memory-state order and seq
+ * unfiltered and per thread in both formats, the #!ordered line, the binary writer's chunks
+ * and first_seq, first_seq corruption); a hand-built binary v1 file. Files live in a
  * mkdtemp directory removed at the end. Not covered here: the mindsim-trace command line
  * (tests/invalid/trace_*, tests/e2e/test_mindsim_trace.sh). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <dirent.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,7 +97,8 @@ static const char *text_error(const char *text)
 
 static int same_rec(const struct ms_rec *a, const struct ms_rec *b)
 {
-    return a->tid == b->tid && a->op == b->op && a->addr == b->addr && a->len == b->len;
+    return a->tid == b->tid && a->op == b->op && a->addr == b->addr && a->len == b->len &&
+           a->prot == b->prot;
 }
 
 static void test_parse_ops(void)
@@ -167,9 +172,9 @@ static void test_text_errors(void)
     static const struct {
         const char *text, *msg;
     } cases[] = {
-        {"1 C 5\n# c\n0 X 1\n", "t.trace:3: unknown op 'X' (expected one of A F R W C M U B)"},
-        {"0 r 1 2\n", "t.trace:1: unknown op 'r' (expected one of A F R W C M U B)"},
-        {"0 RW 1 2\n", "t.trace:1: unknown op 'RW' (expected one of A F R W C M U B)"},
+        {"1 C 5\n# c\n0 X 1\n", "t.trace:3: unknown op 'X' (expected one of A F R W C M U B P)"},
+        {"0 r 1 2\n", "t.trace:1: unknown op 'r' (expected one of A F R W C M U B P)"},
+        {"0 RW 1 2\n", "t.trace:1: unknown op 'RW' (expected one of A F R W C M U B P)"},
         {"\n\n\n0 R 0x10\n", "t.trace:4: R needs 2 arguments (addr len), got 1"},
         {"0 A\n", "t.trace:1: A needs 2 arguments (addr size), got 0"},
         {"0 F # nothing\n", "t.trace:1: F needs 1 argument (addr), got 0"},
@@ -194,6 +199,19 @@ static void test_text_errors(void)
         {"0 A 0x1000 0\n", "t.trace:1: A size must be > 0"},
         {"0 M 0x1000 0\n", "t.trace:1: M length must be > 0"},
         {"0 U 0x1000 0\n", "t.trace:1: U length must be > 0"},
+        {"1 C 1\n1 C 1\n1 C 1\n0 P 0x7f0000 4096\n",
+         "t.trace:4: P needs 3 arguments (addr len prot), got 2"},
+        {"0 P\n", "t.trace:1: P needs 3 arguments (addr len prot), got 0"},
+        {"1 C 1\n1 C 1\n1 C 1\n0 P 0x7f0000 4096 9\n",
+         "t.trace:4: P prot 9 is not a set of PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4"},
+        {"0 P 0x7f0000 4096 0x8\n",
+         "t.trace:1: P prot 8 is not a set of PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4"},
+        {"0 P 0x7f0000 0 3\n", "t.trace:1: P length must be > 0"},
+        {"0 P 0x7f0000 0x2000000000000000 3\n",
+         "t.trace:1: P length 2305843009213693952 is over 2^61-1"},
+        {"0 P 0x7f0000 4096 3 1\n", "t.trace:1: too many fields for P"},
+        {"0 P 0x7f0000 4096 -1\n", "t.trace:1: '-1' is not a number"},
+        {"0 p 0x7f0000 4096 1\n", "t.trace:1: unknown op 'p' (expected one of A F R W C M U B P)"},
         {"", "t.trace: trace has no records"},
         {"# only comments\n\n   \n\t# and blanks\n", "t.trace: trace has no records"},
     };
@@ -235,13 +253,18 @@ static uint64_t rnd(void)
 
 static struct ms_rec random_rec(uint32_t nthreads)
 {
-    static const char ops[] = "AFRWCMUB";
+    static const char ops[] = "AFRWCMUBP";
     struct ms_rec r = {0};
     r.tid = (uint32_t)(rnd() % nthreads) * 7 + 3;
-    r.op = (uint8_t)ops[rnd() % 8];
+    r.op = (uint8_t)ops[rnd() % 9];
     r.addr = rnd() >> (rnd() % 63);
     if (r.op != 'F' && r.op != 'C' && r.op != 'B')
         r.len = 1 + (rnd() >> (rnd() % 63 + 1));
+    if (r.op == 'P') {
+        r.len = 1 + (rnd() >> (rnd() % 60 + 4));   /* <= 2^60 */
+        r.prot = (uint8_t)(rnd() & 7);
+        r.seq = rnd();                              /* writers ignore seq */
+    }
     return r;
 }
 
@@ -402,13 +425,14 @@ static void test_format_and_writer(void)
 /* Binary damage: every cut of a small file, bad op bytes, bad headers. */
 static void test_binary_damage(void)
 {
+    enum { CH = 24 };   /* v2 chunk header */
     struct ms_rec v[40];
     for (int i = 0; i < 40; i++)
         v[i] = (struct ms_rec){.tid = (uint32_t)(i % 3), .op = 'W', .addr = 0x1000u + 8u * i, .len = 8};
     const char *bin = write_recs("d.bin", MS_TRACE_BINARY, v, 40);
     unsigned char *data;
     size_t n = slurp(bin, &data);
-    CHECK_EQ_U64(n, 32 + 3 * 16 + 40 * 17);
+    CHECK_EQ_U64(n, 32 + 3 * CH + 40 * 17);
     struct ms_err err;
     for (size_t cut = 0; cut < n; cut++) {
         const char *p = put("cut.bin", data, cut);
@@ -430,10 +454,10 @@ static void test_binary_damage(void)
     put("cut.bin", data, 20);
     CHECK(read_all(tpath("cut.bin"), -1, NULL, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "cut.bin: truncated binary trace header (expected 12 more bytes)");
-    put("cut.bin", data, 32 + 16 + 5 * 17 + 3);   /* inside the first chunk's 6th record */
+    put("cut.bin", data, 32 + CH + 5 * 17 + 3);   /* inside the first chunk's 6th record */
     CHECK(read_all(tpath("cut.bin"), -1, NULL, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "cut.bin: record 6: truncated binary trace (expected ");
-    put("cut.bin", data, 32 + 16 + 14 * 17);       /* at the end of the first chunk */
+    put("cut.bin", data, 32 + CH + 14 * 17);       /* at the end of the first chunk */
     CHECK(read_all(tpath("cut.bin"), -1, NULL, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "cut.bin: record 15: truncated binary trace (expected ");
     CHECK(read_all(tpath("cut.bin"), 2, NULL, &err) < 0);   /* seeking past the cut */
@@ -442,7 +466,7 @@ static void test_binary_damage(void)
     /* record 3 of the file: op byte */
     unsigned char *bad = malloc(n);
     memcpy(bad, data, n);
-    bad[32 + 16 + 2 * 17] = 0x7f;
+    bad[32 + CH + 2 * 17] = 0x7f;
     put("bad.bin", bad, n);
     CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "bad.bin: record 3: invalid op byte 0x7f");
@@ -450,16 +474,31 @@ static void test_binary_damage(void)
     CHECK(ms_trace_scan(tpath("bad.bin"), &info, &err) < 0);
     /* a zero length */
     memcpy(bad, data, n);
-    memset(bad + 32 + 16 + 9, 0, 8);
+    memset(bad + 32 + CH + 9, 0, 8);
     put("bad.bin", bad, n);
     CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "bad.bin: record 1: W length must be > 0");
     /* version */
     memcpy(bad, data, n);
-    bad[8] = 2;
+    bad[8] = 3;
     put("bad.bin", bad, n);
     CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
-    CHECK_STR_CONTAINS(err.msg, "bad.bin: unsupported binary trace version 2 (this build reads 1)");
+    CHECK_STR_CONTAINS(err.msg, "bad.bin: unsupported binary trace version 3 (this build reads 1 and 2)");
+    /* flags: only bit 0 (ordered) is defined in v2 */
+    memcpy(bad, data, n);
+    bad[12] = 2;
+    put("bad.bin", bad, n);
+    CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "bad.bin: corrupt header (flags 0x2, reserved 0x0: only flag bit 0 "
+                       "is defined, reserved must be 0)");
+    bad[12] = 1;        /* ordered: fine */
+    put("bad.bin", bad, n);
+    CHECK_EQ_U64(read_all(tpath("bad.bin"), -1, NULL, &err), 40);
+    memcpy(bad, data, n);
+    bad[28] = 1;
+    put("bad.bin", bad, n);
+    CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "bad.bin: corrupt header (flags 0x0, reserved 0x1");
     /* header record count larger / smaller than the chunks hold */
     memcpy(bad, data, n);
     bad[16] = 41;
@@ -477,7 +516,7 @@ static void test_binary_damage(void)
     CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "bad.bin: corrupt header (thread count 4, chunks hold 3 threads)");
     /* second chunk: wrong first-record index, zero records */
-    size_t c2 = 32 + 16 + 14 * 17;
+    size_t c2 = 32 + CH + 14 * 17;
     memcpy(bad, data, n);
     bad[c2 + 8] ^= 1;
     put("bad.bin", bad, n);
@@ -513,6 +552,463 @@ static void test_binary_damage(void)
     free(data);
 }
 
+/* P records: text parse, canonical text, text -> binary -> text of every prot value, the
+ * binary packing of prot into the length field, and the writer's checks. */
+static void test_p_records(void)
+{
+    const char *p = puts_file("p.trace", "0 P 0x7f0000 4096 3\n"
+                                         "0 P 8323072 0x1000 0x3\n"
+                                         "1 P 0x1000 1 0\n"
+                                         "1 P 0x2000 2305843009213693951 7\n"
+                                         "1 R 0x2000 8\n");
+    struct ms_err err;
+    struct ms_rec *v;
+    CHECK_EQ_U64(read_all(p, -1, &v, &err), 5);
+    CHECK_EQ_U64(v[0].op, 'P');
+    CHECK_EQ_U64(v[0].addr, 0x7f0000);
+    CHECK_EQ_U64(v[0].len, 4096);
+    CHECK_EQ_U64(v[0].prot, MS_REC_PROT_READ | MS_REC_PROT_WRITE);
+    CHECK(same_rec(&v[0], &v[1]));
+    CHECK_EQ_U64(v[2].prot, 0);
+    CHECK_EQ_U64(v[3].len, MS_REC_P_LEN_MAX);
+    CHECK_EQ_U64(v[3].prot, 7);
+    free(v);
+    /* the reader sets prot and seq of every record, whatever the caller's struct held */
+    struct ms_trace_reader *r = ms_trace_open(p, 1, &err);
+    struct ms_rec rec;
+    memset(&rec, 0xab, sizeof rec);
+    CHECK(r && ms_trace_next(r, &rec, &err) == 1 && ms_trace_next(r, &rec, &err) == 1);
+    CHECK_EQ_U64(rec.seq, MS_SEQ_NONE);     /* unordered */
+    CHECK(ms_trace_next(r, &rec, &err) == 1);
+    CHECK_EQ_U64(rec.op, 'R');
+    CHECK_EQ_U64(rec.prot, 0);
+    CHECK_EQ_U64(rec.seq, MS_SEQ_NONE);
+    ms_trace_close(r);
+
+    char buf[96];
+    rec = (struct ms_rec){.tid = 0, .op = 'P', .addr = 0x7f0000, .len = 4096, .prot = 3};
+    CHECK(ms_trace_format_rec(&rec, buf, sizeof buf) > 0);
+    CHECK(!strcmp(buf, "0 P 0x7f0000 4096 3"));
+
+    /* every prot, short and longest lengths: text -> binary -> text gives the same text */
+    struct ms_rec all[24];
+    int n = 0;
+    for (unsigned prot = 0; prot < 8; prot++)
+        for (int k = 0; k < 3; k++)
+            all[n++] = (struct ms_rec){.tid = 6, .op = 'P', .addr = 0x10000u * (prot + 1),
+                                       .len = k == 0 ? 1 : k == 1 ? 4096 : MS_REC_P_LEN_MAX,
+                                       .prot = (uint8_t)prot};
+    const char *txt = write_recs("pa.trace", MS_TRACE_TEXT, all, n);
+    struct ms_trace_writer *w = ms_trace_writer_open(tpath("pa.bin"), MS_TRACE_BINARY, &err);
+    r = ms_trace_open(txt, -1, &err);
+    while (ms_trace_next(r, &rec, &err) == 1)
+        CHECK(ms_trace_write(w, &rec, &err) == 0);
+    ms_trace_close(r);
+    CHECK(ms_trace_writer_close(w, 1, &err) == 0);
+    CHECK_EQ_U64(read_all(tpath("pa.bin"), -1, &v, &err), n);
+    const char *txt2 = write_recs("pa2.trace", MS_TRACE_TEXT, v, n);
+    unsigned char *d1, *d2;
+    size_t n1 = slurp(txt, &d1), n2 = slurp(txt2, &d2);
+    CHECK(n1 > 0 && n1 == n2 && !memcmp(d1, d2, n1));
+    int prots = 0;
+    for (int i = 0; i < n; i++)
+        prots |= 1 << v[i].prot;
+    CHECK_EQ_U64(prots, 0xff);
+    free(v);
+    free(d1);
+    free(d2);
+    /* binary: prot in bits 61..63 of the length field */
+    rec = (struct ms_rec){.tid = 4, .op = 'P', .addr = 0x7f0000, .len = 4096, .prot = 5};
+    const char *bin = write_recs("p1.bin", MS_TRACE_BINARY, &rec, 1);
+    unsigned char *data;
+    size_t nb = slurp(bin, &data);
+    CHECK_EQ_U64(nb, 32 + 24 + 17);
+    if (nb == 32 + 24 + 17) {
+        CHECK_EQ_U64(data[8], 2);                         /* version */
+        CHECK_EQ_U64(data[56], 'P');
+        uint64_t field = 0;
+        for (int i = 7; i >= 0; i--)
+            field = field << 8 | data[56 + 9 + i];
+        CHECK_EQ_U64(field, 4096 | (uint64_t)5 << 61);
+        /* a P whose length field is 0 apart from prot */
+        memset(data + 56 + 9, 0, 7);
+        data[56 + 16] = 0xa0;
+        put("p0.bin", data, nb);
+        CHECK(read_all(tpath("p0.bin"), -1, NULL, &err) < 0);
+        CHECK_STR_CONTAINS(err.msg, "p0.bin: record 1: P length must be > 0");
+    }
+    free(data);
+    /* the writer refuses a prot over 7 and a length over 2^61-1, in both formats */
+    for (int f = MS_TRACE_TEXT; f <= MS_TRACE_BINARY; f++)
+        for (int k = 0; k < 2; k++) {
+            w = ms_trace_writer_open(tpath("pw.out"), f, &err);
+            rec = (struct ms_rec){.op = 'P', .addr = 1, .len = k ? MS_REC_P_LEN_MAX + 1 : 4096,
+                                  .prot = k ? 1 : 8};
+            memset(&err, 0, sizeof err);
+            CHECK(ms_trace_write(w, &rec, &err) < 0);
+            CHECK_STR_CONTAINS(err.msg, "pw.out: cannot write record 1: P with length ");
+            CHECK(ms_trace_writer_close(w, 1, &err) < 0);
+        }
+    CHECK(access(tpath("pw.out"), F_OK) != 0);
+}
+
+/* The order of memory-state records (A F M U B P) across threads: ordered traces in both
+ * formats keep it in file order and number it in seq, unfiltered and filtered. */
+static void test_ordered(void)
+{
+    enum { N = 20000 };
+    struct ms_rec *v = malloc(N * sizeof *v), *t = malloc(N * sizeof *t), *a;
+    uint64_t *rank = malloc(N * sizeof *rank), n_mem = 0;
+    static const char mem_ops[] = "AFMUBP", other_ops[] = "RWC";
+    for (long i = 0; i < N; i++) {
+        struct ms_rec r = {0};
+        /* the first 600: memory-state records strictly alternating t0 t1 t2, an access
+         * between; then random threads with one record in three a memory-state one */
+        int mem = i < 600 ? i % 2 == 0 : rnd() % 3 == 0;
+        r.tid = i < 600 ? (uint32_t)(i / 2 % 3) : (uint32_t)(rnd() % 3);
+        r.op = (uint8_t)(mem ? mem_ops[rnd() % 6] : other_ops[rnd() % 3]);
+        r.addr = 0x1000 + 64 * (rnd() % 1000);
+        if (r.op != 'F' && r.op != 'C' && r.op != 'B')
+            r.len = 1 + rnd() % 4096;
+        if (r.op == 'P')
+            r.prot = (uint8_t)(rnd() % 8);
+        r.seq = 12345;      /* ignored by writers */
+        v[i] = r;
+        rank[i] = mem ? n_mem++ : MS_SEQ_NONE;
+    }
+    struct ms_err err;
+    for (int f = MS_TRACE_TEXT; f <= MS_TRACE_BINARY; f++) {
+        const char *name = f == MS_TRACE_TEXT ? "o.trace" : "o.bin";
+        struct ms_trace_writer *w = ms_trace_writer_open(tpath(name), f, &err);
+        ms_trace_writer_set_ordered(w);
+        for (long i = 0; i < N; i++)
+            CHECK(ms_trace_write(w, &v[i], &err) == 0);
+        CHECK(ms_trace_writer_close(w, 1, &err) == 0);
+        const char *p = tpath(name);
+        struct ms_trace_reader *r = ms_trace_open(p, -1, &err);
+        CHECK(r && ms_trace_reader_ordered(r) == 1);
+        ms_trace_close(r);
+        /* unfiltered: memory-state records in write order, seq 0, 1, 2, ... */
+        long n = read_all(p, -1, &a, &err);
+        CHECK_EQ_U64(n, N);
+        uint64_t k = 0;
+        long bad = 0;
+        for (long i = 0, j = 0; i < n; i++) {
+            if (!ms_op_is_memstate(a[i].op)) {
+                bad += a[i].seq != MS_SEQ_NONE;
+                continue;
+            }
+            while (j < N && rank[j] == MS_SEQ_NONE)
+                j++;
+            bad += j == N || !same_rec(&a[i], &v[j]) || a[i].seq != k;
+            j++;
+            k++;
+        }
+        CHECK_EQ_U64(k, n_mem);
+        CHECK_EQ_U64(bad, 0);
+        free(a);
+        /* one thread: its records in order, seq its memory-state records' global ranks */
+        for (uint32_t tid = 0; tid < 3; tid++) {
+            n = read_all(p, tid, &a, &err);
+            bad = 0;
+            long m = 0;
+            for (long i = 0; i < N; i++)
+                if (v[i].tid == tid) {
+                    bad += m >= n || !same_rec(&a[m], &v[i]) || a[m].seq != rank[i];
+                    m++;
+                }
+            CHECK_EQ_U64(n, m);
+            CHECK_EQ_U64(bad, 0);
+            free(a);
+        }
+        struct ms_trace_info info;
+        CHECK(ms_trace_scan(p, &info, &err) == 0);
+        CHECK_EQ_U64(info.ordered, 1);
+        CHECK_EQ_U64(info.n_records, N);
+        ms_trace_info_free(&info);
+
+        /* the same records unordered: seq is MS_SEQ_NONE everywhere */
+        name = f == MS_TRACE_TEXT ? "u.trace" : "u.bin";
+        p = write_recs(name, f, v, N);
+        CHECK(ms_trace_scan(p, &info, &err) == 0);
+        CHECK_EQ_U64(info.ordered, 0);
+        ms_trace_info_free(&info);
+        for (int64_t filt = -1; filt < 3; filt++) {
+            n = read_all(p, filt, &a, &err);
+            bad = 0;
+            for (long i = 0; i < n; i++)
+                bad += a[i].seq != MS_SEQ_NONE;
+            CHECK(n > 0);
+            CHECK_EQ_U64(bad, 0);
+            if (f == MS_TRACE_BINARY && filt < 0) {
+                /* unordered chunks are full: the memory-state order is lost, which is what
+                 * makes the ordered check above mean something */
+                long same = 0, j = 0;
+                for (long i = 0; i < n; i++)
+                    if (ms_op_is_memstate(a[i].op)) {
+                        while (rank[j] == MS_SEQ_NONE)
+                            j++;
+                        same += same_rec(&a[i], &v[j++]);
+                    }
+                CHECK(same < (long)n_mem);
+            }
+            free(a);
+        }
+        if (f == MS_TRACE_BINARY) {
+            /* unordered: ceil(records / 4096) chunks a thread, as before */
+            unsigned char *d;
+            size_t sz = slurp(p, &d);
+            uint64_t chunks = 0;
+            for (uint32_t tid = 0; tid < 3; tid++)
+                chunks += ((uint64_t)filter(v, N, tid, t) + 4095) / 4096;
+            CHECK_EQ_U64(sz, 32 + 24 * chunks + 17 * (uint64_t)N);
+            free(d);
+        }
+    }
+    /* the text declaration: exactly `#!ordered` on the first line (CRLF, trailing blanks ok) */
+    static const struct {
+        const char *text;
+        int ordered;
+        const char *where;      /* of the first record */
+    } decl[] = {
+        {"#!ordered\n0 A 0x1000 8\n", 1, ":2"},       {"#!ordered\r\n0 A 0x1000 8\n", 1, ":2"},
+        {"#!ordered \t\n0 A 0x1000 8\n", 1, ":2"},    {"#!ordered", 1, NULL /* no records */},
+        {"#!orderedx\n0 A 0x1000 8\n", 0, ":2"},      {" #!ordered\n0 A 0x1000 8\n", 0, ":2"},
+        {"\n#!ordered\n0 A 0x1000 8\n", 0, ":3"},     {"# !ordered\n0 A 0x1000 8\n", 0, ":2"},
+        {"#!ordered x\n0 A 0x1000 8\n", 0, ":2"},     {"#!Ordered\n0 A 0x1000 8\n", 0, ":2"},
+        {"0 A 0x1000 8\n#!ordered\n", 0, ":1"},
+    };
+    for (size_t i = 0; i < sizeof decl / sizeof decl[0]; i++) {
+        const char *p = puts_file("d.trace", decl[i].text);
+        struct ms_trace_reader *r = ms_trace_open(p, -1, &err);
+        struct ms_rec rec;
+        int k = r ? ms_trace_next(r, &rec, &err) : -1;
+        int ok = r && ms_trace_reader_ordered(r) == decl[i].ordered &&
+                 (k == 1) == (decl[i].where != NULL);
+        if (k == 1 && ok) {
+            char w[32];
+            snprintf(w, sizeof w, "d.trace%s", decl[i].where);
+            ok = rec.seq == (decl[i].ordered ? 0 : MS_SEQ_NONE) && strstr(ms_trace_where(r), w);
+        }
+        if (!ok) {
+            fprintf(stderr, "declaration case %zu: wrong\n", i);
+            ms_test_failures++;
+        }
+        ms_trace_close(r);
+    }
+    /* a first line that crosses the first read of a large file is still found */
+    size_t big = 300000;
+    char *text = malloc(big + 32);
+    memcpy(text, "#!ordered", 9);
+    memset(text + 9, ' ', big - 9);
+    strcpy(text + big, "\n5 F 0x10\n");
+    const char *p = puts_file("big.trace", text);
+    struct ms_rec *b;
+    CHECK_EQ_U64(read_all(p, -1, &b, &err), 1);
+    CHECK_EQ_U64(b[0].seq, 0);
+    free(b);
+    free(text);
+#ifdef NDEBUG
+    /* set_ordered after the first record is ignored (an assert() without NDEBUG) */
+    struct ms_trace_writer *w = ms_trace_writer_open(tpath("late.bin"), MS_TRACE_BINARY, &err);
+    CHECK(ms_trace_write(w, &v[0], &err) == 0);
+    ms_trace_writer_set_ordered(w);
+    CHECK(ms_trace_writer_close(w, 1, &err) == 0);
+    struct ms_trace_reader *lr = ms_trace_open(tpath("late.bin"), -1, &err);
+    CHECK(lr && !ms_trace_reader_ordered(lr));
+    ms_trace_close(lr);
+#endif
+    free(v);
+    free(t);
+    free(rank);
+}
+
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Binary v2 chunk headers of an ordered trace: the writer's flush rule and first_seq, and the
+ * readers' checks of first_seq (exact unfiltered, not backwards or too far filtered). */
+static void test_first_seq(void)
+{
+    const struct ms_rec v[] = {
+        {.tid = 0, .op = 'A', .addr = 0x1000, .len = 64}, {.tid = 0, .op = 'R', .addr = 0x1000, .len = 8},
+        {.tid = 1, .op = 'A', .addr = 0x2000, .len = 64}, {.tid = 1, .op = 'R', .addr = 0x2000, .len = 8},
+        {.tid = 2, .op = 'A', .addr = 0x3000, .len = 64}, {.tid = 0, .op = 'F', .addr = 0x1000},
+        {.tid = 1, .op = 'F', .addr = 0x2000},            {.tid = 2, .op = 'F', .addr = 0x3000},
+    };
+    struct ms_err err = {0};
+    struct ms_trace_writer *w = ms_trace_writer_open(tpath("fs.bin"), MS_TRACE_BINARY, &err);
+    ms_trace_writer_set_ordered(w);
+    for (int i = 0; i < 8; i++)
+        ms_trace_write(w, &v[i], &err);
+    CHECK(ms_trace_writer_close(w, 1, &err) == 0);
+    unsigned char *data;
+    size_t n = slurp(tpath("fs.bin"), &data);
+    /* chunks: t0 [A R], t1 [A R], t2 [A], t0 [F], t1 [F], t2 [F] */
+    static const uint32_t want_tid[] = {0, 1, 2, 0, 1, 2}, want_n[] = {2, 2, 1, 1, 1, 1};
+    static const uint64_t want_first[] = {0, 2, 4, 5, 6, 7};
+    size_t off[6], o = 32;
+    CHECK_EQ_U64(n, 32 + 6 * 24 + 8 * 17);
+    CHECK_EQ_U64(data[12], 1);      /* flags: ordered */
+    for (int c = 0; c < 6 && o + 24 <= n; c++) {
+        uint64_t h[4] = {0};
+        for (int i = 0; i < 24; i++)
+            h[i < 4 ? 0 : i < 8 ? 1 : i < 16 ? 2 : 3] |=
+                (uint64_t)data[o + i] << (8 * (i < 4 ? i : i < 8 ? i - 4 : i < 16 ? i - 8 : i - 16));
+        if (h[0] != want_tid[c] || h[1] != want_n[c] || h[2] != want_first[c] || h[3] != (uint64_t)c) {
+            fprintf(stderr, "chunk %d: tid %" PRIu64 " n %" PRIu64 " first %" PRIu64
+                    " first_seq %" PRIu64 "\n", c, h[0], h[1], h[2], h[3]);
+            ms_test_failures++;
+        }
+        off[c] = o;
+        o += 24 + 17 * h[1];
+    }
+    if (n != 32 + 6 * 24 + 8 * 17) {
+        free(data);
+        return;
+    }
+    unsigned char *bad = malloc(n);
+    char want[128];
+    static const struct {
+        int chunk;
+        uint64_t first_seq;
+        int64_t filter;     /* a reader that must fail on it */
+        int at;             /* the chunk the error names */
+    } cases[] = {
+        {1, 2, -1, 1},      /* unfiltered: exact */
+        {1, 0, -1, 1},
+        {0, 1, -1, 0},
+        {1, 2, 1, 2},       /* thread 1 reads chunk 1 from 2, so chunk 2 (at 2) goes back */
+        {2, 0, 0, 2},       /* thread 0: after chunk 1 (first_seq 1), 0 goes backwards */
+        {2, 4, 0, 2},       /* ... and chunk 1 holds 2 records: at most 3 */
+        {2, 5, 2, 2},       /* over the chunk's first index (4) */
+        {5, 6, 2, 5},       /* after chunk 4 (1 record from 4): at most 5 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memcpy(bad, data, n);
+        put_le(bad + off[cases[i].chunk] + 16, cases[i].first_seq, 8);
+        put("fsbad.bin", bad, n);
+        snprintf(want, sizeof want, "fsbad.bin: corrupt chunk header at byte %zu", off[cases[i].at]);
+        memset(&err, 0, sizeof err);
+        if (read_all(tpath("fsbad.bin"), cases[i].filter, NULL, &err) >= 0 || !strstr(err.msg, want)) {
+            fprintf(stderr, "first_seq case %zu: '%s', expected '%s'\n", i, err.msg, want);
+            ms_test_failures++;
+        }
+    }
+    /* a change that only the unfiltered reader can see: chunk 2 (thread 2) may start at 1..3
+     * for thread 0, which skipped chunk 1's 2 records; thread 0 passes, the full read fails */
+    memcpy(bad, data, n);
+    put_le(bad + off[2] + 16, 3, 8);
+    put("fsbad.bin", bad, n);
+    CHECK(read_all(tpath("fsbad.bin"), -1, NULL, &err) < 0);
+    put("fsbad.bin", bad, n);
+    CHECK_EQ_U64(read_all(tpath("fsbad.bin"), 0, NULL, &err), 3);
+    /* unordered traces carry first_seq too, and it is checked */
+    const char *u = write_recs("fsu.bin", MS_TRACE_BINARY, v, 8);
+    free(data);
+    n = slurp(u, &data);
+    CHECK_EQ_U64(data[12], 0);
+    CHECK_EQ_U64(n, 32 + 3 * 24 + 8 * 17);
+    size_t c1 = 32 + 24 + 3 * 17;      /* thread 0: A R F */
+    CHECK_EQ_U64(data[c1 + 16], 2);    /* after A, F */
+    data[c1 + 16] = 1;
+    put("fsbad.bin", data, n);
+    CHECK(read_all(tpath("fsbad.bin"), -1, NULL, &err) < 0);
+    snprintf(want, sizeof want, "fsbad.bin: corrupt chunk header at byte %zu", c1);
+    CHECK_STR_CONTAINS(err.msg, want);
+    free(bad);
+    free(data);
+}
+
+/* A hand-built binary v1 file (16-byte chunk headers, no P, flags 0) still reads. */
+static void test_v1_fixture(void)
+{
+    unsigned char f[32 + 16 + 3 * 17 + 16 + 2 * 17];
+    memset(f, 0, sizeof f);
+    memcpy(f, "MSTRACE", 8);
+    put_le(f + 8, 1, 4);             /* version 1 */
+    put_le(f + 16, 5, 8);            /* records */
+    put_le(f + 24, 2, 4);            /* threads */
+    unsigned char *c = f + 32;
+    put_le(c, 7, 4);                 /* tid 7, 3 records from 0 */
+    put_le(c + 4, 3, 4);
+    put_le(c + 8, 0, 8);
+    const struct ms_rec want[] = {
+        {.tid = 7, .op = 'A', .addr = 0x1000, .len = 64}, {.tid = 7, .op = 'W', .addr = 0x1000, .len = 8},
+        {.tid = 7, .op = 'F', .addr = 0x1000},            {.tid = 9, .op = 'M', .addr = 0x10000, .len = 4096},
+        {.tid = 9, .op = 'R', .addr = 0x10000, .len = 4},
+    };
+    unsigned char *p = c + 16;
+    for (int i = 0; i < 5; i++) {
+        if (i == 3) {
+            put_le(p, 9, 4);         /* tid 9, 2 records from 3 */
+            put_le(p + 4, 2, 4);
+            put_le(p + 8, 3, 8);
+            p += 16;
+        }
+        p[0] = want[i].op;
+        put_le(p + 1, want[i].addr, 8);
+        put_le(p + 9, want[i].len, 8);
+        p += 17;
+    }
+    CHECK_EQ_U64((size_t)(p - f), sizeof f);
+    const char *path = put("v1.bin", f, sizeof f);
+    struct ms_err err;
+    struct ms_rec *v;
+    CHECK_EQ_U64(read_all(path, -1, &v, &err), 5);
+    for (int i = 0; i < 5; i++)
+        CHECK(same_rec(&v[i], &want[i]) && v[i].seq == MS_SEQ_NONE);
+    free(v);
+    CHECK_EQ_U64(read_all(path, 9, &v, &err), 2);
+    CHECK(same_rec(&v[0], &want[3]) && same_rec(&v[1], &want[4]));
+    free(v);
+    struct ms_trace_info info;
+    CHECK(ms_trace_scan(path, &info, &err) == 0);
+    CHECK_EQ_U64(info.n_threads, 2);
+    CHECK_EQ_U64(info.ordered, 0);
+    CHECK_EQ_U64(info.by_op['A'], 1);
+    ms_trace_info_free(&info);
+    struct ms_trace_reader *r = ms_trace_open(path, 9, &err);
+    struct ms_rec rec;
+    CHECK(r && ms_trace_next(r, &rec, &err) == 1);
+    CHECK_STR_CONTAINS(ms_trace_where(r), "v1.bin: record 4");
+    ms_trace_close(r);
+    /* read v1, write: version 2, same records */
+    CHECK_EQ_U64(read_all(path, -1, &v, &err), 5);
+    const char *v2 = write_recs("v1to2.bin", MS_TRACE_BINARY, v, 5);
+    free(v);
+    unsigned char *d;
+    size_t n = slurp(v2, &d);
+    CHECK_EQ_U64(n, 32 + 2 * 24 + 5 * 17);
+    CHECK_EQ_U64(d[8], 2);
+    free(d);
+    CHECK_EQ_U64(read_all(v2, -1, &v, &err), 5);
+    for (int i = 0; i < 5; i++)
+        CHECK(same_rec(&v[i], &want[i]));
+    free(v);
+    /* v1 knows no P and no flags; a cut chunk header counts 16 bytes */
+    unsigned char g[sizeof f];
+    memcpy(g, f, sizeof f);
+    g[32 + 16 + 17] = 'P';
+    put("v1bad.bin", g, sizeof g);
+    CHECK(read_all(tpath("v1bad.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "v1bad.bin: record 2: invalid op byte 0x50");
+    memcpy(g, f, sizeof f);
+    g[12] = 1;
+    put("v1bad.bin", g, sizeof g);
+    CHECK(read_all(tpath("v1bad.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "v1bad.bin: corrupt header (flags 0x1, reserved 0x0, both must be 0)");
+    put("v1bad.bin", f, 32 + 10);
+    CHECK(read_all(tpath("v1bad.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "v1bad.bin: record 1: truncated binary trace (expected 6 more bytes)");
+    put("v1bad.bin", f, 32 + 16 + 3 * 17);
+    CHECK(read_all(tpath("v1bad.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "v1bad.bin: record 4: truncated binary trace (expected 50 more bytes)");
+}
+
 static void cleanup(void)
 {
     DIR *d = opendir(ms_dir);
@@ -541,6 +1037,10 @@ int main(void)
     round_trip(10000, 5);
     round_trip(150000, 3);      /* text crosses the 1 MiB read buffer several times */
     test_binary_damage();
+    test_p_records();
+    test_ordered();
+    test_first_seq();
+    test_v1_fixture();
     cleanup();
     TEST_DONE();
 }

@@ -1,0 +1,54 @@
+#!/bin/sh
+# mprotect (P records): the call blocks its thread like mmap (request, ctrl_plane.mprotect_ns,
+# reply) and splits the mapping's exception entry; a write to the read-only part is a
+# protection fault: by default an error (exit 2) naming the record, with
+# switch.on_protection_fault = "count" a counted, skipped access; reads there and writes
+# elsewhere go on; read|write again merges the entries back.
+# $1 = build directory.
+set -eu
+bin="$(cd "$1" && pwd)/mindsim"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAIL: $*"; exit 1; }
+cat >t.trace <<'T'
+0 M 0x10000000 0x4000
+0 W 0x10000000 8
+0 P 0x10001000 0x1000 1
+0 R 0x10001000 8
+0 W 0x10001ff8 16
+0 W 0x10002000 8
+0 P 0x10001000 0x1000 3
+0 W 0x10001000 8
+T
+cat >c.json <<'JSON'
+{"workload": {"trace": "t.trace"}, "fetch": {"mode": "4k"}}
+JSON
+set +e
+"$bin" c.json --quiet -o r.json 2>err
+st=$?
+set -e
+[ $st -eq 2 ] || fail "protection fault: exit $st, want 2"
+grep -q "t.trace:5: protection fault: W of 0x10001ff8+16 at 0x10001ff8, which an mprotect made read-only" err || fail "message: $(cat err)"
+[ ! -e r.json ] || fail "results written after an error"
+
+"$bin" c.json --quiet -o r.json --set switch.on_protection_fault='"count"'
+python3 - <<'PY'
+import json
+r = json.load(open("r.json"))["runs"][0]
+cp, sw = r["control_plane"], r["switch"]
+assert cp["calls"] == {"mmap": 1, "munmap": 0, "brk": 0, "mprotect": 2}, cp["calls"]
+assert cp["bytes_reprotected"] == 0x2000, cp
+assert cp["bytes_mapped"] == 0x4000, cp
+# M, then P splits one VMA into three, then P merges them back
+assert cp["tables"]["peak_vmas"] == 3, cp["tables"]
+assert sw["protection_faults"] == 1, sw
+# the refused write is skipped: 4 of the 5 accesses are performed
+assert r["accesses"] == 4, r["accesses"]
+L, P, c = 250, 200, 82 / 12.5
+one = L + c + 10000 + P + L + c
+t = r["threads"][0]["syscalls"]
+assert t["mprotect"] == 2, t
+assert abs(t["blocked_s"] * 1e9 - 3 * one) <= 3.001, (t["blocked_s"], 3 * one)
+PY
+echo ok
