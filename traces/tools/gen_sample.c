@@ -220,7 +220,7 @@ int main(int argc, char **argv)
         ms_run_thread(&heaps[t], objects, ops, &g);
         total += heaps[t].n_out;
     }
-    printf("# mindsim sample trace (text v1): %" PRIu64 " threads, each with its own heap region,"
+    printf("# mindsim sample trace (text format): %" PRIu64 " threads, each with its own heap region,"
            " a size-class\n# allocator (32..1024 B classes in 4 KiB pages), %" PRIu64
            " objects per thread written once,\n# ~70%% freed, then %" PRIu64
            " operations per thread: reads (80%%) and writes of live objects,\n"
