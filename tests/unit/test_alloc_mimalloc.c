@@ -2,31 +2,9 @@
  * system calls, free-list writes, and the bitmap's cross-thread stale-bit rule. */
 #include <stdlib.h>
 
+#include "alloc_recs.h"
 #include "models/alloc.h"
 #include "ms_test.h"
-
-struct recs {
-    struct ms_rec *v;
-    size_t n, cap;
-};
-
-static void rec_emit(void *arg, const struct ms_rec *r)
-{
-    struct recs *R = arg;
-    if (R->n == R->cap) {
-        R->cap = R->cap ? 2 * R->cap : 256;
-        R->v = realloc(R->v, R->cap * sizeof *R->v);
-    }
-    R->v[R->n++] = *r;
-}
-
-static size_t count_op(const struct recs *R, size_t from, int op)
-{
-    size_t n = 0;
-    for (size_t i = from; i < R->n; i++)
-        n += R->v[i].op == op;
-    return n;
-}
 
 static int wrote(const struct recs *R, size_t from, uint64_t lo, uint64_t hi)
 {

@@ -1,39 +1,9 @@
 /* test_alloc_ptmalloc.c: the ptmalloc model's placement and system calls. */
 #include <stdlib.h>
 
+#include "alloc_recs.h"
 #include "models/alloc.h"
 #include "ms_test.h"
-
-struct recs {
-    struct ms_rec *v;
-    size_t n, cap;
-};
-
-static void rec_emit(void *arg, const struct ms_rec *r)
-{
-    struct recs *R = arg;
-    if (R->n == R->cap) {
-        R->cap = R->cap ? 2 * R->cap : 256;
-        R->v = realloc(R->v, R->cap * sizeof *R->v);
-    }
-    R->v[R->n++] = *r;
-}
-
-static size_t count_op(const struct recs *R, size_t from, int op)
-{
-    size_t n = 0;
-    for (size_t i = from; i < R->n; i++)
-        n += R->v[i].op == op;
-    return n;
-}
-
-static const struct ms_rec *find_op(const struct recs *R, size_t from, int op)
-{
-    for (size_t i = from; i < R->n; i++)
-        if (R->v[i].op == op)
-            return &R->v[i];
-    return NULL;
-}
 
 #define PAGE_ROUND(x) (((x) + 4095) & ~4095ull)
 
