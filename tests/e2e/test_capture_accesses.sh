@@ -1,11 +1,14 @@
 #!/bin/sh
 # test_capture_accesses.sh BUILD_DIR SOURCE_DIR: `mindtrace --accesses` (the Valgrind tool,
 # docs/capture.md) on capture_c under glibc and jemalloc: the program's output is unchanged,
-# the trace has R and W records besides A/F, and in the
-# tool's exact global order every R/W of a heap object lies in a live allocation
-# (traces/mindtrace/tests/check_accesses.py); then memtest (one thread) with accesses replays
-# through mindsim (workload.on_unknown_address "warn": stack and globals are in no allocation)
-# and reports accesses and faults. Skipped (prints "skip") when the build has no tool.
+# the trace has R and W records besides A/F, it is ordered (text starts with `#!ordered`,
+# `mindsim-trace stat` says `ordered: yes` and accepts every A and F in file order; glibc's
+# has P records: its thread arenas grow by mprotect), and in the tool's exact global order
+# every R/W of a heap object lies in a live allocation
+# (traces/mindtrace/tests/check_accesses.py); a binary capture is ordered too; then memtest
+# (one thread) with accesses replays through mindsim (workload.on_unknown_address "warn":
+# stack and globals are in no allocation) and reports accesses and faults. Skipped (prints
+# "skip") when the build has no tool.
 build=$1
 src=$2
 mt="$build/traces/mindtrace/mindtrace"
@@ -21,31 +24,45 @@ fi
 
 allocs="glibc"
 [ -e /usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ] && allocs="$allocs jemalloc"
-# text output: it keeps the tool's exact global order (binary groups records by thread, and
-# glibc hands a finished thread's arena to the next thread, so the binary's order can show a
-# block allocated again before the other thread's free)
+# text output keeps the tool's exact global order of all records; binary keeps that of the
+# memory-state records (A F M U B P) and each thread's own order (docs/trace-format.md)
 tc() { grep -c "^[0-9]* $2 " "$1"; }
+count() { "$st" stat "$1" | sed -n "s/^records\.$2: //p"; }
+# ordered FILE WHAT: the trace declares a cross-thread order and `stat` accepts it in file order
+ordered() {
+  "$st" stat "$1" >"$work/stat" 2>"$work/stat.err" || fail "$2: stat: $(cat "$work/stat.err")"
+  grep -qx "ordered: yes" "$work/stat" || fail "$2: not ordered"
+}
 for a in $allocs; do
   want=$("$build/traces/capture_c") || fail "capture_c alone"
   got=$("$mt" --allocator $a --accesses --text -o "$work/c.txt" -- "$build/traces/capture_c") || fail "$a: mindtrace --accesses"
   [ "$got" = "$want" ] || fail "$a: output changed: '$got' vs '$want'"
+  [ "$(head -n 1 "$work/c.txt")" = "#!ordered" ] || fail "$a: text does not start with #!ordered"
+  ordered "$work/c.txt" "$a: capture_c"
+  nP=$(tc "$work/c.txt" P)
+  [ $a != glibc ] || [ "$nP" -gt 0 ] || fail "$a: no P records (thread arenas grow by mprotect)"
   nA=$(tc "$work/c.txt" A); nR=$(tc "$work/c.txt" R); nW=$(tc "$work/c.txt" W)
   [ "$nA" -ge 4007 ] || fail "$a: A $nA, want >= 4007"
   [ "$nR" -gt 4000 ] && [ "$nW" -gt 4000 ] || fail "$a: R $nR W $nW, want > 4000 each"
   set -- "$work"/c.txt.*
   [ $# -eq 1 ] && [ -f "$1" ] || fail "$a: want one child trace, got $*"
   [ "$(tc "$1" A)" -eq 100 ] || fail "$a: child A count"
+  ordered "$1" "$a: capture_c child"
   r=$(grep -v '^#' "$work/c.txt" | python3 "$src/traces/mindtrace/tests/check_accesses.py") || fail "$a: check"
   set -- $r
   [ "$1" -ge 4000 ] || fail "$a: only $1 heap accesses"
   [ "$2" -eq 0 ] || fail "$a: $2 heap accesses outside a live allocation"
-  echo "$a: A $nA R $nR W $nW, heap accesses $1, all in live allocations"
+  echo "$a: A $nA P $nP R $nR W $nW, heap accesses $1, all in live allocations"
   rm -f "$work"/c.txt*
+  "$mt" --allocator $a --accesses -o "$work/c.bin" -- "$build/traces/capture_c" >/dev/null || fail "$a: binary capture"
+  ordered "$work/c.bin" "$a: binary capture_c"
+  [ "$(count "$work/c.bin" R)" -gt 4000 ] || fail "$a: binary: R count"
+  rm -f "$work"/c.bin*
 done
 
-# replay: one thread (records of different threads have no order in a replay)
+# replay of one thread
 "$mt" --accesses -o "$work/m.bin" -- "$build/traces/memtest" 2 16 4096 1 >/dev/null || fail "memtest --accesses"
-"$st" stat "$work/m.bin" >/dev/null || fail "memtest: a free without an allocation"
+ordered "$work/m.bin" "memtest"
 cat >"$work/c.json" <<JSON
 { "workload": { "trace": "$work/m.bin", "on_unknown_address": "warn" },
   "cpu_blades": { "count": 1, "threads_per_blade": 1 }, "memory_blades": { "count": 1 },

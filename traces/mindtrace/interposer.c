@@ -8,10 +8,19 @@
  * and mprotect land in the same per-thread stream, before the A that caused them.
  *
  * Events go straight into a file-backed MAP_SHARED buffer, `$MINDTRACE_DIR/<pid>.raw`: each
- * thread owns blocks of MT_BLOCK_EVENTS events it reserves with one atomic add on the file
- * header (once per block, not per event), so nothing is lost on _exit or a crash and the hot
- * path has no shared atomic. A forked child opens its own file; an exec'd image reopens the
- * same pid's file and goes on appending. Without MINDTRACE_DIR every call is forwarded only.
+ * thread owns a chain of blocks of MT_BLOCK_EVENTS events it reserves with one atomic add on
+ * the file header (once per block, not per event), so nothing is lost on _exit or a crash and
+ * the hot path has no shared atomic. A forked child opens its own file; an exec'd image
+ * reopens the same pid's file and goes on appending. Without MINDTRACE_DIR every call is
+ * forwarded only.
+ *
+ * Cross-thread order: every event carries a CLOCK_MONOTONIC timestamp (vDSO, one clock for
+ * all CPUs), read while dispatch is not armed (so a clock_gettime that falls back to a system
+ * call is never trapped). Releases are stamped before the operation (F before the real free,
+ * U before munmap, a shrinking brk, mprotect to PROT_NONE), acquires after it returns (A after
+ * malloc, M after mmap, a growing brk, other mprotects): a free in one thread then always
+ * stamps no later than the malloc in another thread that reuses the block, and mindtrace
+ * merges the threads' chains by timestamp, releases first on a tie (docs/capture.md).
  *
  * Under the mindtrace Valgrind tool (`mindtrace --accesses`, MINDTRACE_VALGRIND=1, confirmed by
  * a client request the tool answers) there is no buffer and no dispatch: each event, and each
@@ -32,6 +41,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
@@ -99,8 +109,10 @@ static MT_TLS int t_depth;            /* allocator calls in progress on this thr
 static MT_TLS int t_ready;            /* tid assigned, dispatch set up */
 static MT_TLS uint32_t t_tid;
 static MT_TLS struct mt_raw_event *t_cur, *t_end;
+static MT_TLS struct mt_raw_event *t_blk;   /* header slot of this thread's current block */
 static MT_TLS volatile char t_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 static MT_TLS int t_sud;              /* dispatch is on for this thread */
+static _Atomic uint64_t mt_brk_last;  /* the last program break seen (0: not known yet) */
 
 /* bootstrap arena: what dlsym and early callers allocate before the real malloc is known */
 static _Alignas(64) char mt_arena[1 << 16];
@@ -125,6 +137,17 @@ static void *mt_arena_alloc(size_t n, size_t align)
 
 /* ---- recording ---- */
 
+/* CLOCK_MONOTONIC in ns: the vDSO reads the TSC (ordered: lfence/rdtscp), synchronized across
+ * CPUs by the kernel. Never called while this thread's dispatch is armed. */
+static inline uint64_t mt_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Start a new block of this thread's chain: header first, then the link from the previous
+ * block (a crash in between loses no event: the new block has none yet). */
 static void mt_new_block(void)
 {
     uint64_t off = atomic_fetch_add(&mt_hdr->used, MT_BLOCK_BYTES);
@@ -133,29 +156,40 @@ static void mt_new_block(void)
         t_cur = t_end = NULL;
         return;
     }
-    t_cur = (struct mt_raw_event *)((char *)mt_hdr + off);
-    t_end = t_cur + MT_BLOCK_EVENTS;
+    struct mt_raw_event *b = (struct mt_raw_event *)((char *)mt_hdr + off);
+    b->addr = 0;
+    b->ts = 0;
+    atomic_signal_fence(memory_order_release);
+    b->lw = mt_lw(MT_OP_BLOCK, t_tid | (t_blk ? 0 : MT_BLK_FIRST), 0, 0);
+    if (t_blk)
+        t_blk->addr = off;
+    t_blk = b;
+    t_cur = b + 1;
+    t_end = b + MT_BLOCK_EVENTS;
 }
 
-static inline void mt_emit(uint8_t op, uint64_t addr, uint64_t len)
+/* Append one event to this thread's chain; returns its slot (NULL if none: under the tool, or
+ * the buffer is full). */
+static inline struct mt_raw_event *mt_emit(unsigned op, uint64_t addr, uint64_t len, uint64_t ts,
+                                           unsigned prot, uint64_t flags)
 {
 #ifdef MT_HAVE_VALGRIND
     if (mt_vg) {
-        VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_EVENT, op, addr, len, 0, 0);
-        return;
+        VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_EVENT, op | (unsigned)prot << 8, addr, len, 0, 0);
+        return NULL;
     }
 #endif
     if (__builtin_expect(t_cur == t_end, 0)) {
         mt_new_block();
         if (!t_cur)
-            return;
+            return NULL;
     }
     struct mt_raw_event *e = t_cur++;
-    e->tid = t_tid;
     e->addr = addr;
-    e->len = len;
+    e->ts = ts;
     atomic_signal_fence(memory_order_release);
-    e->op = op;
+    e->lw = mt_lw(op, len, prot, flags);   /* the op last: a slot with op 0 is unwritten */
+    return e;
 }
 
 static void mt_sigsys(int sig, siginfo_t *si, void *ctx)
@@ -165,34 +199,56 @@ static void mt_sigsys(int sig, siginfo_t *si, void *ctx)
     long nr = si->si_syscall;
     long a0 = g[REG_RDI], a1 = g[REG_RSI], a2 = g[REG_RDX], a3 = g[REG_R10], a4 = g[REG_R8],
          a5 = g[REG_R9];
-    long ret = mt_raw_syscall(nr, a0, a1, a2, a3, a4, a5);
-    g[REG_RAX] = ret;
-    if (!mt_hdr || (unsigned long)ret >= -4095ul)
+    int rec = mt_hdr && (nr == SYS_mmap || nr == SYS_munmap || nr == SYS_mremap ||
+                         nr == SYS_brk || nr == SYS_mprotect || nr == SYS_madvise);
+    if (!rec) {
+        g[REG_RAX] = mt_raw_syscall(nr, a0, a1, a2, a3, a4, a5);
         return;
-    switch (nr) {
-    case SYS_mmap:
-        mt_emit('M', (uint64_t)ret, (uint64_t)a1);
-        break;
-    case SYS_munmap:
-        mt_emit('U', (uint64_t)a0, (uint64_t)a1);
-        break;
-    case SYS_mremap:
-        mt_emit('U', (uint64_t)a0, (uint64_t)a1);
-        mt_emit('M', (uint64_t)ret, (uint64_t)a2);
-        break;
-    case SYS_brk:
-        mt_emit('B', (uint64_t)ret, 0);
-        break;
-    case SYS_mprotect:
-        /* glibc grows thread arenas by mprotect of a reserved PROT_NONE mapping */
-        mt_emit(a2 == PROT_NONE ? 'U' : 'M', (uint64_t)a0, (uint64_t)a1);
-        break;
-    case SYS_madvise:
-        mt_emit('V', (uint64_t)a0, (uint64_t)a1);  /* counted, not replayed */
-        break;
-    default:
-        break;
     }
+    /* Read the clock with dispatch off: a clock_gettime that falls back to a system call must
+     * not be trapped here, where SIGSYS is blocked. The selector is the thread's own byte;
+     * it is BLOCK again when this handler returns. */
+    char sel = t_selector;
+    t_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    uint64_t before = mt_now();
+    long ret = mt_raw_syscall(nr, a0, a1, a2, a3, a4, a5);
+    uint64_t after = mt_now();
+    g[REG_RAX] = ret;
+    if ((unsigned long)ret < -4095ul) {
+        switch (nr) {
+        case SYS_mmap:
+            mt_emit('M', (uint64_t)ret, (uint64_t)a1, after, 0, 0);
+            break;
+        case SYS_munmap:
+            mt_emit('U', (uint64_t)a0, (uint64_t)a1, before, 0, MT_EV_RELEASE);
+            break;
+        case SYS_mremap:
+            mt_emit('U', (uint64_t)a0, (uint64_t)a1, before, 0, MT_EV_RELEASE);
+            mt_emit('M', (uint64_t)ret, (uint64_t)a2, after, 0, 0);
+            break;
+        case SYS_brk: {
+            /* a break that moves down releases memory: stamped before; up (or a query): after */
+            uint64_t last = atomic_exchange(&mt_brk_last, (uint64_t)ret);
+            int down = last && (uint64_t)ret < last;
+            mt_emit('B', (uint64_t)ret, 0, down ? before : after, 0, down ? MT_EV_RELEASE : 0);
+            break;
+        }
+        case SYS_mprotect:
+            /* glibc grows thread arenas by mprotect of pieces of a PROT_NONE reservation;
+             * PROT_NONE takes access away (a release), anything else grants it (an acquire) */
+            if ((a2 & 7) == PROT_NONE)
+                mt_emit('P', (uint64_t)a0, (uint64_t)a1, before, 0, MT_EV_RELEASE);
+            else
+                mt_emit('P', (uint64_t)a0, (uint64_t)a1, after, (unsigned)a2 & 7, 0);
+            break;
+        case SYS_madvise:
+            mt_emit('V', (uint64_t)a0, (uint64_t)a1, after, 0, 0);  /* counted, not replayed */
+            break;
+        default:
+            break;
+        }
+    }
+    t_selector = sel;
 }
 
 struct mt_ksigaction {
@@ -217,7 +273,7 @@ static void mt_thread_setup(void)
 {
     t_ready = 1;
     t_tid = atomic_fetch_add(&mt_hdr->next_tid, 1);
-    t_cur = t_end = NULL;
+    t_cur = t_end = t_blk = NULL;
     if (mt_want_syscalls && !atomic_load(&mt_hdr->sud_failed)) {
         t_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
         if (prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON,
@@ -280,9 +336,15 @@ static void mt_open_trace(void)
         return;
     struct mt_raw_header *h = m;
     uint32_t zero = 0;
-    /* a new file (all zeros) gets its header; an exec'd image finds it in place */
-    if (atomic_compare_exchange_strong(&h->magic, &zero, MT_RAW_MAGIC))
+    /* a new file (all zeros) gets its header; an exec'd image finds it in place (and records
+     * nothing if an image of another format wrote it) */
+    if (atomic_compare_exchange_strong(&h->magic, &zero, MT_RAW_MAGIC)) {
+        atomic_store(&h->version, MT_RAW_VERSION);
         atomic_store(&h->used, MT_BLOCK_BYTES);
+    } else if (atomic_load(&h->version) != MT_RAW_VERSION) {
+        munmap(m, mt_map_size);
+        return;
+    }
     mt_hdr = h;
     if (mt_want_syscalls)
         mt_sud_install();
@@ -296,7 +358,7 @@ static void mt_atfork_child(void)
     munmap(mt_hdr, mt_map_size);
     mt_hdr = NULL;
     t_ready = 0;
-    t_cur = t_end = NULL;
+    t_cur = t_end = t_blk = NULL;
     mt_open_trace();
     if (mt_hdr) {
         int sud = t_sud;
@@ -332,7 +394,8 @@ __attribute__((constructor)) static void mt_ctor(void)
         mt_init();
 }
 
-/* Enter an allocator call: 1 if this is the outermost one and it is recorded. */
+/* Enter an allocator call: 1 if this is the outermost one and it is recorded. Dispatch is not
+ * armed yet (mt_arm): a release is stamped first. */
 static inline int mt_enter(void)
 {
     if (__builtin_expect(mt_state != 2, 0) && !mt_state)
@@ -351,15 +414,25 @@ static inline int mt_enter(void)
 #endif
     if (__builtin_expect(!t_ready, 0))
         mt_thread_setup();
-    if (t_sud)
-        t_selector = SYSCALL_DISPATCH_FILTER_BLOCK;
     return 1;
+}
+
+/* Arm dispatch around the call into the real allocator; disarm before stamping an acquire. */
+static inline void mt_arm(int rec)
+{
+    if (rec && t_sud)
+        t_selector = SYSCALL_DISPATCH_FILTER_BLOCK;
+}
+
+static inline void mt_disarm(int rec)
+{
+    if (rec && t_sud)
+        t_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
 static inline void mt_leave(int rec)
 {
-    if (rec && t_sud)
-        t_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    mt_disarm(rec);
 #ifdef MT_HAVE_VALGRIND
     if (rec && mt_vg)
         VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_LEAVE, 0, 0, 0, 0, 0);
@@ -372,16 +445,21 @@ static inline void mt_leave_cleanup(int *rec)
     mt_leave(*rec);
 }
 
+/* An acquire: stamped after the call returned (dispatch disarmed), before the caller can
+ * hand the block to another thread. */
 static inline void mt_alloc_ev(int rec, void *p, size_t n)
 {
+    mt_disarm(rec);
     if (rec && p)
-        mt_emit('A', (uint64_t)(uintptr_t)p, n ? n : 1);
+        mt_emit('A', (uint64_t)(uintptr_t)p, n ? n : 1, mt_vg ? 0 : mt_now(), 0, 0);
 }
 
-static inline void mt_free_ev(int rec, void *p)
+/* A release: stamped before the call (dispatch not armed yet). */
+static inline struct mt_raw_event *mt_free_ev(int rec, void *p)
 {
     if (rec && p)
-        mt_emit('F', (uint64_t)(uintptr_t)p, 0);
+        return mt_emit('F', (uint64_t)(uintptr_t)p, 0, mt_vg ? 0 : mt_now(), 0, MT_EV_RELEASE);
+    return NULL;
 }
 
 /* ---- the C interface ---- */
@@ -391,6 +469,7 @@ MT_EXPORT void *malloc(size_t n)
     if (__builtin_expect(mt_state == 1, 0))
         return mt_arena_alloc(n, 16);
     int rec = mt_enter();
+    mt_arm(rec);
     void *p = real_malloc(n);
     mt_alloc_ev(rec, p, n);
     mt_leave(rec);
@@ -405,6 +484,7 @@ MT_EXPORT void free(void *p)
         mt_init();
     int rec = mt_enter();
     mt_free_ev(rec, p);
+    mt_arm(rec);
     real_free(p);
     mt_leave(rec);
 }
@@ -417,6 +497,7 @@ MT_EXPORT void *calloc(size_t a, size_t b)
         return mt_arena_alloc(a * b, 16);  /* the arena is zeroed static memory */
     }
     int rec = mt_enter();
+    mt_arm(rec);
     void *p = real_calloc(a, b);
     mt_alloc_ev(rec, p, a * b);
     mt_leave(rec);
@@ -436,6 +517,20 @@ MT_EXPORT void *realloc(void *old, size_t n)
         return p;
     }
     int rec = mt_enter();
+    if (!mt_vg) {
+        /* F old is a release: stamped (and placed in the thread's stream) before the call,
+         * withdrawn if the call fails and old stays allocated */
+        struct mt_raw_event *f = mt_free_ev(rec, old);
+        mt_arm(rec);
+        void *p = real_realloc(old, n);
+        if (p)
+            mt_alloc_ev(rec, p, n);
+        else if (n != 0 && f)
+            f->lw = mt_lw(MT_OP_NONE, 0, 0, 0);
+        mt_leave(rec);
+        return p;
+    }
+    /* under the tool the stream is ordered as it happens: F and A after the call */
     void *p = real_realloc(old, n);
     if (rec) {
         if (p) {
@@ -456,7 +551,9 @@ MT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
         return *out ? 0 : ENOMEM;
     }
     int rec = mt_enter();
+    mt_arm(rec);
     int r = real_posix_memalign(out, align, n);
+    mt_disarm(rec);
     if (r == 0)
         mt_alloc_ev(rec, *out, n);
     mt_leave(rec);
@@ -469,6 +566,7 @@ MT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
         if (__builtin_expect(mt_state == 1, 0))                                                \
             return mt_arena_alloc(n, align);                                                   \
         int rec = mt_enter();                                                                  \
+        mt_arm(rec);                                                                           \
         void *p = real(align, n);                                                              \
         mt_alloc_ev(rec, p, n);                                                                \
         mt_leave(rec);                                                                         \
@@ -480,6 +578,7 @@ MT_ALIGNED(memalign, real_memalign)
 MT_EXPORT void *valloc(size_t n)
 {
     int rec = mt_enter();
+    mt_arm(rec);
     void *p = real_valloc(n);
     mt_alloc_ev(rec, p, n);
     mt_leave(rec);
@@ -489,6 +588,7 @@ MT_EXPORT void *valloc(size_t n)
 MT_EXPORT void *pvalloc(size_t n)
 {
     int rec = mt_enter();
+    mt_arm(rec);
     void *p = real_pvalloc(n);
     size_t pg = 4096;
     mt_alloc_ev(rec, p, n ? (n + pg - 1) & ~(pg - 1) : pg);
@@ -506,6 +606,7 @@ MT_EXPORT void *pvalloc(size_t n)
             next = (void *(*)params)dlsym(RTLD_NEXT, #sym);                                    \
         /* the cleanup also runs when the operator throws (built with -fexceptions) */         \
         int rec __attribute__((cleanup(mt_leave_cleanup))) = mt_enter();                       \
+        mt_arm(rec);                                                                           \
         void *p = next args;                                                                   \
         mt_alloc_ev(rec, p, n);                                                                \
         return p;                                                                              \
@@ -520,6 +621,7 @@ MT_EXPORT void *pvalloc(size_t n)
             next = (void (*)params)dlsym(RTLD_NEXT, #sym);                                     \
         int rec = mt_enter();                                                                  \
         mt_free_ev(rec, p);                                                                    \
+        mt_arm(rec);                                                                           \
         next args;                                                                             \
         mt_leave(rec);                                                                         \
     }

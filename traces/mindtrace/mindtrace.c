@@ -10,6 +10,11 @@
  * a binary mindsim trace: the program's own process -> OUT, a forked child with pid P ->
  * OUT.P. Exit status: the program's (128+signal if killed); 2 for mindtrace's own errors.
  *
+ * A buffer holds one chain of blocks per thread (per process image under the tool); the
+ * conversion merges the chains by their events' timestamps (releases first on a tie, then by
+ * tid), a k-way merge that holds one cursor per chain, and writes an ordered trace: its
+ * memory-state records (A F M U B P) appear in an order the execution had.
+ *
  * --accesses runs `valgrind --tool=mindtrace` (the tool of mt_vgtool.c, found with Valgrind's
  * own files in valgrind/ next to this executable, through VALGRIND_LIB) on the program, with
  * the same LD_PRELOAD: the tool writes the same raw buffer files, with R/W records too.
@@ -36,10 +41,10 @@ static const char mt_usage[] =
     "usage: mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]\n"
     "                 [--no-syscalls] [--text] -o OUT -- PROGRAM [ARGS...]\n"
     "Runs PROGRAM and writes the allocations (A/F) of its allocator, and the allocator's own\n"
-    "mmap/munmap/mremap/brk/mprotect (M/U/B), as a binary mindsim trace to OUT; a forked\n"
-    "child's trace goes to OUT.<pid>. --accesses also records every load and store (R/W)\n"
-    "by running PROGRAM under mindtrace's Valgrind tool. --text writes text v1 instead of\n"
-    "binary, in the order recorded (binary groups records by thread). See docs/capture.md.\n";
+    "mmap/munmap/mremap/brk/mprotect (M/U/B/P), as a binary mindsim trace to OUT, ordered\n"
+    "across threads; a forked child's trace goes to OUT.<pid>. --accesses also records every\n"
+    "load and store (R/W) by running PROGRAM under mindtrace's Valgrind tool. --text writes\n"
+    "text instead of binary. See docs/capture.md.\n";
 
 static const struct {
     const char *name, *lib, *pkg;
@@ -58,7 +63,7 @@ static int mt_err(const char *fmt, const char *a)
 }
 
 static char mt_scratch[PATH_MAX];
-static int mt_text;   /* --text: write text v1, which keeps the recorded global order */
+static int mt_text;   /* --text: write text instead of binary */
 static volatile sig_atomic_t mt_child;
 
 static void mt_rmdir(const char *dir)
@@ -108,6 +113,155 @@ struct mt_counts {
     uint64_t by_op[256];
 };
 
+/* ---- the k-way merge of a raw buffer's chains ---- */
+
+struct mt_chain {
+    const struct mt_raw_event *blk;   /* header slot of the current block */
+    const struct mt_raw_event *e;     /* the current event (NULL: chain done) */
+    uint32_t tid;                     /* its thread */
+};
+
+struct mt_raw {
+    const char *m;         /* the mapped file */
+    uint64_t size;         /* bytes mapped that belong to blocks (header block included) */
+    struct mt_chain *ch;
+    size_t n_ch, cap_ch;
+    size_t *heap;          /* chain indices, a binary min-heap on (ts, release first, tid, index) */
+    size_t n_heap;
+};
+
+static const struct mt_raw_event *mt_block_at(const struct mt_raw *r, uint64_t off)
+{
+    if (off < MT_BLOCK_BYTES || off % MT_BLOCK_BYTES || off + MT_BLOCK_BYTES > r->size)
+        return NULL;
+    const struct mt_raw_event *b = (const void *)(r->m + off);
+    return mt_ev_op(b) == MT_OP_BLOCK ? b : NULL;
+}
+
+/* A block that is done with: drop its pages from this process (the file keeps them), so
+ * memory stays bounded by the chains open at a time, not by the file. */
+static void mt_block_done(const struct mt_raw_event *b)
+{
+    madvise((void *)b, MT_BLOCK_BYTES, MADV_DONTNEED);
+}
+
+/* Move chain c to its next event: the rest of the block, then the next block of the chain
+ * (forward only, and not the first block of another chain), which gives the tid again;
+ * T events change the tid, withdrawn ones are skipped. */
+static void mt_chain_next(const struct mt_raw *r, struct mt_chain *c)
+{
+    for (;;) {
+        if (c->e + 1 < c->blk + MT_BLOCK_EVENTS && mt_ev_op(c->e + 1)) {
+            c->e++;
+        } else {
+            uint64_t here = (uint64_t)((const char *)c->blk - r->m), next = c->blk->addr;
+            const struct mt_raw_event *nb = next > here ? mt_block_at(r, next) : NULL;
+            mt_block_done(c->blk);
+            if (!nb || (nb->lw & MT_BLK_FIRST) || !mt_ev_op(nb + 1)) {
+                c->e = NULL;
+                return;
+            }
+            c->blk = nb;
+            c->tid = (uint32_t)mt_ev_len(nb);
+            c->e = nb + 1;
+        }
+        unsigned op = mt_ev_op(c->e);
+        if (op == MT_OP_TID)
+            c->tid = (uint32_t)c->e->addr;
+        else if (op != MT_OP_NONE)
+            return;
+    }
+}
+
+/* a < b in the merge order */
+static int mt_before(const struct mt_raw *r, size_t a, size_t b)
+{
+    const struct mt_chain *p = &r->ch[a], *q = &r->ch[b];
+    if (p->e->ts != q->e->ts)
+        return p->e->ts < q->e->ts;
+    uint64_t pr = p->e->lw & MT_EV_RELEASE, qr = q->e->lw & MT_EV_RELEASE;
+    if (pr != qr)
+        return pr > qr;            /* a release before an acquire of the same instant */
+    if (p->tid != q->tid)
+        return p->tid < q->tid;
+    return a < b;
+}
+
+static void mt_heap_down(struct mt_raw *r, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < r->n_heap && mt_before(r, r->heap[l], r->heap[m]))
+            m = l;
+        if (l + 1 < r->n_heap && mt_before(r, r->heap[l + 1], r->heap[m]))
+            m = l + 1;
+        if (m == i)
+            return;
+        size_t t = r->heap[i];
+        r->heap[i] = r->heap[m];
+        r->heap[m] = t;
+        i = m;
+    }
+}
+
+/* Find every chain (a block whose header says it starts one), one cursor each, and heap them.
+ * The block headers are read with pread, not through the mapping: touching every block there
+ * would map pages around each header too. */
+static int mt_raw_start(struct mt_raw *r, int fd)
+{
+    for (uint64_t off = MT_BLOCK_BYTES; off + MT_BLOCK_BYTES <= r->size; off += MT_BLOCK_BYTES) {
+        struct mt_raw_event hb;
+        if (pread(fd, &hb, sizeof hb, (off_t)off) != (ssize_t)sizeof hb)
+            break;
+        if (mt_ev_op(&hb) != MT_OP_BLOCK || !(hb.lw & MT_BLK_FIRST))
+            continue;
+        const struct mt_raw_event *b = mt_block_at(r, off);
+        if (!b)
+            continue;
+        if (r->n_ch == r->cap_ch) {
+            size_t cap = r->cap_ch ? 2 * r->cap_ch : 64;
+            struct mt_chain *ch = realloc(r->ch, cap * sizeof *ch);
+            if (!ch)
+                return -1;
+            r->ch = ch;
+            r->cap_ch = cap;
+        }
+        struct mt_chain *c = &r->ch[r->n_ch];
+        c->blk = b;
+        c->tid = (uint32_t)mt_ev_len(b);
+        c->e = b;              /* the header slot: the first step goes to slot 1 */
+        mt_chain_next(r, c);
+        if (c->e)
+            r->n_ch++;
+    }
+    r->heap = malloc((r->n_ch ? r->n_ch : 1) * sizeof *r->heap);
+    if (!r->heap)
+        return -1;
+    for (size_t i = 0; i < r->n_ch; i++)
+        r->heap[i] = i;
+    r->n_heap = r->n_ch;
+    for (size_t i = r->n_heap / 2; i-- > 0;)
+        mt_heap_down(r, i);
+    return 0;
+}
+
+/* The next chain in the merged order (its current event is next), or NULL at the end. */
+static const struct mt_chain *mt_raw_next(const struct mt_raw *r)
+{
+    return r->n_heap ? &r->ch[r->heap[0]] : NULL;
+}
+
+/* Advance past the event mt_raw_next gave. */
+static void mt_raw_pop(struct mt_raw *r)
+{
+    struct mt_chain *c = &r->ch[r->heap[0]];
+    mt_chain_next(r, c);
+    if (!c->e)
+        r->heap[0] = r->heap[--r->n_heap];
+    if (r->n_heap)
+        mt_heap_down(r, 0);
+}
+
 /* Convert one raw buffer file into a mindsim trace at out. */
 static int mt_convert(const char *raw, const char *out, int *sud_failed, int *overflow,
                       struct mt_counts *cnt)
@@ -116,48 +270,83 @@ static int mt_convert(const char *raw, const char *out, int *sud_failed, int *ov
     if (fd < 0)
         return mt_err("cannot read %s", raw);
     struct stat st;
-    fstat(fd, &st);
+    if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < sizeof(struct mt_raw_header)) {
+        close(fd);
+        return mt_err("%s: not a mindtrace buffer", raw);
+    }
     const char *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED | MAP_NORESERVE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED)
+    if (m == MAP_FAILED) {
+        close(fd);
         return mt_err("cannot map %s", raw);
-    const struct mt_raw_header *h = (const void *)m;
-    uint64_t used = atomic_load(&((struct mt_raw_header *)h)->used);
+    }
+    struct mt_raw_header *h = (void *)m;
+    if (atomic_load(&h->magic) != MT_RAW_MAGIC || atomic_load(&h->version) != MT_RAW_VERSION) {
+        close(fd);
+        munmap((void *)m, (size_t)st.st_size);
+        return mt_err("%s: not a mindtrace buffer of this version", raw);
+    }
+    uint64_t used = atomic_load(&h->used);
     if ((uint64_t)st.st_size < used)
         used = (uint64_t)st.st_size;
-    *sud_failed |= (int)atomic_load(&((struct mt_raw_header *)h)->sud_failed);
-    *overflow |= (int)atomic_load(&((struct mt_raw_header *)h)->overflow);
+    *sud_failed |= (int)atomic_load(&h->sud_failed);
+    *overflow |= (int)atomic_load(&h->overflow);
+    struct mt_raw r = {.m = m, .size = used};
     struct ms_err err = {0};
-    struct ms_trace_writer *w = ms_trace_writer_open(out, mt_text ? MS_TRACE_TEXT : MS_TRACE_BINARY, &err);
+    struct ms_trace_writer *w = NULL;
+    int started = mt_raw_start(&r, fd);
+    close(fd);
+    if (started < 0) {
+        snprintf(err.msg, sizeof err.msg, "%.900s: out of memory", raw);
+    } else {
+        w = ms_trace_writer_open(out, mt_text ? MS_TRACE_TEXT : MS_TRACE_BINARY, &err);
+    }
     if (!w) {
+        free(r.ch);
+        free(r.heap);
         munmap((void *)m, (size_t)st.st_size);
         fprintf(stderr, "mindtrace: %s\n", err.msg);
         return 2;
     }
+    ms_trace_writer_set_ordered(w);
     int rc = 0;
     uint64_t n = 0;
-    for (uint64_t off = MT_BLOCK_BYTES; off + MT_BLOCK_BYTES <= used && !rc; off += MT_BLOCK_BYTES) {
-        const struct mt_raw_event *e = (const void *)(m + off);
-        for (unsigned i = 0; i < MT_BLOCK_EVENTS && e[i].op; i++) {
-            cnt->by_op[e[i].op]++;
-            if (e[i].op == 'V')
+    const struct mt_chain *c;
+    for (; !rc && (c = mt_raw_next(&r)); mt_raw_pop(&r)) {
+        const struct mt_raw_event *e = c->e;
+        unsigned op = mt_ev_op(e);
+        cnt->by_op[op]++;
+        struct ms_rec rec = {.addr = e->addr, .len = mt_ev_len(e), .tid = c->tid,
+                             .op = (uint8_t)op};
+        switch (op) {
+        case 'A': case 'R': case 'W': case 'M': case 'U':
+            if (!rec.len)
                 continue;
-            struct ms_rec r = {.addr = e[i].addr, .len = e[i].len, .tid = e[i].tid,
-                               .op = e[i].op};
-            if ((r.op == 'M' || r.op == 'U') && !r.len)
+            break;
+        case 'F': case 'B':
+            rec.len = 0;
+            break;
+        case 'P':
+            if (!rec.len)
                 continue;
-            if (ms_trace_write(w, &r, &err) < 0) {
-                rc = 2;
-                break;
-            }
-            n++;
+            rec.prot = (uint8_t)mt_ev_prot(e);
+            break;
+        default:   /* V (madvise) is counted only; unknown events are skipped */
+            continue;
         }
+        if (ms_trace_write(w, &rec, &err) < 0) {
+            rc = 2;
+            break;
+        }
+        n++;
     }
     if (!rc && !n) {
         /* a process that never allocated: keep the file valid with one zero-length compute */
-        struct ms_rec r = {.op = 'C', .addr = 0};
-        ms_trace_write(w, &r, &err);
+        struct ms_rec rec = {.op = 'C', .addr = 0};
+        if (ms_trace_write(w, &rec, &err) < 0)
+            rc = 2;
     }
+    free(r.ch);
+    free(r.heap);
     munmap((void *)m, (size_t)st.st_size);
     if (ms_trace_writer_close(w, !rc, &err) < 0 || rc) {
         fprintf(stderr, "mindtrace: %s\n", err.msg);
@@ -372,9 +561,9 @@ int main(int argc, char **argv)
                 "incomplete\n");
     if (getenv("MINDTRACE_SUMMARY"))
         fprintf(stderr, "mindtrace: A %" PRIu64 " F %" PRIu64 " M %" PRIu64 " U %" PRIu64
-                " B %" PRIu64 " madvise %" PRIu64 " R %" PRIu64 " W %" PRIu64 "\n",
+                " B %" PRIu64 " P %" PRIu64 " madvise %" PRIu64 " R %" PRIu64 " W %" PRIu64 "\n",
                 cnt.by_op['A'], cnt.by_op['F'], cnt.by_op['M'], cnt.by_op['U'], cnt.by_op['B'],
-                cnt.by_op['V'], cnt.by_op['R'], cnt.by_op['W']);
+                cnt.by_op['P'], cnt.by_op['V'], cnt.by_op['R'], cnt.by_op['W']);
     free(ld);
     return bad ? 2 : rc;
 }

@@ -1,9 +1,25 @@
-/* mindtrace_raw.h: the raw buffer file the interposer writes and `mindtrace` converts.
+/* mindtrace_raw.h: the raw buffer file the interposer (and the Valgrind tool) writes and
+ * `mindtrace` converts (docs/capture.md).
  *
  * `<dir>/<pid>.raw`, mapped MAP_SHARED by every image of that process: a header in the first
- * block, then blocks of MT_BLOCK_EVENTS events, each block owned by one thread and filled in
- * order. An event whose op is 0 ends its block (the rest was never written). Ops: A F M U B as
- * in the mindsim trace format, and V (madvise, counted only). */
+ * block, then blocks of MT_BLOCK_EVENTS slots of 24 bytes. Blocks form chains: the interposer
+ * gives each thread its own chain, the Valgrind tool writes one chain per process image (its
+ * events are already in global order). Slot 0 of a block is the block header (op
+ * MT_OP_BLOCK; addr: the byte offset of the chain's next block, 0 while there is none; len: the
+ * tid of the block's first event, with MT_BLK_FIRST on the first block of a chain); events
+ * fill slots 1.. in order, and an event whose op is 0 ends its block (the rest was never
+ * written).
+ *
+ * An event: addr; then one word with the length (48 bits), the protection of a P (3 bits),
+ * MT_EV_RELEASE and the op (top byte, written last); then ts. Ops: A F M U B P as in the
+ * mindsim trace format, R W from the tool, V (madvise, counted only), T (the tool's stream
+ * switches to thread addr; an interposer chain is one thread's), MT_OP_NONE (a slot to skip: a
+ * realloc whose provisional F was withdrawn because the call failed).
+ *
+ * `ts` orders events across chains: CLOCK_MONOTONIC ns from the interposer, taken before a
+ * release (F, U, a shrinking brk, mprotect to PROT_NONE; MT_EV_RELEASE) and after an acquire
+ * (A, M, a growing brk, other mprotects); a running sequence number from the tool. `mindtrace`
+ * merges the chains by (ts, releases first, tid), never reordering one chain. */
 #ifndef MINDTRACE_RAW_H
 #define MINDTRACE_RAW_H
 
@@ -11,17 +27,39 @@
 #include <stdint.h>
 
 #define MT_RAW_MAGIC 0x5254444du          /* "MDTR" */
-#define MT_BLOCK_EVENTS 4096u
+#define MT_RAW_VERSION 2u                 /* 1: unchained blocks, no timestamps */
+#define MT_BLOCK_EVENTS 4096u             /* slots a block, header slot included */
 #define MT_BLOCK_BYTES (MT_BLOCK_EVENTS * sizeof(struct mt_raw_event))
 #define MT_RAW_MAP_SIZE (64ull << 30)      /* sparse: only written blocks take space */
 
+#define MT_OP_BLOCK 'K'                   /* slot 0 of every block */
+#define MT_OP_TID 'T'                     /* the tool's stream: thread addr from here on */
+#define MT_OP_NONE '-'                    /* a withdrawn event: skipped */
+#define MT_BLK_FIRST (1ull << 32)         /* block header len: the block starts a chain */
+
+/* the `lw` word of an event */
+#define MT_LEN_MAX ((1ull << 48) - 1)     /* lengths above are stored as this (none succeed) */
+#define MT_EV_PROT_SHIFT 48               /* P: PROT_READ 1 | PROT_WRITE 2 | PROT_EXEC 4 */
+#define MT_EV_RELEASE (1ull << 51)        /* stamped before the operation */
+#define MT_EV_OP_SHIFT 56
+
 struct mt_raw_event {
-    uint8_t op;
-    uint8_t pad[3];
-    uint32_t tid;
     uint64_t addr;
-    uint64_t len;
+    uint64_t lw;       /* len | prot << 48 | release bit 51 | op << 56 */
+    uint64_t ts;
 };
+
+static inline uint64_t mt_lw(unsigned op, uint64_t len, unsigned prot, uint64_t flags)
+{
+    return (len > MT_LEN_MAX ? MT_LEN_MAX : len) | (uint64_t)(prot & 7) << MT_EV_PROT_SHIFT |
+           flags | (uint64_t)op << MT_EV_OP_SHIFT;
+}
+static inline unsigned mt_ev_op(const struct mt_raw_event *e) { return (unsigned)(e->lw >> 56); }
+static inline uint64_t mt_ev_len(const struct mt_raw_event *e) { return e->lw & MT_LEN_MAX; }
+static inline unsigned mt_ev_prot(const struct mt_raw_event *e)
+{
+    return (unsigned)(e->lw >> MT_EV_PROT_SHIFT) & 7;
+}
 
 struct mt_raw_header {
     _Atomic uint32_t magic;
@@ -29,6 +67,12 @@ struct mt_raw_header {
     _Atomic uint64_t used;         /* bytes reserved, header block included */
     _Atomic uint32_t sud_failed;   /* syscall user dispatch was not available */
     _Atomic uint32_t overflow;     /* the buffer filled up: events were dropped */
+    _Atomic uint32_t version;      /* MT_RAW_VERSION */
+    uint32_t reserved;
+    _Atomic uint64_t seq;          /* the tool's next sequence number (an exec'd image goes on) */
 };
+
+_Static_assert(sizeof(struct mt_raw_event) == 24, "raw event layout");
+_Static_assert(sizeof(struct mt_raw_header) == 40, "raw header layout");
 
 #endif

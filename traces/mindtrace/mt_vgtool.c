@@ -7,14 +7,18 @@
  * Valgrind runs one guest thread at a time, so appending to a single buffer gives the exact
  * global order. While a thread is inside an allocator call (between MT_REQ_ENTER and
  * MT_REQ_LEAVE) its loads and stores are not recorded (they are the allocator's own), but its
- * mmap/munmap/mremap/brk/mprotect/madvise are (M/U/B, V counted only), as the interposer does
- * with syscall user dispatch when not under Valgrind.
+ * mmap/munmap/mremap/brk/mprotect/madvise are (M/U/B/P, V counted only), as the interposer
+ * does with syscall user dispatch when not under Valgrind.
  *
  * Output: DIR/<pid>.raw in the raw format of mindtrace_raw.h (header block, then full blocks
- * of MT_BLOCK_EVENTS events, a 0 op ending a partial block), written in large blocks from an
- * in-tool buffer. The header's `used` is rewritten after every flush; the file is flushed
- * before fork and execve (an exec'd image reopens the pid's file and appends), and at exit.
- * A forked child writes its own DIR/<child pid>.raw.
+ * of MT_BLOCK_EVENTS slots, a block header in slot 0, a 0 op ending a partial block), written
+ * in large blocks from an in-tool buffer. All blocks of one process image form one chain (each
+ * block header links the next block's offset), and each event's ts is a running sequence
+ * number, kept in the file header so that an exec'd image goes on counting: the converter's
+ * merge by ts then gives back this exact order. The header's `used` and `seq` are rewritten
+ * after every flush; the file is flushed before fork and execve (an exec'd image reopens the
+ * pid's file and appends a new chain), and at exit. A forked child writes its own
+ * DIR/<child pid>.raw.
  *
  * Threads: trace tid 0 is the first thread that runs, then in order of first run; a Valgrind
  * thread slot reused by a new thread gets a new trace tid. */
@@ -37,18 +41,28 @@
 
 /* the raw format (mindtrace_raw.h without <stdatomic.h>, which a tool cannot include) */
 #define MT_RAW_MAGIC 0x5254444du
+#define MT_RAW_VERSION 2u
 #define MT_BLOCK_EVENTS 4096u
+#define MT_OP_BLOCK 'K'
+#define MT_OP_TID 'T'
+#define MT_BLK_FIRST (1ull << 32)
+#define MT_LEN_MAX ((1ull << 48) - 1)
 typedef struct {
-    ULong op_tid;   /* op in the low byte, tid in the high 32 bits */
     ULong addr;
-    ULong len;
+    ULong lw;       /* len | prot << 48 | release << 51 | op << 56 */
+    ULong ts;
 } MtEv;
 #define MT_BLOCK_BYTES (MT_BLOCK_EVENTS * sizeof(MtEv))
 typedef struct {
     UInt magic, next_tid;
     ULong used;
     UInt sud_failed, overflow;
+    UInt version, reserved;
+    ULong seq;
 } MtHdr;
+#define MT_OP(op) ((ULong)(op) << 56)
+#define MT_PROT(p) ((ULong)((p) & 7) << 48)
+#define MT_RELEASE (1ull << 51)
 
 #define MT_BUF_BLOCKS 256u                       /* 24 MiB buffer */
 #define MT_BUF_EVENTS (MT_BUF_BLOCKS * MT_BLOCK_EVENTS)
@@ -56,16 +70,19 @@ typedef struct {
 static const HChar *clo_dir = NULL;
 static Bool clo_syscalls = True;
 
-static MtEv *mt_buf, *mt_cur, *mt_end;
+static MtEv *mt_buf, *mt_cur, *mt_blk_end;      /* mt_cur == mt_blk_end: start a block */
 static Int mt_fd = -1;
 static ULong mt_used;                            /* bytes in the file, header block included */
+static ULong mt_seq;                             /* the next event's ts */
+static Bool mt_chain_started;                    /* this image has written a block */
 static ULong mt_nacc, mt_nev;
 static Bool mt_failed;
 
 static Int *mt_trace_tid;                        /* by ThreadId; -1: not assigned yet */
 static Bool *mt_in_alloc;
 static UInt mt_next_tid;
-static ULong mt_cur_tid;                         /* trace tid of the running thread, << 32 */
+static UInt mt_cur_tid;                          /* trace tid of the running thread */
+static UInt mt_stream_tid;                       /* the tid the stream's next event has */
 static Bool mt_skip;                             /* the running thread is in an allocator */
 
 /* ---- output ---- */
@@ -87,25 +104,44 @@ static void mt_write_all(const void *p, ULong n)
 
 static void mt_write_header(void)
 {
-    MtHdr h = {MT_RAW_MAGIC, mt_next_tid, mt_used, 0, mt_failed};
+    MtHdr h = {MT_RAW_MAGIC, mt_next_tid, mt_used, 0, mt_failed, MT_RAW_VERSION, 0, mt_seq};
     VG_(lseek)(mt_fd, 0, VKI_SEEK_SET);
     mt_write_all(&h, sizeof h);
     VG_(lseek)(mt_fd, (Off64T)mt_used, VKI_SEEK_SET);
 }
 
-/* Write the buffered events: whole blocks, the last one ended by a 0 op. */
+/* Write the buffered events: whole blocks, the last one ended by a 0 op. (Without a file they
+ * are dropped, so the buffer never overflows.) */
 static void mt_flush(void)
 {
-    if (mt_fd < 0 || mt_cur == mt_buf)
+    if (mt_cur == mt_buf)
         return;
-    ULong n = (ULong)(mt_cur - mt_buf);
-    ULong whole = (n + MT_BLOCK_EVENTS - 1) / MT_BLOCK_EVENTS * MT_BLOCK_EVENTS;
-    if (whole > n)
-        VG_(memset)(mt_cur, 0, (whole - n) * sizeof(MtEv));
-    mt_write_all(mt_buf, whole * sizeof(MtEv));
-    mt_used += whole * sizeof(MtEv);
-    mt_write_header();
-    mt_cur = mt_buf;
+    if (mt_fd >= 0) {
+        ULong n = (ULong)(mt_cur - mt_buf);
+        ULong whole = (n + MT_BLOCK_EVENTS - 1) / MT_BLOCK_EVENTS * MT_BLOCK_EVENTS;
+        if (whole > n)
+            VG_(memset)(mt_cur, 0, (whole - n) * sizeof(MtEv));
+        mt_write_all(mt_buf, whole * sizeof(MtEv));
+        mt_used += whole * sizeof(MtEv);
+        mt_write_header();
+    }
+    mt_cur = mt_blk_end = mt_buf;
+}
+
+/* mt_cur is at a block boundary of the buffer: flush a full buffer, then write the block
+ * header: the chain goes on in the block right after this one (which the next flush writes;
+ * the converter stops at the end of the file or at an exec'd image's first block). */
+static void mt_begin_block(void)
+{
+    if (mt_cur == mt_buf + MT_BUF_EVENTS)
+        mt_flush();
+    ULong off = mt_used + (ULong)(mt_cur - mt_buf) * sizeof(MtEv);
+    mt_cur->addr = off + MT_BLOCK_BYTES;
+    mt_cur->lw = MT_OP(MT_OP_BLOCK) | mt_stream_tid | (mt_chain_started ? 0 : MT_BLK_FIRST);
+    mt_cur->ts = 0;
+    mt_chain_started = True;
+    mt_blk_end = mt_cur + MT_BLOCK_EVENTS;
+    mt_cur++;
 }
 
 static void mt_open(void)
@@ -123,24 +159,29 @@ static void mt_open(void)
     MtHdr h;
     VG_(memset)(&h, 0, sizeof h);
     if (VG_(read)(mt_fd, &h, sizeof h) == (Int)sizeof h && h.magic == MT_RAW_MAGIC &&
-        h.used >= MT_BLOCK_BYTES) {
+        h.version == MT_RAW_VERSION && h.used >= MT_BLOCK_BYTES) {
         mt_used = h.used;
         if (h.next_tid > mt_next_tid)
             mt_next_tid = h.next_tid;
+        mt_seq = h.seq;
     } else {
         mt_used = MT_BLOCK_BYTES;
+        mt_seq = 0;
     }
+    mt_cur = mt_blk_end = mt_buf;
+    mt_chain_started = False;
     mt_write_header();
 }
 
+/* op: MT_OP(op byte), with MT_PROT(prot) and MT_RELEASE or'ed in */
 static inline void mt_put(ULong op, ULong addr, ULong len)
 {
+    if (UNLIKELY(mt_cur == mt_blk_end))
+        mt_begin_block();
     MtEv *e = mt_cur++;
-    e->op_tid = mt_cur_tid | op;
     e->addr = addr;
-    e->len = len;
-    if (UNLIKELY(mt_cur == mt_end))
-        mt_flush();
+    e->lw = op | (len > MT_LEN_MAX ? MT_LEN_MAX : len);
+    e->ts = mt_seq++;
 }
 
 /* ---- threads ---- */
@@ -149,8 +190,19 @@ static void mt_switch_to(ThreadId tid)
 {
     if (mt_trace_tid[tid] < 0)
         mt_trace_tid[tid] = (Int)mt_next_tid++;
-    mt_cur_tid = (ULong)(UInt)mt_trace_tid[tid] << 32;
+    mt_cur_tid = (UInt)mt_trace_tid[tid];
     mt_skip = mt_in_alloc[tid];
+    if (UNLIKELY(mt_cur_tid != mt_stream_tid)) {
+        /* the events from here on are this thread's (a T takes no sequence number; a block
+         * started for it names the new tid in its header already) */
+        mt_stream_tid = mt_cur_tid;
+        if (mt_cur == mt_blk_end)
+            mt_begin_block();
+        MtEv *e = mt_cur++;
+        e->addr = mt_cur_tid;
+        e->lw = MT_OP(MT_OP_TID);
+        e->ts = mt_seq;
+    }
 }
 
 static void mt_start_client_code(ThreadId tid, ULong blocks)
@@ -172,7 +224,7 @@ static VG_REGPARM(2) void mt_load(Addr a, UWord size)
 {
     if (LIKELY(!mt_skip)) {
         mt_nacc++;
-        mt_put('R', a, size);
+        mt_put(MT_OP('R'), a, size);
     }
 }
 
@@ -180,7 +232,7 @@ static VG_REGPARM(2) void mt_store(Addr a, UWord size)
 {
     if (LIKELY(!mt_skip)) {
         mt_nacc++;
-        mt_put('W', a, size);
+        mt_put(MT_OP('W'), a, size);
     }
 }
 
@@ -291,11 +343,13 @@ static Bool mt_client_request(ThreadId tid, UWord *arg, UWord *ret)
         mt_in_alloc[tid] = False;
         mt_switch_to(tid);
         break;
-    case MT_REQ_EVENT:
+    case MT_REQ_EVENT: {
+        ULong op = arg[1] & 0xff;
         mt_switch_to(tid);
         mt_nev++;
-        mt_put(arg[1] & 0xff, arg[2], arg[3]);
+        mt_put(MT_OP(op) | (op == 'F' ? MT_RELEASE : 0), arg[2], arg[3]);
         break;
+    }
     default:
         return False;
     }
@@ -321,23 +375,25 @@ static void mt_post_syscall(ThreadId tid, UInt nr, UWord *a, UInt nargs, SysRes 
     mt_switch_to(tid);
     switch (nr) {
     case __NR_mmap:
-        mt_put('M', r, a[1]);
+        mt_put(MT_OP('M'), r, a[1]);
         break;
     case __NR_munmap:
-        mt_put('U', a[0], a[1]);
+        mt_put(MT_OP('U') | MT_RELEASE, a[0], a[1]);
         break;
     case __NR_mremap:
-        mt_put('U', a[0], a[1]);
-        mt_put('M', r, a[2]);
+        mt_put(MT_OP('U') | MT_RELEASE, a[0], a[1]);
+        mt_put(MT_OP('M'), r, a[2]);
         break;
     case __NR_brk:
-        mt_put('B', r, 0);
+        mt_put(MT_OP('B'), r, 0);
         break;
     case __NR_mprotect:
-        mt_put(a[2] == VKI_PROT_NONE ? 'U' : 'M', a[0], a[1]);
+        /* glibc grows thread arenas by mprotect of pieces of a PROT_NONE reservation */
+        mt_put(MT_OP('P') | MT_PROT(a[2]) | ((a[2] & 7) == VKI_PROT_NONE ? MT_RELEASE : 0),
+               a[0], a[1]);
         break;
     case __NR_madvise:
-        mt_put('V', a[0], a[1]);
+        mt_put(MT_OP('V'), a[0], a[1]);
         break;
     default:
         return;
@@ -358,7 +414,6 @@ static void mt_fork_child(ThreadId tid)
     /* the parent's events are in the parent's file; this process starts its own */
     if (mt_fd >= 0)
         VG_(close)(mt_fd);
-    mt_cur = mt_buf;
     for (UInt i = 0; i < VG_N_THREADS; i++)
         mt_trace_tid[i] = -1;
     mt_next_tid = 0;
@@ -397,8 +452,7 @@ static void mt_post_clo_init(void)
     for (UInt i = 0; i < VG_N_THREADS; i++)
         mt_trace_tid[i] = -1;
     mt_buf = VG_(malloc)("mt.buf", MT_BUF_EVENTS * sizeof(MtEv));
-    mt_cur = mt_buf;
-    mt_end = mt_buf + MT_BUF_EVENTS;
+    mt_cur = mt_blk_end = mt_buf;
     mt_open();
 }
 
