@@ -1,7 +1,8 @@
 /* bitmap_allocator.c: the `allocator` bitmap source, the bitmap-mimalloc rule (see bitmap.h).
  *
  * Per page the memmap keeps how many live objects outside the bitmap classes overlap it
- * (n_unbinned) and the pending cross-thread frees (stale: owner and blocks). The rule follows
+ * (n_unbinned; the whole pages of a large object count in the memmap's `full` instead) and the
+ * pending cross-thread frees (stale: owner and blocks). The rule follows
  * DiLOS's mimalloc-bitmap: classes of 32..1024 B blocks (requests of 17..1024 B after mimalloc's
  * rounding; the design brief's 25..1024 B names the same bins) keep a bitmap; a local free
  * clears bits at once; a cross-thread free goes on a list the owner collects the next time it
@@ -44,17 +45,74 @@ static void collect(struct ms_page *p, uint32_t owner)
     }
 }
 
+static void collect_fn(struct ms_page *p, void *arg) { collect(p, *(const uint32_t *)arg); }
+
+/* The pages of [addr, addr+size) that have their own counts: all of them, or for a large
+ * object only the partial pages at its ends (its whole pages are the memmap's `full`, which
+ * says "unbinned" by itself). Calls fn(vpn, page) for each; *v0 and *v1 get the whole pages of a
+ * large object (v0 > v1 otherwise). */
+static void each_counted_page(struct ms_memmap *m, uint64_t addr, uint64_t size, uint64_t *v0,
+                              uint64_t *v1, void (*fn)(uint64_t vpn, struct ms_page *p, void *arg),
+                              void *arg)
+{
+    uint64_t first = addr >> MS_PAGE_SHIFT, last = (addr + size - 1) >> MS_PAGE_SHIFT;
+    if (!ms_memmap_big_pages(addr, size, v0, v1)) {
+        *v0 = 1;
+        *v1 = 0;
+    }
+    for (uint64_t vpn = first; vpn <= last; vpn++) {
+        if (vpn >= *v0 && vpn <= *v1) {
+            vpn = *v1;
+            continue;
+        }
+        fn(vpn, ms_memmap_page_force(m, vpn), arg);
+    }
+}
+
+struct rule_arg {
+    int binned;
+    uint32_t owner, tid;
+    uint64_t addr, size;
+};
+
+static void alloc_page(uint64_t vpn, struct ms_page *p, void *arg)
+{
+    const struct rule_arg *r = arg;
+    (void)vpn;
+    collect(p, r->tid);
+    if (!r->binned)
+        p->n_unbinned++;
+}
+
 void ms_alloc_rule_alloc(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t tid)
 {
     if (!size)
         return;
-    int b = binned(size);
-    for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= (addr + size - 1) >> MS_PAGE_SHIFT; vpn++) {
-        struct ms_page *p = ms_memmap_page_force(m, vpn);
-        collect(p, tid);
-        if (!b)
-            p->n_unbinned++;
+    struct rule_arg r = {.binned = binned(size), .owner = tid, .tid = tid, .addr = addr, .size = size};
+    uint64_t v0, v1;
+    each_counted_page(m, addr, size, &v0, &v1, alloc_page, &r);
+    /* the owner touches the whole pages too: only pages with records can hold stale bits */
+    if (v0 <= v1)
+        ms_memmap_for_range(m, v0 << MS_PAGE_SHIFT, (v1 - v0 + 1) << MS_PAGE_SHIFT, collect_fn, &tid);
+}
+
+static void free_page(uint64_t vpn, struct ms_page *p, void *arg)
+{
+    const struct rule_arg *r = arg;
+    if (!r->binned) {
+        MS_ASSERT(p->n_unbinned > 0);
+        p->n_unbinned--;
+        return;
     }
+    if (r->tid == r->owner) {
+        collect(p, r->tid);
+        return;
+    }
+    struct ms_stale *s = ms_xcalloc(1, sizeof *s);
+    s->owner = r->owner;
+    s->mask = blocks_in(vpn, r->addr, r->size);
+    s->next = p->stale;
+    p->stale = s;
 }
 
 void ms_alloc_rule_free(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t owner,
@@ -62,24 +120,9 @@ void ms_alloc_rule_free(struct ms_memmap *m, uint64_t addr, uint64_t size, uint3
 {
     if (!size)
         return;
-    int b = binned(size);
-    for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= (addr + size - 1) >> MS_PAGE_SHIFT; vpn++) {
-        struct ms_page *p = ms_memmap_page_force(m, vpn);
-        if (!b) {
-            MS_ASSERT(p->n_unbinned > 0);
-            p->n_unbinned--;
-            continue;
-        }
-        if (tid == owner) {
-            collect(p, tid);
-            continue;
-        }
-        struct ms_stale *s = ms_xcalloc(1, sizeof *s);
-        s->owner = owner;
-        s->mask = blocks_in(vpn, addr, size);
-        s->next = p->stale;
-        p->stale = s;
-    }
+    struct rule_arg r = {.binned = binned(size), .owner = owner, .tid = tid, .addr = addr, .size = size};
+    uint64_t v0, v1;
+    each_counted_page(m, addr, size, &v0, &v1, free_page, &r);
 }
 
 static uint64_t allocator_live(const struct ms_page *p, uint64_t touched,
@@ -94,7 +137,7 @@ static uint64_t allocator_live(const struct ms_page *p, uint64_t touched,
         uint64_t bits = model->page_bitmap(model->st, p->vpn, &has);
         return has ? bits | ms_oracle_live(p) : ~0ull;
     }
-    if (p->n_unbinned || (p->data & ~p->alloc_bits))
+    if (p->n_unbinned || p->full || (p->data & ~p->alloc_bits))
         return ~0ull;   /* no bitmap: a large object or raw data lives here */
     uint64_t bits = p->alloc_bits;
     for (const struct ms_stale *s = p->stale; s; s = s->next)

@@ -30,6 +30,7 @@ void ms_memmap_fini(struct ms_memmap *m)
     free(m->slabs);
     free(m->buckets);
     free(m->allocs);
+    free(m->big);
     free(m->regions);
     memset(m, 0, sizeof *m);
 }
@@ -93,6 +94,65 @@ static int page_mapped(const struct ms_memmap *m, uint64_t vpn)
     return lo < m->nregions && m->regions[lo].start < e;
 }
 
+/* ---- live large allocations: a sorted array of whole-page intervals ---- */
+
+/* Index of the first entry with v0 > vpn. */
+static uint64_t big_upper(const struct ms_memmap *m, uint64_t vpn)
+{
+    uint64_t lo = 0, hi = m->nbig;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (m->big[mid].v0 <= vpn)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static void big_fix_max(struct ms_memmap *m, uint64_t from)
+{
+    for (uint64_t i = from; i < m->nbig; i++) {
+        uint64_t prev = i ? m->big[i - 1].max_v1 : 0;
+        m->big[i].max_v1 = m->big[i].v1 > prev ? m->big[i].v1 : prev;
+    }
+}
+
+static void big_insert(struct ms_memmap *m, uint64_t v0, uint64_t v1)
+{
+    if (m->nbig == m->big_cap) {
+        m->big_cap = m->big_cap ? 2 * m->big_cap : 64;
+        m->big = ms_xrealloc(m->big, m->big_cap * sizeof *m->big);
+    }
+    uint64_t i = big_upper(m, v0);
+    memmove(&m->big[i + 1], &m->big[i], (m->nbig - i) * sizeof *m->big);
+    m->big[i] = (struct ms_big){.v0 = v0, .v1 = v1};
+    m->nbig++;
+    big_fix_max(m, i);
+}
+
+static void big_remove(struct ms_memmap *m, uint64_t v0, uint64_t v1)
+{
+    uint64_t i = big_upper(m, v0);
+    while (i > 0 && !(m->big[i - 1].v0 == v0 && m->big[i - 1].v1 == v1))
+        i--;
+    MS_ASSERT(i > 0);
+    i--;
+    memmove(&m->big[i], &m->big[i + 1], (m->nbig - i - 1) * sizeof *m->big);
+    m->nbig--;
+    big_fix_max(m, i);
+}
+
+/* Live large allocations covering page vpn. Entries before the first whose running maximum
+ * of v1 reaches vpn cannot cover it, so with disjoint allocations this looks at one entry. */
+static uint32_t big_covering(const struct ms_memmap *m, uint64_t vpn)
+{
+    uint32_t n = 0;
+    for (uint64_t i = big_upper(m, vpn); i > 0 && m->big[i - 1].max_v1 >= vpn; i--)
+        n += m->big[i - 1].v1 >= vpn;
+    return n;
+}
+
 static struct ms_page *page_create(struct ms_memmap *m, uint64_t vpn)
 {
     if (!m->slab_left) {
@@ -105,6 +165,8 @@ static struct ms_page *page_create(struct ms_memmap *m, uint64_t vpn)
     m->slab_left--;
     p->vpn = vpn;
     p->mapped = (uint8_t)page_mapped(m, vpn);
+    if (m->nbig && (p->full = big_covering(m, vpn)) > 0)
+        p->alloc_bits = ~0ull;
     uint64_t h = hash_of(m, vpn);
     p->next = m->buckets[h];
     m->buckets[h] = p;
@@ -118,7 +180,7 @@ struct ms_page *ms_memmap_page(struct ms_memmap *m, uint64_t vpn, int create)
     struct ms_page *p = ms_memmap_find(m, vpn);
     if (p || !create)
         return p;
-    if (!page_mapped(m, vpn))
+    if (!page_mapped(m, vpn) && !(m->nbig && big_covering(m, vpn)))
         return NULL;
     return page_create(m, vpn);
 }
@@ -193,19 +255,49 @@ const struct ms_alloc_entry *ms_memmap_alloc_at(const struct ms_memmap *m, uint6
     return addr ? alloc_lookup(m, addr) : NULL;
 }
 
-/* Add `delta` (+1/-1) to the live count of every block overlapping [addr, addr+size). */
-static void count_range(struct ms_memmap *m, uint64_t addr, uint64_t size, int delta)
+/* Blocks of p that allocations covering only part of the page keep live. */
+static uint64_t partial_bits(const struct ms_page *p)
 {
+    uint64_t bits = 0;
+    if (p->cnt)
+        for (unsigned b = 0; b < MS_BLOCKS_PER_PAGE; b++)
+            bits |= (uint64_t)(p->cnt[b] != 0) << b;
+    return bits;
+}
+
+/* Add `delta` (+1/-1) to the live count of every block overlapping [addr, addr+size). An
+ * allocation covering a whole page counts once in the page's `full` (large objects touch
+ * only that counter); one covering part of it counts in each block's `cnt`. A block is live
+ * while either says so. Blocks a free leaves with no live allocation lose their data: freed
+ * heap memory holds nothing worth keeping, inside a mapping or not. */
+static void count_pages(struct ms_memmap *m, uint64_t addr, uint64_t size, int delta)
+{
+    if (!size)
+        return;
     uint64_t end = addr + size;   /* exclusive */
     for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= (end - 1) >> MS_PAGE_SHIFT; vpn++) {
         struct ms_page *p = ms_memmap_find(m, vpn);
         if (!p)
             p = page_create(m, vpn);
-        if (!p->cnt)
-            p->cnt = ms_xcalloc(MS_BLOCKS_PER_PAGE, 1);
         uint64_t pa = vpn << MS_PAGE_SHIFT;
         unsigned first = addr > pa ? (unsigned)((addr - pa) >> MS_BLOCK_SHIFT) : 0;
         unsigned last = end < pa + MS_PAGE_SIZE ? (unsigned)((end - 1 - pa) >> MS_BLOCK_SHIFT) : 63;
+        if (first == 0 && last == MS_BLOCKS_PER_PAGE - 1) {
+            if (delta > 0) {
+                MS_ASSERT(p->full < UINT32_MAX);
+                p->full++;
+                p->alloc_bits = ~0ull;
+            } else {
+                MS_ASSERT(p->full > 0);
+                if (--p->full == 0) {
+                    p->alloc_bits = partial_bits(p);
+                    p->data &= p->alloc_bits;
+                }
+            }
+            continue;
+        }
+        if (!p->cnt)
+            p->cnt = ms_xcalloc(MS_BLOCKS_PER_PAGE, 1);
         for (unsigned b = first; b <= last; b++) {
             if (delta > 0) {
                 MS_ASSERT(p->cnt[b] < 255);
@@ -213,19 +305,50 @@ static void count_range(struct ms_memmap *m, uint64_t addr, uint64_t size, int d
                     p->alloc_bits |= 1ull << b;
             } else {
                 MS_ASSERT(p->cnt[b] > 0);
-                if (--p->cnt[b] == 0) {
+                if (--p->cnt[b] == 0 && !p->full)
                     p->alloc_bits &= ~(1ull << b);
-                    if (!p->mapped)
-                        p->data &= ~(1ull << b);
-                }
             }
         }
-        /* Freed heap memory holds nothing worth keeping even inside a mapping. */
-        if (delta < 0 && p->mapped) {
-            uint64_t freed = ms_block_mask(first, last) & ~p->alloc_bits;
-            p->data &= ~freed;
-        }
+        if (delta < 0)
+            p->data &= ~(ms_block_mask(first, last) & ~p->alloc_bits);
     }
+}
+
+static void full_inc(struct ms_page *p, void *arg)
+{
+    (void)arg;
+    MS_ASSERT(p->full < UINT32_MAX);
+    p->full++;
+    p->alloc_bits = ~0ull;
+}
+
+static void full_dec(struct ms_page *p, void *arg)
+{
+    (void)arg;
+    MS_ASSERT(p->full > 0);
+    if (--p->full == 0) {
+        p->alloc_bits = partial_bits(p);
+        p->data &= p->alloc_bits;
+    }
+}
+
+/* count_pages for any allocation: a large one counts its whole pages in the interval index
+ * and in the records that already exist, its partial end pages one by one. */
+static void count_range(struct ms_memmap *m, uint64_t addr, uint64_t size, int delta)
+{
+    uint64_t v0, v1;
+    if (!ms_memmap_big_pages(addr, size, &v0, &v1)) {
+        count_pages(m, addr, size, delta);
+        return;
+    }
+    uint64_t a = v0 << MS_PAGE_SHIFT, e = (v1 + 1) << MS_PAGE_SHIFT;
+    count_pages(m, addr, a - addr, delta);
+    count_pages(m, e, addr + size - e, delta);
+    if (delta > 0)
+        big_insert(m, v0, v1);
+    else
+        big_remove(m, v0, v1);
+    ms_memmap_for_range(m, a, e - a, delta > 0 ? full_inc : full_dec, NULL);
 }
 
 int ms_memmap_alloc(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t tid)

@@ -5,7 +5,13 @@
  * lies in a mapped region (M/U/B records), and what the memory blade holds for it (the remote
  * copy's block set and layout). Fetch policies and bitmap sources read it; the lost-data check
  * compares a blade's local copy against it. It is shared by every blade: it describes memory,
- * not any one cache. It leaves out permissions (the switch's protection tables do that). */
+ * not any one cache. It leaves out permissions (the switch's protection tables do that).
+ *
+ * Page records are made on demand. A large allocation (one covering at least
+ * MS_MEMMAP_BIG_PAGES whole pages) makes records only for the partial pages at its ends; its
+ * whole pages are kept as one interval, and a record made later for one of them starts with
+ * the allocation counted in `full`. So replaying large objects that are never touched costs
+ * neither time nor memory per page. */
 #ifndef MS_MEMMAP_H
 #define MS_MEMMAP_H
 
@@ -26,7 +32,9 @@ struct ms_page {
                              * (the rest of a COMPACT copy is the head and merged holes) */
     uint8_t remote_layout;  /* enum ms_remote_layout */
     uint8_t mapped;         /* inside an mmap'ed region or the brk heap */
-    uint8_t *cnt;           /* per block, live allocations overlapping it; NULL until needed */
+    uint32_t full;          /* live allocations covering the whole page (not in cnt) */
+    uint8_t *cnt;           /* per block, the other live allocations overlapping it; NULL
+                             * until one covers only part of the page */
     uint32_t n_unbinned;    /* fetch.bitmap = allocator: live objects overlapping the page
                              * outside the bitmap classes (the page then has no bitmap) */
     struct ms_stale *stale; /* fetch.bitmap = allocator: cross-thread frees not yet collected */
@@ -51,6 +59,15 @@ struct ms_region {
     uint64_t start, end;    /* [start, end), bytes */
 };
 
+/* Whole pages [v0, v1] of a live large allocation. */
+struct ms_big {
+    uint64_t v0, v1;
+    uint64_t max_v1;        /* the largest v1 of this entry and every earlier one */
+};
+
+/* Allocations covering at least this many whole pages are large (see above). */
+#define MS_MEMMAP_BIG_PAGES 16
+
 struct ms_memmap_stats {
     uint64_t allocs, frees, live_bytes, peak_live_bytes;
     uint64_t pages;         /* page records created */
@@ -69,6 +86,9 @@ struct ms_memmap {
 
     struct ms_alloc_entry *allocs;   /* open addressing, linear probing */
     uint64_t alloc_cap, alloc_count;
+
+    struct ms_big *big;              /* live large allocations, sorted by v0 */
+    uint64_t nbig, big_cap;
 
     struct ms_region *regions;       /* sorted, disjoint, merged */
     uint64_t nregions, region_cap;
@@ -100,6 +120,17 @@ int ms_memmap_alloc(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t 
 int ms_memmap_free(struct ms_memmap *m, uint64_t addr, uint64_t *size);
 /* Live allocation starting at addr, or NULL. */
 const struct ms_alloc_entry *ms_memmap_alloc_at(const struct ms_memmap *m, uint64_t addr);
+
+/* Whole pages [*v0, *v1] of an allocation, if it is large (1), else 0. */
+static inline int ms_memmap_big_pages(uint64_t addr, uint64_t size, uint64_t *v0, uint64_t *v1)
+{
+    uint64_t a = (addr + 4095) >> 12, e = (addr + size) >> 12;   /* whole 4 KiB pages: [a, e) */
+    if (e < a + MS_MEMMAP_BIG_PAGES)
+        return 0;
+    *v0 = a;
+    *v1 = e - 1;
+    return 1;
+}
 
 /* Are the blocks `mask` of page `p` covered by an allocation or a mapping? */
 static inline int ms_memmap_covered(const struct ms_page *p, uint64_t mask)

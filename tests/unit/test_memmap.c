@@ -1,6 +1,7 @@
 /* Ground truth: live blocks from allocations, data from writes, frees, mappings, the oracle. */
 #include "models/bitmap.h"
 #include "models/memmap.h"
+#include "models/ms_common.h"
 #include "models/params.h"
 #include "ms_test.h"
 
@@ -78,6 +79,45 @@ int main(void)
         CHECK(ms_memmap_alloc_at(&m, 0x40000000 + i * 48) != NULL);
     for (uint64_t i = 0; i < 20000; i += 2)
         CHECK(ms_memmap_alloc_at(&m, 0x40000000 + i * 48) == NULL);
+    ms_memmap_fini(&m);
+
+    /* Large allocations: records only for the partial end pages; a whole page's record made
+     * later (by an access, no mapping needed) starts counted; a free clears the records that
+     * exist; overlapping large objects and a small one inside count separately. */
+    ms_memmap_init(&m);
+    uint64_t big = 0x20000000 + 0x800, bsz = 20 * 4096;   /* pages 0x20000 (part) .. 0x20014 (part) */
+    CHECK(ms_memmap_alloc(&m, big, bsz, 0) == 0);
+    CHECK_EQ_U64(m.stats.pages, 2);
+    CHECK(ms_memmap_find(&m, 0x20000) && ms_memmap_find(&m, 0x20014));
+    CHECK_EQ_U64(ms_memmap_find(&m, 0x20000)->alloc_bits, ms_block_mask(32, 63));
+    CHECK_EQ_U64(ms_memmap_find(&m, 0x20014)->alloc_bits, ms_block_mask(0, 31));
+    CHECK(ms_memmap_find(&m, 0x20005) == NULL);
+    struct ms_page *in = ms_memmap_page(&m, 0x20005, 1);
+    CHECK(in && in->full == 1 && in->alloc_bits == ~0ull && !in->mapped);
+    CHECK(ms_memmap_page(&m, 0x20015, 1) == NULL);   /* past its end: unknown */
+    in->data = 0xff;
+    /* a second large object over part of it (a broken trace) and a small one inside */
+    CHECK(ms_memmap_alloc(&m, 0x20004000, 16 * 4096, 1) == 0);
+    CHECK_EQ_U64(in->full, 2);
+    CHECK(ms_memmap_alloc(&m, 0x20005040, 64, 1) == 0);
+    CHECK(ms_memmap_free(&m, big, NULL) == 0);
+    CHECK_EQ_U64(in->full, 1);
+    CHECK(ms_memmap_free(&m, 0x20004000, NULL) == 0);
+    CHECK_EQ_U64(in->full, 0);
+    CHECK_EQ_U64(in->alloc_bits, 1ull << 1);   /* only the small object */
+    CHECK_EQ_U64(in->data, 1ull << 1);         /* freed blocks lost their data */
+    CHECK(ms_memmap_page(&m, 0x20006, 1) == NULL);   /* nothing covers it any more */
+    /* fifteen whole pages is not large: every page gets its record */
+    CHECK(ms_memmap_alloc(&m, 0x30000000, 15 * 4096, 0) == 0);
+    CHECK(ms_memmap_find(&m, 0x30007) != NULL);
+    /* many large objects: each page counts only the one covering it */
+    for (uint64_t i = 0; i < 100; i++)
+        CHECK(ms_memmap_alloc(&m, 0x40000000 + i * 0x100000, 0x100000 - 0x1000, 0) == 0);
+    for (uint64_t i = 0; i < 100; i += 3) {
+        struct ms_page *q = ms_memmap_page(&m, (0x40000000 + i * 0x100000) / 4096 + 5, 1);
+        CHECK(q && q->full == 1);
+        CHECK(ms_memmap_page(&m, (0x40000000 + i * 0x100000 + 0xff000) / 4096, 1) == NULL);
+    }
     ms_memmap_fini(&m);
     TEST_DONE();
 }
