@@ -17,6 +17,7 @@
 
 #include "../sim/trace.h"
 #include "ms_common.h"
+#include "u64map.h"     /* struct ms_u64map, used by the models */
 
 typedef void (*ms_emit_fn)(void *arg, const struct ms_rec *r);
 
@@ -117,18 +118,5 @@ void ms_vspace_init(struct ms_vspace *v, uint64_t top, uint64_t low_limit);
 uint64_t ms_vspace_alloc(struct ms_vspace *v, uint64_t len, uint64_t align);
 void ms_vspace_free(struct ms_vspace *v, uint64_t addr, uint64_t len);
 void ms_vspace_fini(struct ms_vspace *v);
-
-/* Open-addressing map from uint64 keys (never 0) to uint64 values. */
-struct ms_u64map {
-    uint64_t *keys, *vals;
-    uint64_t cap, count, tombs;
-};
-void ms_u64map_init(struct ms_u64map *m);
-void ms_u64map_fini(struct ms_u64map *m);
-/* 1 and *val when present. */
-int ms_u64map_get(const struct ms_u64map *m, uint64_t key, uint64_t *val);
-void ms_u64map_put(struct ms_u64map *m, uint64_t key, uint64_t val);
-/* 1 when it was present. */
-int ms_u64map_del(struct ms_u64map *m, uint64_t key);
 
 #endif

@@ -1,5 +1,5 @@
 /* alloc_common.c: the allocator-model registry, the ms_alloc wrappers and the helpers the
- * models share (mmap address space, a uint64 hash map). */
+ * models share (the mmap address space). */
 #include <string.h>
 
 #include "alloc.h"
@@ -154,96 +154,4 @@ void ms_vspace_free(struct ms_vspace *v, uint64_t addr, uint64_t len)
         return;
     }
     hole_insert(v, addr, addr + len);
-}
-
-/* ---- uint64 map ---- */
-
-#define MAP_TOMB 1ull   /* keys are object addresses: never 0 or 1 */
-
-static inline uint64_t map_hash(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    return k;
-}
-
-void ms_u64map_init(struct ms_u64map *m) { memset(m, 0, sizeof *m); }
-
-void ms_u64map_fini(struct ms_u64map *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
-static void map_rehash(struct ms_u64map *m, uint64_t ncap)
-{
-    uint64_t *ok = m->keys, *ov = m->vals, oc = m->cap;
-    m->keys = ms_xcalloc(ncap, sizeof *m->keys);
-    m->vals = ms_xcalloc(ncap, sizeof *m->vals);
-    m->cap = ncap;
-    m->count = m->tombs = 0;
-    for (uint64_t i = 0; i < oc; i++)
-        if (ok[i] > MAP_TOMB)
-            ms_u64map_put(m, ok[i], ov[i]);
-    free(ok);
-    free(ov);
-}
-
-int ms_u64map_get(const struct ms_u64map *m, uint64_t key, uint64_t *val)
-{
-    if (!m->cap)
-        return 0;
-    for (uint64_t i = map_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (m->keys[i] == key) {
-            if (val)
-                *val = m->vals[i];
-            return 1;
-        }
-        if (m->keys[i] == 0)
-            return 0;
-    }
-}
-
-void ms_u64map_put(struct ms_u64map *m, uint64_t key, uint64_t val)
-{
-    MS_ASSERT(key > MAP_TOMB);
-    if ((m->count + m->tombs + 1) * 4 >= m->cap * 3)
-        map_rehash(m, m->cap ? (m->count * 4 >= m->cap ? m->cap * 2 : m->cap) : 64);
-    uint64_t tomb = UINT64_MAX;
-    for (uint64_t i = map_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (m->keys[i] == key) {
-            m->vals[i] = val;
-            return;
-        }
-        if (m->keys[i] == MAP_TOMB && tomb == UINT64_MAX)
-            tomb = i;
-        if (m->keys[i] == 0) {
-            if (tomb != UINT64_MAX) {
-                i = tomb;
-                m->tombs--;
-            }
-            m->keys[i] = key;
-            m->vals[i] = val;
-            m->count++;
-            return;
-        }
-    }
-}
-
-int ms_u64map_del(struct ms_u64map *m, uint64_t key)
-{
-    if (!m->cap)
-        return 0;
-    for (uint64_t i = map_hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-        if (m->keys[i] == key) {
-            m->keys[i] = MAP_TOMB;
-            m->count--;
-            m->tombs++;
-            return 1;
-        }
-        if (m->keys[i] == 0)
-            return 0;
-    }
 }

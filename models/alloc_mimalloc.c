@@ -637,10 +637,10 @@ static void mi_stats(void *st, struct ms_alloc_stats *out)
 static void mi_fini(void *st)
 {
     struct mi *m = st;
-    for (uint64_t k = 0; k < m->segs.cap; k++) {
-        if (m->segs.keys[k] <= 1)
-            continue;
-        struct mseg *s = (struct mseg *)(uintptr_t)m->segs.vals[k];
+    size_t pos = 0;
+    uint64_t v;
+    while (ms_u64map_next(&m->segs, &pos, NULL, &v)) {
+        struct mseg *s = (struct mseg *)(uintptr_t)v;
         for (uint32_t i = 0; i < MI_SLICES; i++) {
             struct mpage *pg = s->slice_page[i];
             if (!pg || pg->slice != i)

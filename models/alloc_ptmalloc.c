@@ -451,9 +451,10 @@ static void pt_stats(void *st, struct ms_alloc_stats *out)
 static void pt_fini(void *st)
 {
     struct pt *pt = st;
-    for (uint64_t i = 0; i < pt->by_addr.cap; i++)
-        if (pt->by_addr.keys[i] > 1)
-            free((void *)(uintptr_t)pt->by_addr.vals[i]);
+    size_t pos = 0;
+    uint64_t v;
+    while (ms_u64map_next(&pt->by_addr, &pos, NULL, &v))
+        free((void *)(uintptr_t)v);
     ms_u64map_fini(&pt->by_addr);
     ms_u64map_fini(&pt->free_end);
     ms_vspace_fini(&pt->vs);

@@ -6,7 +6,7 @@
  *   mindsim-trace import-mind DIR OUT [--to text|binary]  MIND PIN per-core files -> trace
  *
  * All parsing and validation is sim/trace.c's; this file only adds the bookkeeping of `stat`
- * (a page set and the live-allocation maps, open-addressing hash tables) and the command
+ * (a page set and the live-allocation maps, models/u64map.h) and the command
  * line. Live allocations are tracked in file order. In an ordered trace, or one with a single
  * thread, that is a real order, so an A of a live address or an F of an address not live is
  * an error. In an unordered trace with several threads the order between threads is arbitrary:
@@ -23,6 +23,7 @@
 #include "../models/ms_common.h"
 #include "trace.h"
 #include "config.h"
+#include "../models/u64map.h"
 #include "../models/workload.h"
 
 #define MS_STAT_MAX_SPAN (1ull << 30)   /* longest R/W whose pages stat will enumerate */
@@ -64,92 +65,6 @@ static int ms_input_error(const struct ms_err *err)
     return 2;
 }
 
-/* ---- uint64 -> uint64 map (linear probing, backward-shift deletion; key ~0 is reserved, so
- * keys are stored + 1 and 0 marks an empty slot) ---- */
-
-struct ms_map {
-    uint64_t *keys;
-    uint64_t *vals;
-    size_t cap, n;
-};
-
-static size_t ms_map_home(const struct ms_map *m, uint64_t k)
-{
-    k ^= k >> 33;
-    k *= 0xff51afd7ed558ccdull;
-    k ^= k >> 33;
-    return (size_t)k & (m->cap - 1);
-}
-
-static size_t ms_map_find(const struct ms_map *m, uint64_t key)
-{
-    uint64_t k = key + 1;
-    size_t i = ms_map_home(m, key);
-    while (m->keys[i] && m->keys[i] != k)
-        i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-/* Slot of key, inserting it with value 0 when absent. */
-static uint64_t *ms_map_get(struct ms_map *m, uint64_t key, int *added)
-{
-    if (2 * (m->n + 1) > m->cap) {
-        struct ms_map g = {0};
-        g.cap = m->cap ? 2 * m->cap : 1024;
-        g.keys = ms_xcalloc(g.cap, sizeof *g.keys);
-        g.vals = ms_xcalloc(g.cap, sizeof *g.vals);
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i]) {
-                size_t j = ms_map_find(&g, m->keys[i] - 1);
-                g.keys[j] = m->keys[i];
-                g.vals[j] = m->vals[i];
-            }
-        g.n = m->n;
-        free(m->keys);
-        free(m->vals);
-        *m = g;
-    }
-    size_t i = ms_map_find(m, key);
-    *added = !m->keys[i];
-    if (*added) {
-        m->keys[i] = key + 1;
-        m->vals[i] = 0;
-        m->n++;
-    }
-    return &m->vals[i];
-}
-
-/* Remove key; returns 1 and its value in *val if it was present. */
-static int ms_map_del(struct ms_map *m, uint64_t key, uint64_t *val)
-{
-    if (!m->cap)
-        return 0;
-    size_t i = ms_map_find(m, key);
-    if (!m->keys[i])
-        return 0;
-    *val = m->vals[i];
-    m->keys[i] = 0;
-    m->n--;
-    for (size_t j = (i + 1) & (m->cap - 1); m->keys[j]; j = (j + 1) & (m->cap - 1)) {
-        size_t h = ms_map_home(m, m->keys[j] - 1);
-        /* move j back into the hole at i unless its home lies cyclically in (i, j] */
-        if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
-            m->keys[i] = m->keys[j];
-            m->vals[i] = m->vals[j];
-            m->keys[j] = 0;
-            i = j;
-        }
-    }
-    return 1;
-}
-
-static void ms_map_free(struct ms_map *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
 static int ms_cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -163,7 +78,7 @@ static const char ms_ops[] = "AFRWCMUBP";
 /* stat's allocation bookkeeping: per address the net count of A minus F records seen (absent
  * when 0) and, while that count is positive, the size of its latest A. */
 struct ms_live {
-    struct ms_map net, size;
+    struct ms_u64map net, size;
     uint64_t bytes, peak, conflicts;
 };
 
@@ -171,12 +86,11 @@ struct ms_live {
  * of a live address, an F of one that is not), else 0. */
 static int ms_live_apply(struct ms_live *l, uint64_t addr, uint64_t size, int alloc)
 {
-    int added;
-    uint64_t *np = ms_map_get(&l->net, addr, &added), v;
+    uint64_t *np = ms_u64map_slot(&l->net, addr, NULL), v;
     int64_t n = (int64_t)*np;
     int conflict = alloc ? n >= 1 : n <= 0;
     if (alloc) {
-        uint64_t *sp = n >= 0 ? ms_map_get(&l->size, addr, &added) : NULL;
+        uint64_t *sp = n >= 0 ? ms_u64map_slot(&l->size, addr, NULL) : NULL;
         if (n >= 1)
             l->bytes -= *sp;        /* one allocation per address is live: the latest */
         if (sp) {
@@ -185,12 +99,12 @@ static int ms_live_apply(struct ms_live *l, uint64_t addr, uint64_t size, int al
         }
         n++;
     } else {
-        if (n == 1 && ms_map_del(&l->size, addr, &v))
+        if (n == 1 && ms_u64map_pop(&l->size, addr, &v))
             l->bytes -= v;
         n--;
     }
     if (n == 0)
-        ms_map_del(&l->net, addr, &v);
+        ms_u64map_del(&l->net, addr);
     else
         *np = (uint64_t)n;      /* only the size map was inserted into since: np is valid */
     if (l->bytes > l->peak)
@@ -205,15 +119,15 @@ static int ms_cmd_stat(const char *path, int json)
     struct ms_trace_reader *r = ms_trace_open(path, -1, &err);
     if (!r)
         return ms_input_error(&err);
-    struct ms_map pages = {0}, threads = {0};
+    struct ms_u64map pages = {0}, threads = {0};
     struct ms_live live = {0};
     uint64_t n = 0, by_op[256] = {0}, bytes_read = 0, bytes_written = 0;
-    int format = ms_trace_reader_format(r), ordered = ms_trace_reader_ordered(r), k, added;
+    int format = ms_trace_reader_format(r), ordered = ms_trace_reader_ordered(r), k;
     struct ms_rec rec;
     while ((k = ms_trace_next(r, &rec, &err)) == 1) {
         n++;
         by_op[rec.op]++;
-        (*ms_map_get(&threads, rec.tid, &added))++;
+        (*ms_u64map_slot(&threads, rec.tid, NULL))++;
         if (rec.op == MS_OP_READ || rec.op == MS_OP_WRITE) {
             if (rec.len > MS_STAT_MAX_SPAN) {
                 ms_err_set(&err, "%s: %c of %" PRIu64 " bytes is longer than stat's limit of %"
@@ -225,7 +139,7 @@ static int ms_cmd_stat(const char *path, int json)
             *(rec.op == MS_OP_READ ? &bytes_read : &bytes_written) += rec.len;
             uint64_t last = rec.addr + (rec.len - 1) < rec.addr ? UINT64_MAX : rec.addr + rec.len - 1;
             for (uint64_t p = rec.addr >> MS_PAGE_SHIFT; p <= last >> MS_PAGE_SHIFT; p++)
-                ms_map_get(&pages, p, &added);
+                ms_u64map_slot(&pages, p, NULL);
         } else if (rec.op == MS_OP_ALLOC || rec.op == MS_OP_FREE) {
             int alloc = rec.op == MS_OP_ALLOC;
             if (!ms_live_apply(&live, rec.addr, rec.len, alloc) || live.conflicts > 1)
@@ -246,31 +160,29 @@ static int ms_cmd_stat(const char *path, int json)
     ms_trace_close(r);
     /* unordered: a conflict is an error only if the trace has one thread (then file order is
      * real order too); one found before a read error came first */
-    if (!ordered && live.conflicts && threads.n <= 1) {
+    if (!ordered && live.conflicts && ms_u64map_count(&threads) <= 1) {
         err = first_conflict;
         k = -1;
     }
     if (k < 0) {
-        ms_map_free(&pages);
-        ms_map_free(&live.net);
-        ms_map_free(&live.size);
-        ms_map_free(&threads);
+        ms_u64map_fini(&pages);
+        ms_u64map_fini(&live.net);
+        ms_u64map_fini(&live.size);
+        ms_u64map_fini(&threads);
         return ms_input_error(&err);
     }
     /* threads ascending */
-    uint64_t *tids = ms_xcalloc(threads.n, 2 * sizeof *tids);
-    size_t nt = 0;
-    for (size_t i = 0; i < threads.cap; i++)
-        if (threads.keys[i]) {
-            tids[2 * nt] = threads.keys[i] - 1;
-            tids[2 * nt + 1] = threads.vals[i];
-            nt++;
-        }
+    uint64_t *tids = ms_xcalloc(ms_u64map_count(&threads), 2 * sizeof *tids);
+    size_t nt = 0, pos = 0;
+    for (uint64_t tid, cnt; ms_u64map_next(&threads, &pos, &tid, &cnt); nt++) {
+        tids[2 * nt] = tid;
+        tids[2 * nt + 1] = cnt;
+    }
     qsort(tids, nt, 2 * sizeof *tids, ms_cmp_u64);
     const char *fmt_name = format == MS_TRACE_BINARY ? "binary"
                          : format == MS_TRACE_MIND   ? "mind"
                                                      : "text";
-    uint64_t npages = pages.n;
+    uint64_t npages = ms_u64map_count(&pages);
     if (json) {
         json_t *o = json_object(), *ops = json_object(), *per = json_object();
         json_object_set_new(o, "format", json_string(fmt_name));
@@ -316,10 +228,10 @@ static int ms_cmd_stat(const char *path, int json)
         printf("unordered_conflicts: %" PRIu64 "\n", live.conflicts);
     }
     free(tids);
-    ms_map_free(&pages);
-    ms_map_free(&live.net);
-    ms_map_free(&live.size);
-    ms_map_free(&threads);
+    ms_u64map_fini(&pages);
+    ms_u64map_fini(&live.net);
+    ms_u64map_fini(&live.size);
+    ms_u64map_fini(&threads);
     return 0;
 }
 

@@ -21,6 +21,7 @@
 #endif
 #include "trace.h"
 #include "trace_mind.h"
+#include "../models/u64map.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -125,54 +126,16 @@ static char *ms_strdup(const char *s)
     return d;
 }
 
-/* ---- thread id -> dense index map (open addressing) ---- */
+/* ---- thread id -> dense index map ---- */
 
-struct ms_tidmap {
-    uint32_t *keys;
-    uint32_t *vals;     /* dense index + 1; 0 = empty slot */
-    size_t cap, n;
-};
-
-static void ms_tidmap_free(struct ms_tidmap *m)
+/* Dense index of tid (the number of threads seen before it); inserts it when new, setting
+ * *added. */
+static uint32_t ms_tid_index(struct ms_u64map *m, uint32_t tid, int *added)
 {
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
-}
-
-static size_t ms_tidmap_slot(const struct ms_tidmap *m, uint32_t tid)
-{
-    size_t i = (size_t)((tid * 0x9E3779B1u) ^ (tid >> 16)) & (m->cap - 1);
-    while (m->vals[i] && m->keys[i] != tid)
-        i = (i + 1) & (m->cap - 1);
-    return i;
-}
-
-/* Dense index of tid; inserts it (index = previous count) when new, setting *added. */
-static uint32_t ms_tidmap_get(struct ms_tidmap *m, uint32_t tid, int *added)
-{
-    if (2 * (m->n + 1) > m->cap) {
-        struct ms_tidmap g = {0};
-        g.cap = m->cap ? 2 * m->cap : 16;
-        g.keys = ms_xcalloc(g.cap, sizeof *g.keys);
-        g.vals = ms_xcalloc(g.cap, sizeof *g.vals);
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->vals[i]) {
-                size_t j = ms_tidmap_slot(&g, m->keys[i]);
-                g.keys[j] = m->keys[i];
-                g.vals[j] = m->vals[i];
-            }
-        g.n = m->n;
-        ms_tidmap_free(m);
-        *m = g;
-    }
-    size_t i = ms_tidmap_slot(m, tid);
-    *added = !m->vals[i];
-    if (*added) {
-        m->keys[i] = tid;
-        m->vals[i] = (uint32_t)++m->n;
-    }
-    return m->vals[i] - 1;
+    uint64_t *v = ms_u64map_slot(m, tid, added);
+    if (*added)
+        *v = ms_u64map_count(m) - 1;
+    return (uint32_t)*v;
 }
 
 /* ---- reader ---- */
@@ -208,7 +171,7 @@ struct ms_trace_reader {
     uint32_t hdr_threads;
     uint32_t chunk_left;
     uint32_t chunk_tid;
-    struct ms_tidmap tids;    /* threads seen in chunk headers */
+    struct ms_u64map tids;    /* threads seen in chunk headers (a set: values unused) */
     struct ms_mind_reader *mind; /* MS_TRACE_MIND */
     char where[1100];
 };
@@ -526,9 +489,9 @@ static int ms_bin_chunk(struct ms_trace_reader *r, struct ms_err *err)
                 ms_err_set(err, "%s: trace has no records", r->path);
                 return ms_fail(r);
             }
-            if (r->tids.n != r->hdr_threads) {
+            if (ms_u64map_count(&r->tids) != r->hdr_threads) {
                 ms_err_set(err, "%s: corrupt header (thread count %" PRIu32 ", chunks hold %zu"
-                           " threads)", r->path, r->hdr_threads, r->tids.n);
+                           " threads)", r->path, r->hdr_threads, ms_u64map_count(&r->tids));
                 return ms_fail(r);
             }
             r->state = MS_RD_END;
@@ -546,8 +509,7 @@ static int ms_bin_chunk(struct ms_trace_reader *r, struct ms_err *err)
             ms_err_set(err, "%s: corrupt chunk header at byte %" PRIu64, r->path, off);
             return ms_fail(r);
         }
-        int added;
-        ms_tidmap_get(&r->tids, tid, &added);
+        ms_u64map_slot(&r->tids, tid, NULL);
         r->pos += hsz;
         if (r->filter >= 0 && (int64_t)tid != r->filter) {
             if (ms_bin_skip(r, (uint64_t)n * MS_BIN_REC, err) < 0)
@@ -805,7 +767,7 @@ void ms_trace_close(struct ms_trace_reader *r)
         ms_mind_close(r->mind);
     if (r->fd >= 0)
         close(r->fd);
-    ms_tidmap_free(&r->tids);
+    ms_u64map_fini(&r->tids);
     free(r->buf);
     free(r->path);
     free(r);
@@ -828,7 +790,7 @@ int ms_trace_scan(const char *path, struct ms_trace_info *info, struct ms_err *e
         return -1;
     info->format = r->format;
     info->ordered = r->ordered;
-    struct ms_tidmap m = {0};
+    struct ms_u64map m = {0};
     size_t cap = 16;
     uint32_t *tids = ms_xcalloc(cap, sizeof *tids);
     uint64_t *cnt = ms_xcalloc(cap, sizeof *cnt);
@@ -840,10 +802,10 @@ int ms_trace_scan(const char *path, struct ms_trace_info *info, struct ms_err *e
         info->by_op[rec.op]++;
         if (rec.tid != last_tid || last_idx == UINT32_MAX) {
             int added;
-            last_idx = ms_tidmap_get(&m, rec.tid, &added);
+            last_idx = ms_tid_index(&m, rec.tid, &added);
             last_tid = rec.tid;
             if (added) {
-                if (m.n > cap) {
+                if (ms_u64map_count(&m) > cap) {
                     cap *= 2;
                     tids = ms_xrealloc(tids, cap * sizeof *tids);
                     cnt = ms_xrealloc(cnt, cap * sizeof *cnt);
@@ -858,11 +820,11 @@ int ms_trace_scan(const char *path, struct ms_trace_info *info, struct ms_err *e
     if (k < 0) {
         free(tids);
         free(cnt);
-        ms_tidmap_free(&m);
+        ms_u64map_fini(&m);
         memset(info, 0, sizeof *info);
         return -1;
     }
-    uint32_t n = (uint32_t)m.n, *order = ms_xcalloc(n, sizeof *order);
+    uint32_t n = (uint32_t)ms_u64map_count(&m), *order = ms_xcalloc(n, sizeof *order);
     for (uint32_t i = 0; i < n; i++)
         order[i] = i;
     qsort_r(order, n, sizeof *order, ms_cmp_idx_tid, tids);
@@ -876,7 +838,7 @@ int ms_trace_scan(const char *path, struct ms_trace_info *info, struct ms_err *e
     free(order);
     free(tids);
     free(cnt);
-    ms_tidmap_free(&m);
+    ms_u64map_fini(&m);
     return 0;
 }
 
@@ -975,7 +937,7 @@ struct ms_trace_writer {
     int ordered;
     uint32_t mem_holder;        /* ordered binary: index of the thread whose buffer holds
                                  * memory-state records, UINT32_MAX if none */
-    struct ms_tidmap map;
+    struct ms_u64map map;       /* tid -> index in th */
     struct ms_wthread *th;
     size_t n_th, cap_th;
     uint32_t last_tid, last_idx;
@@ -1085,7 +1047,7 @@ int ms_trace_write(struct ms_trace_writer *w, const struct ms_rec *rec, struct m
     }
     if (rec->tid != w->last_tid || w->last_idx == UINT32_MAX) {
         int added;
-        w->last_idx = ms_tidmap_get(&w->map, rec->tid, &added);
+        w->last_idx = ms_tid_index(&w->map, rec->tid, &added);
         w->last_tid = rec->tid;
         if (added) {
             if (w->n_th == w->cap_th) {
@@ -1155,7 +1117,7 @@ int ms_trace_writer_close(struct ms_trace_writer *w, int commit, struct ms_err *
     for (size_t i = 0; i < w->n_th; i++)
         free(w->th[i].recs);
     free(w->th);
-    ms_tidmap_free(&w->map);
+    ms_u64map_fini(&w->map);
     free(w->tmp);
     free(w->path);
     free(w);

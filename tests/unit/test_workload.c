@@ -144,7 +144,7 @@ int main(void)
             if (gi == 0) {
                 CHECK_EQ_U64(a.by_op[MS_OP_ALLOC], 4 * 1024);
                 CHECK_EQ_U64(a.by_op[MS_OP_FREE], 4 * 1024);
-                CHECK_EQ_U64(a.live.count, 0);
+                CHECK_EQ_U64(ms_u64map_count(&a.live), 0);
             }
             if (gi == 1)   /* table + 2 per item + one per set */
                 CHECK(a.by_op[MS_OP_ALLOC] == 1 + 2 * 2000 + a.by_op[MS_OP_FREE]);
