@@ -5,10 +5,11 @@
 # `mindsim-trace stat` says `ordered: yes` and accepts every A and F in file order; glibc's
 # has P records: its thread arenas grow by mprotect), and in the tool's exact global order
 # every R/W of a heap object lies in a live allocation
-# (traces/mindtrace/tests/check_accesses.py); a binary capture is ordered too; then memtest
-# (one thread) with accesses replays through mindsim (workload.on_unknown_address "warn":
-# stack and globals are in no allocation) and reports accesses and faults. Skipped (prints
-# "skip") when the build has no tool.
+# (traces/mindtrace/tests/check_accesses.py); a binary capture is ordered too; the tool's
+# packed raw stream gives exactly the records of the 24-byte form (--unpacked), across an exec
+# too; then memtest (one thread) with accesses replays through mindsim
+# (workload.on_unknown_address "warn": stack and globals are in no allocation) and reports
+# accesses and faults. Skipped (prints "skip") when the build has no tool.
 build=$1
 src=$2
 mt="$build/traces/mindtrace/mindtrace"
@@ -59,6 +60,33 @@ for a in $allocs; do
   [ "$(count "$work/c.bin" R)" -gt 4000 ] || fail "$a: binary: R count"
   rm -f "$work"/c.bin*
 done
+
+# The tool's packed raw stream (a load or store in 8 bytes, its order implicit) against the
+# 24-byte form with an explicit sequence number that the raw format had before
+# (`--unpacked`): the same deterministic program gives byte-identical traces, text and binary
+# (same records, addresses, lengths and order). memtest runs through env, which execs it: two
+# process images append two chains to one raw file, merged by the tool's sequence numbers,
+# so env's records (tid 0) all come before memtest's (tid 1).
+for f in p u; do
+  o=; [ $f = u ] && o=--unpacked
+  MINDTRACE_SUMMARY=1 "$mt" --accesses $o --text -o "$work/$f.txt" -- \
+    env "$build/traces/memtest" 2 16 64 1 >/dev/null 2>"$work/$f.sum" ||
+    fail "memtest --accesses $o --text"
+  "$mt" --accesses $o -o "$work/$f.bin" -- env "$build/traces/memtest" 2 16 64 1 >/dev/null ||
+    fail "memtest --accesses $o"
+done
+cmp -s "$work/p.txt" "$work/u.txt" || fail "packed and unpacked text traces differ"
+cmp -s "$work/p.bin" "$work/u.bin" || fail "packed and unpacked binary traces differ"
+nR=$(tc "$work/p.txt" R); nW=$(tc "$work/p.txt" W)
+[ "$nR" -gt 100000 ] && [ "$nW" -gt 50000 ] || fail "packed: R $nR W $nW"
+[ "$(grep -v '^#' "$work/p.txt" | cut -d' ' -f1 | uniq | tr '\n' ' ')" = "0 1 " ] ||
+  fail "exec: the two images' records are not in their order (tid 0, then tid 1)"
+rawp=$(sed -n 's/.* raw \([0-9]*\) bytes$/\1/p' "$work/p.sum")
+rawu=$(sed -n 's/.* raw \([0-9]*\) bytes$/\1/p' "$work/u.sum")
+[ -n "$rawp" ] && [ -n "$rawu" ] && [ $((rawp * 2)) -lt "$rawu" ] ||
+  fail "raw sizes: packed '$rawp', unpacked '$rawu' bytes"
+echo "packed = unpacked: R $nR W $nW, raw $rawp bytes packed, $rawu unpacked"
+rm -f "$work"/[pu].*
 
 # replay of one thread
 "$mt" --accesses -o "$work/m.bin" -- "$build/traces/memtest" 2 16 4096 1 >/dev/null || fail "memtest --accesses"

@@ -10,9 +10,11 @@
  * a binary mindsim trace: the program's own process -> OUT, a forked child with pid P ->
  * OUT.P. Exit status: the program's (128+signal if killed); 2 for mindtrace's own errors.
  *
- * A buffer holds one chain of blocks per thread (per process image under the tool); the
- * conversion merges the chains by their events' timestamps (releases first on a tie, then by
- * tid), a k-way merge that holds one cursor per chain, and writes an ordered trace: its
+ * A buffer holds one chain of blocks per thread (per process image under the tool, in packed
+ * blocks: a load or store in 8 bytes, the timestamps implicit); the conversion merges the
+ * chains by their events' timestamps (releases first on a tie, then by tid), a k-way merge
+ * that holds one cursor per chain and moves a chain's events out in runs (a single chain, the
+ * tool's usual case, without any merge work per event), and writes an ordered trace: its
  * memory-state records (A F M U B P) appear in an order the execution had.
  *
  * --accesses runs `valgrind --tool=mindtrace` (the tool of mt_vgtool.c, found with Valgrind's
@@ -111,14 +113,22 @@ static int mt_find(const char *prog)
 
 struct mt_counts {
     uint64_t by_op[256];
+    uint64_t raw_bytes;   /* of the raw buffers' blocks */
 };
 
 /* ---- the k-way merge of a raw buffer's chains ---- */
 
 struct mt_chain {
-    const struct mt_raw_event *blk;   /* header slot of the current block */
-    const struct mt_raw_event *e;     /* the current event (NULL: chain done) */
-    uint32_t tid;                     /* its thread */
+    const char *blk;                  /* the current block */
+    const struct mt_raw_event *s;     /* slot block: the current slot */
+    const uint64_t *w, *wend;         /* packed block: the next word, the block's end (NULL in
+                                       * a slot block) */
+    uint64_t ts;                      /* packed block: the next event's ts */
+    uint32_t tid;                     /* the thread of the events from here on */
+    /* the current event: the record (its op the event's; tid, prot set), ts, release bit */
+    struct ms_rec rec;
+    uint64_t ev_ts;
+    int release;
 };
 
 struct mt_raw {
@@ -130,46 +140,114 @@ struct mt_raw {
     size_t n_heap;
 };
 
-static const struct mt_raw_event *mt_block_at(const struct mt_raw *r, uint64_t off)
+static const char *mt_block_at(const struct mt_raw *r, uint64_t off)
 {
     if (off < MT_BLOCK_BYTES || off % MT_BLOCK_BYTES || off + MT_BLOCK_BYTES > r->size)
         return NULL;
-    const struct mt_raw_event *b = (const void *)(r->m + off);
-    return mt_ev_op(b) == MT_OP_BLOCK ? b : NULL;
+    const char *b = r->m + off;
+    return mt_ev_op((const struct mt_raw_event *)b) == MT_OP_BLOCK ? b : NULL;
 }
 
 /* A block that is done with: drop its pages from this process (the file keeps them), so
  * memory stays bounded by the chains open at a time, not by the file. */
-static void mt_block_done(const struct mt_raw_event *b)
+static void mt_block_done(const char *b)
 {
     madvise((void *)b, MT_BLOCK_BYTES, MADV_DONTNEED);
 }
 
-/* Move chain c to its next event: the rest of the block, then the next block of the chain
- * (forward only, and not the first block of another chain), which gives the tid again;
- * T events change the tid, withdrawn ones are skipped. */
-static void mt_chain_next(const struct mt_raw *r, struct mt_chain *c)
+/* Put chain c at the start of block b: its header gives the tid, the kind of block and, for a
+ * packed one, the ts of its first event. */
+static void mt_chain_enter(struct mt_chain *c, const char *b)
+{
+    const struct mt_raw_event *h = (const void *)b;
+    c->blk = b;
+    c->tid = (uint32_t)mt_ev_len(h);
+    c->s = h;                          /* the header slot: the first step goes to slot 1 */
+    if (h->lw & MT_BLK_PACKED) {
+        c->w = (const uint64_t *)b + 3;
+        c->wend = (const uint64_t *)b + MT_BLOCK_WORDS;
+        c->ts = h->ts;
+    } else {
+        c->w = c->wend = NULL;
+    }
+}
+
+/* The block after chain c's current one, or NULL at the chain's end: forward only, not the
+ * first block of another chain (an exec'd image's), not an empty block. */
+static const char *mt_chain_follow(const struct mt_raw *r, const struct mt_chain *c)
+{
+    const struct mt_raw_event *h = (const void *)c->blk;
+    uint64_t here = (uint64_t)(c->blk - r->m), next = h->addr;
+    const char *nb = next > here ? mt_block_at(r, next) : NULL;
+    if (!nb)
+        return NULL;
+    const struct mt_raw_event *nh = (const void *)nb;
+    if (nh->lw & MT_BLK_FIRST)
+        return NULL;
+    if ((nh->lw & MT_BLK_PACKED) ? !((const uint64_t *)nb)[3] : !mt_ev_op(nh + 1))
+        return NULL;
+    return nb;
+}
+
+/* Move chain c to its next event (0: the chain is done): the rest of the block, then the next
+ * block of the chain; T events change the tid, withdrawn ones are skipped. */
+static int mt_chain_step(const struct mt_raw *r, struct mt_chain *c)
 {
     for (;;) {
-        if (c->e + 1 < c->blk + MT_BLOCK_EVENTS && mt_ev_op(c->e + 1)) {
-            c->e++;
-        } else {
-            uint64_t here = (uint64_t)((const char *)c->blk - r->m), next = c->blk->addr;
-            const struct mt_raw_event *nb = next > here ? mt_block_at(r, next) : NULL;
-            mt_block_done(c->blk);
-            if (!nb || (nb->lw & MT_BLK_FIRST) || !mt_ev_op(nb + 1)) {
-                c->e = NULL;
-                return;
+        uint64_t lw, addr, ts;
+        int in_block;
+        if (c->w) {
+            in_block = c->w < c->wend && *c->w;
+            if (in_block) {
+                uint64_t x = c->w[0];
+                unsigned tag = (unsigned)(x >> 56);
+                if (tag == MT_PK_R || tag == MT_PK_W) {
+                    c->rec = (struct ms_rec){.addr = x & MT_PK_ADDR_MAX, .len = (x >> 48) & 0xff,
+                                             .tid = c->tid, .op = tag == MT_PK_R ? 'R' : 'W'};
+                    c->ev_ts = c->ts++;
+                    c->release = 0;
+                    c->w++;
+                    return 1;
+                }
+                in_block = c->w + 1 < c->wend;   /* else a cut-off event: the block ends */
+                if (in_block) {
+                    lw = x;
+                    addr = c->w[1];
+                    ts = c->ts;
+                    c->w += 2;
+                    if ((unsigned)(lw >> MT_EV_OP_SHIFT) != MT_OP_TID)
+                        c->ts++;
+                }
             }
-            c->blk = nb;
-            c->tid = (uint32_t)mt_ev_len(nb);
-            c->e = nb + 1;
+        } else {
+            const struct mt_raw_event *s = c->s + 1;
+            in_block = s < (const struct mt_raw_event *)c->blk + MT_BLOCK_EVENTS && mt_ev_op(s);
+            if (in_block) {
+                c->s = s;
+                lw = s->lw;
+                addr = s->addr;
+                ts = s->ts;
+            }
         }
-        unsigned op = mt_ev_op(c->e);
-        if (op == MT_OP_TID)
-            c->tid = (uint32_t)c->e->addr;
-        else if (op != MT_OP_NONE)
-            return;
+        if (!in_block) {
+            const char *nb = mt_chain_follow(r, c);
+            mt_block_done(c->blk);
+            if (!nb)
+                return 0;
+            mt_chain_enter(c, nb);
+            continue;
+        }
+        unsigned op = (unsigned)(lw >> MT_EV_OP_SHIFT);
+        if (op == MT_OP_TID) {
+            c->tid = (uint32_t)addr;
+        } else if (op != MT_OP_NONE) {
+            c->rec = (struct ms_rec){.addr = addr, .len = lw & MT_LEN_MAX, .tid = c->tid,
+                                     .op = (uint8_t)op,
+                                     .prot = (uint8_t)((lw >> MT_EV_PROT_SHIFT) & 7)};
+            c->ev_ts = ts;
+            c->release = (lw & MT_EV_RELEASE) != 0;
+            return 1;
+        }
     }
 }
 
@@ -177,11 +255,10 @@ static void mt_chain_next(const struct mt_raw *r, struct mt_chain *c)
 static int mt_before(const struct mt_raw *r, size_t a, size_t b)
 {
     const struct mt_chain *p = &r->ch[a], *q = &r->ch[b];
-    if (p->e->ts != q->e->ts)
-        return p->e->ts < q->e->ts;
-    uint64_t pr = p->e->lw & MT_EV_RELEASE, qr = q->e->lw & MT_EV_RELEASE;
-    if (pr != qr)
-        return pr > qr;            /* a release before an acquire of the same instant */
+    if (p->ev_ts != q->ev_ts)
+        return p->ev_ts < q->ev_ts;
+    if (p->release != q->release)
+        return p->release;         /* a release before an acquire of the same instant */
     if (p->tid != q->tid)
         return p->tid < q->tid;
     return a < b;
@@ -215,7 +292,7 @@ static int mt_raw_start(struct mt_raw *r, int fd)
             break;
         if (mt_ev_op(&hb) != MT_OP_BLOCK || !(hb.lw & MT_BLK_FIRST))
             continue;
-        const struct mt_raw_event *b = mt_block_at(r, off);
+        const char *b = mt_block_at(r, off);
         if (!b)
             continue;
         if (r->n_ch == r->cap_ch) {
@@ -227,11 +304,8 @@ static int mt_raw_start(struct mt_raw *r, int fd)
             r->cap_ch = cap;
         }
         struct mt_chain *c = &r->ch[r->n_ch];
-        c->blk = b;
-        c->tid = (uint32_t)mt_ev_len(b);
-        c->e = b;              /* the header slot: the first step goes to slot 1 */
-        mt_chain_next(r, c);
-        if (c->e)
+        mt_chain_enter(c, b);
+        if (mt_chain_step(r, c))
             r->n_ch++;
     }
     r->heap = malloc((r->n_ch ? r->n_ch : 1) * sizeof *r->heap);
@@ -245,21 +319,73 @@ static int mt_raw_start(struct mt_raw *r, int fd)
     return 0;
 }
 
-/* The next chain in the merged order (its current event is next), or NULL at the end. */
-static const struct mt_chain *mt_raw_next(const struct mt_raw *r)
+/* Write chain c's current event as a record (V, withdrawn and unknown events, and zero-length
+ * ones where the format needs a length, are counted only); -1 and err when the writer fails. */
+static int mt_emit(struct ms_trace_writer *w, struct mt_chain *c, struct mt_counts *cnt,
+                   uint64_t *n, struct ms_err *err)
 {
-    return r->n_heap ? &r->ch[r->heap[0]] : NULL;
+    struct ms_rec *rec = &c->rec;
+    cnt->by_op[rec->op]++;
+    switch (rec->op) {
+    case 'R': case 'W': case 'A': case 'M': case 'U':
+        if (!rec->len)
+            return 0;
+        rec->prot = 0;
+        break;
+    case 'F': case 'B':
+        rec->len = 0;
+        rec->prot = 0;
+        break;
+    case 'P':
+        if (!rec->len)
+            return 0;
+        break;
+    default:   /* V (madvise) is counted only; unknown events are skipped */
+        return 0;
+    }
+    if (ms_trace_write(w, rec, err) < 0)
+        return -1;
+    ++*n;
+    return 0;
 }
 
-/* Advance past the event mt_raw_next gave. */
-static void mt_raw_pop(struct mt_raw *r)
+/* Write the packed R/W words that follow chain c's current event straight out, at most
+ * `limit` of them, up to the first other word (which mt_chain_step then reads): the
+ * conversion's hot loop. -1 and err when the writer fails. */
+static int mt_emit_packed(struct ms_trace_writer *w, struct mt_chain *c, uint64_t limit,
+                          struct mt_counts *cnt, uint64_t *n, struct ms_err *err)
 {
-    struct mt_chain *c = &r->ch[r->heap[0]];
-    mt_chain_next(r, c);
-    if (!c->e)
-        r->heap[0] = r->heap[--r->n_heap];
-    if (r->n_heap)
-        mt_heap_down(r, 0);
+    const uint64_t *p = c->w, *end = c->wend;
+    if ((uint64_t)(end - p) > limit)
+        end = p + limit;
+    struct ms_rec rec = {.tid = c->tid};
+    uint64_t nr = 0, nw = 0, nz = 0;
+    int rc = 0;
+    for (; p < end; p++) {
+        uint64_t x = *p;
+        unsigned tag = (unsigned)(x >> 56);
+        if (tag == MT_PK_R)
+            rec.op = 'R', nr++;
+        else if (tag == MT_PK_W)
+            rec.op = 'W', nw++;
+        else
+            break;
+        rec.addr = x & MT_PK_ADDR_MAX;
+        rec.len = (x >> 48) & 0xff;
+        if (!rec.len)
+            nz++;   /* not written (the tool never packs a length 0) */
+        else if (ms_trace_write(w, &rec, err) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    uint64_t k = (uint64_t)(p - c->w);
+    cnt->by_op['R'] += nr;
+    cnt->by_op['W'] += nw;
+    *n += k - nz;
+    c->ts += k;
+    c->w = p;
+    return rc;
 }
 
 /* Convert one raw buffer file into a mindsim trace at out. */
@@ -290,6 +416,7 @@ static int mt_convert(const char *raw, const char *out, int *sud_failed, int *ov
         used = (uint64_t)st.st_size;
     *sud_failed |= (int)atomic_load(&h->sud_failed);
     *overflow |= (int)atomic_load(&h->overflow);
+    cnt->raw_bytes += used;
     struct mt_raw r = {.m = m, .size = used};
     struct ms_err err = {0};
     struct ms_trace_writer *w = NULL;
@@ -308,36 +435,39 @@ static int mt_convert(const char *raw, const char *out, int *sud_failed, int *ov
         return 2;
     }
     ms_trace_writer_set_ordered(w);
+    /* the merge, in runs: the first chain's events go out while they come before those of the
+     * runner-up chain (all of them when there is one chain: no heap work per event) */
     int rc = 0;
     uint64_t n = 0;
-    const struct mt_chain *c;
-    for (; !rc && (c = mt_raw_next(&r)); mt_raw_pop(&r)) {
-        const struct mt_raw_event *e = c->e;
-        unsigned op = mt_ev_op(e);
-        cnt->by_op[op]++;
-        struct ms_rec rec = {.addr = e->addr, .len = mt_ev_len(e), .tid = c->tid,
-                             .op = (uint8_t)op};
-        switch (op) {
-        case 'A': case 'R': case 'W': case 'M': case 'U':
-            if (!rec.len)
-                continue;
-            break;
-        case 'F': case 'B':
-            rec.len = 0;
-            break;
-        case 'P':
-            if (!rec.len)
-                continue;
-            rec.prot = (uint8_t)mt_ev_prot(e);
-            break;
-        default:   /* V (madvise) is counted only; unknown events are skipped */
-            continue;
+    while (!rc && r.n_heap) {
+        size_t top = r.heap[0], rival = SIZE_MAX;
+        if (r.n_heap > 1) {
+            rival = r.heap[1];
+            if (r.n_heap > 2 && mt_before(&r, r.heap[2], rival))
+                rival = r.heap[2];
         }
-        if (ms_trace_write(w, &rec, &err) < 0) {
-            rc = 2;
-            break;
-        }
-        n++;
+        struct mt_chain *c = &r.ch[top];
+        int more = 1;
+        do {
+            if (mt_emit(w, c, cnt, &n, &err) < 0) {
+                rc = 2;
+                break;
+            }
+            if (c->w) {
+                /* the packed R/Ws with a ts below the rival's go out in one loop */
+                uint64_t limit = rival == SIZE_MAX ? UINT64_MAX
+                                 : r.ch[rival].ev_ts > c->ts ? r.ch[rival].ev_ts - c->ts : 0;
+                if (limit && mt_emit_packed(w, c, limit, cnt, &n, &err) < 0) {
+                    rc = 2;
+                    break;
+                }
+            }
+            more = mt_chain_step(&r, c);
+        } while (more && (rival == SIZE_MAX || mt_before(&r, top, rival)));
+        if (!more)
+            r.heap[0] = r.heap[--r.n_heap];
+        if (r.n_heap)
+            mt_heap_down(&r, 0);
     }
     if (!rc && !n) {
         /* a process that never allocated: keep the file valid with one zero-length compute */
@@ -358,7 +488,7 @@ static int mt_convert(const char *raw, const char *out, int *sud_failed, int *ov
 int main(int argc, char **argv)
 {
     const char *alloc = "glibc", *out = NULL;
-    int accesses = 0, syscalls = 1, i;
+    int accesses = 0, syscalls = 1, packed = 1, i;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--")) {
@@ -379,6 +509,8 @@ int main(int argc, char **argv)
             mt_text = 1;
         } else if (!strcmp(a, "--no-syscalls")) {
             syscalls = 0;
+        } else if (!strcmp(a, "--unpacked")) {
+            packed = 0;   /* the tool writes every event in the 24-byte form (for tests) */
         } else if (a[0] == '-') {
             return mt_err("unknown or incomplete option '%s' (see mindtrace --help)", a);
         } else {
@@ -443,8 +575,9 @@ int main(int argc, char **argv)
     }
 #endif
 
-    /* the scratch directory next to OUT: also checks that OUT's directory is writable */
-    snprintf(mt_scratch, sizeof mt_scratch, "%s.mindtrace.%ld", out, (long)getpid());
+    /* the scratch directory next to OUT: also checks that OUT's directory is writable (the
+     * pid at a fixed width: the program's environment has the same size on every run) */
+    snprintf(mt_scratch, sizeof mt_scratch, "%s.mindtrace.%07ld", out, (long)getpid());
     if (mkdir(mt_scratch, 0700) != 0) {
         fprintf(stderr, "mindtrace: cannot write %s: %s\n", out, strerror(errno));
         return 2;
@@ -486,6 +619,7 @@ int main(int argc, char **argv)
             vargv[k++] = "--run-cxx-freeres=no";
             vargv[k++] = dirarg;
             vargv[k++] = syscalls ? "--mt-syscalls=yes" : "--mt-syscalls=no";
+            vargv[k++] = packed ? "--mt-packed=yes" : "--mt-packed=no";
             for (int j = 0; j < n; j++)
                 vargv[k++] = argv[i + j];
             vargv[k] = NULL;
@@ -561,9 +695,10 @@ int main(int argc, char **argv)
                 "incomplete\n");
     if (getenv("MINDTRACE_SUMMARY"))
         fprintf(stderr, "mindtrace: A %" PRIu64 " F %" PRIu64 " M %" PRIu64 " U %" PRIu64
-                " B %" PRIu64 " P %" PRIu64 " madvise %" PRIu64 " R %" PRIu64 " W %" PRIu64 "\n",
+                " B %" PRIu64 " P %" PRIu64 " madvise %" PRIu64 " R %" PRIu64 " W %" PRIu64
+                " raw %" PRIu64 " bytes\n",
                 cnt.by_op['A'], cnt.by_op['F'], cnt.by_op['M'], cnt.by_op['U'], cnt.by_op['B'],
-                cnt.by_op['P'], cnt.by_op['V'], cnt.by_op['R'], cnt.by_op['W']);
+                cnt.by_op['P'], cnt.by_op['V'], cnt.by_op['R'], cnt.by_op['W'], cnt.raw_bytes);
     free(ld);
     return bad ? 2 : rc;
 }

@@ -2,24 +2,36 @@
  * `mindtrace` converts (docs/capture.md).
  *
  * `<dir>/<pid>.raw`, mapped MAP_SHARED by every image of that process: a header in the first
- * block, then blocks of MT_BLOCK_EVENTS slots of 24 bytes. Blocks form chains: the interposer
- * gives each thread its own chain, the Valgrind tool writes one chain per process image (its
- * events are already in global order). Slot 0 of a block is the block header (op
- * MT_OP_BLOCK; addr: the byte offset of the chain's next block, 0 while there is none; len: the
- * tid of the block's first event, with MT_BLK_FIRST on the first block of a chain); events
- * fill slots 1.. in order, and an event whose op is 0 ends its block (the rest was never
- * written).
+ * block, then blocks of MT_BLOCK_BYTES (96 KiB). Blocks form chains: the interposer gives each
+ * thread its own chain, the Valgrind tool writes one chain per process image (its events are
+ * already in global order). The first 24 bytes of a block are its header (a struct
+ * mt_raw_event with op MT_OP_BLOCK; addr: the byte offset of the chain's next block, 0 while
+ * there is none; len: the tid of the block's first event, with MT_BLK_FIRST on the first block
+ * of a chain and MT_BLK_PACKED on a packed block; ts: on a packed block, the ts of its first
+ * event).
  *
+ * Slot blocks (the interposer's; the tool's with --mt-packed=no): MT_BLOCK_EVENTS - 1 slots of
+ * 24 bytes after the header, one event each, in order; an event whose op is 0 ends its block
+ * (the rest was never written).
  * An event: addr; then one word with the length (48 bits), the protection of a P (3 bits),
  * MT_EV_RELEASE and the op (top byte, written last); then ts. Ops: A F M U B P as in the
  * mindsim trace format, R W from the tool, V (madvise, counted only), T (the tool's stream
  * switches to thread addr; an interposer chain is one thread's), MT_OP_NONE (a slot to skip: a
  * realloc whose provisional F was withdrawn because the call failed).
  *
+ * Packed blocks (the tool's): MT_BLOCK_WORDS - 3 words of 8 bytes after the header. A word
+ * whose top byte is MT_PK_R or MT_PK_W is a whole R or W: address in bits 0..47, length
+ * (1..255) in bits 48..55. Any other event (other ops, an R/W whose address or length does not
+ * fit) takes two words: the `lw` word of a slot event (its top byte an op, never MT_PK_R or
+ * MT_PK_W), then addr. A 0 word ends the block. The events carry no ts: the ts of an event is
+ * the block's ts plus the number of events before it in the block, T events not counted (a T
+ * takes no number).
+ *
  * `ts` orders events across chains: CLOCK_MONOTONIC ns from the interposer, taken before a
  * release (F, U, a shrinking brk, mprotect to PROT_NONE; MT_EV_RELEASE) and after an acquire
- * (A, M, a growing brk, other mprotects); a running sequence number from the tool. `mindtrace`
- * merges the chains by (ts, releases first, tid), never reordering one chain. */
+ * (A, M, a growing brk, other mprotects); a running sequence number from the tool, kept in the
+ * file header so that an exec'd image's chain goes on after the chain of the image before it.
+ * `mindtrace` merges the chains by (ts, releases first, tid), never reordering one chain. */
 #ifndef MINDTRACE_RAW_H
 #define MINDTRACE_RAW_H
 
@@ -27,15 +39,23 @@
 #include <stdint.h>
 
 #define MT_RAW_MAGIC 0x5254444du          /* "MDTR" */
-#define MT_RAW_VERSION 2u                 /* 1: unchained blocks, no timestamps */
+#define MT_RAW_VERSION 3u                 /* 1: unchained, no timestamps; 2: no packed blocks */
 #define MT_BLOCK_EVENTS 4096u             /* slots a block, header slot included */
 #define MT_BLOCK_BYTES (MT_BLOCK_EVENTS * sizeof(struct mt_raw_event))
+#define MT_BLOCK_WORDS (MT_BLOCK_BYTES / 8u) /* 8-byte words a packed block, header included */
 #define MT_RAW_MAP_SIZE (64ull << 30)      /* sparse: only written blocks take space */
 
 #define MT_OP_BLOCK 'K'                   /* slot 0 of every block */
 #define MT_OP_TID 'T'                     /* the tool's stream: thread addr from here on */
 #define MT_OP_NONE '-'                    /* a withdrawn event: skipped */
 #define MT_BLK_FIRST (1ull << 32)         /* block header len: the block starts a chain */
+#define MT_BLK_PACKED (1ull << 33)        /* block header len: a packed block */
+
+/* a packed R/W word: tag << 56 | len << 48 | addr */
+#define MT_PK_R 'r'
+#define MT_PK_W 'w'
+#define MT_PK_ADDR_MAX ((1ull << 48) - 1)
+#define MT_PK_LEN_MAX 255u
 
 /* the `lw` word of an event */
 #define MT_LEN_MAX ((1ull << 48) - 1)     /* lengths above are stored as this (none succeed) */
