@@ -38,30 +38,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#define MT_RAW_MAGIC 0x5254444du          /* "MDTR" */
-#define MT_RAW_VERSION 3u                 /* 1: unchained, no timestamps; 2: no packed blocks */
-#define MT_BLOCK_EVENTS 4096u             /* slots a block, header slot included */
-#define MT_BLOCK_BYTES (MT_BLOCK_EVENTS * sizeof(struct mt_raw_event))
-#define MT_BLOCK_WORDS (MT_BLOCK_BYTES / 8u) /* 8-byte words a packed block, header included */
-#define MT_RAW_MAP_SIZE (64ull << 30)      /* sparse: only written blocks take space */
-
-#define MT_OP_BLOCK 'K'                   /* slot 0 of every block */
-#define MT_OP_TID 'T'                     /* the tool's stream: thread addr from here on */
-#define MT_OP_NONE '-'                    /* a withdrawn event: skipped */
-#define MT_BLK_FIRST (1ull << 32)         /* block header len: the block starts a chain */
-#define MT_BLK_PACKED (1ull << 33)        /* block header len: a packed block */
-
-/* a packed R/W word: tag << 56 | len << 48 | addr */
-#define MT_PK_R 'r'
-#define MT_PK_W 'w'
-#define MT_PK_ADDR_MAX ((1ull << 48) - 1)
-#define MT_PK_LEN_MAX 255u
-
-/* the `lw` word of an event */
-#define MT_LEN_MAX ((1ull << 48) - 1)     /* lengths above are stored as this (none succeed) */
-#define MT_EV_PROT_SHIFT 48               /* P: PROT_READ 1 | PROT_WRITE 2 | PROT_EXEC 4 */
-#define MT_EV_RELEASE (1ull << 51)        /* stamped before the operation */
-#define MT_EV_OP_SHIFT 56
+#include "mindtrace_fmt.h"
 
 struct mt_raw_event {
     uint64_t addr;
@@ -92,7 +69,7 @@ struct mt_raw_header {
     _Atomic uint64_t seq;          /* the tool's next sequence number (an exec'd image goes on) */
 };
 
-_Static_assert(sizeof(struct mt_raw_event) == 24, "raw event layout");
+_Static_assert(sizeof(struct mt_raw_event) == MT_SLOT_BYTES, "raw event layout");
 _Static_assert(sizeof(struct mt_raw_header) == 40, "raw header layout");
 
 #endif

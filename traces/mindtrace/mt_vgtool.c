@@ -42,22 +42,8 @@
 
 #include "mt_vgtool.h"
 
-/* the raw format (mindtrace_raw.h without <stdatomic.h>, which a tool cannot include) */
-#define MT_RAW_MAGIC 0x5254444du
-#define MT_RAW_VERSION 3u
-#define MT_BLOCK_EVENTS 4096u
-#define MT_OP_BLOCK 'K'
-#define MT_OP_TID 'T'
-#define MT_BLK_FIRST (1ull << 32)
-#define MT_BLK_PACKED (1ull << 33)
-#define MT_LEN_MAX ((1ull << 48) - 1)
-#define MT_PK_R 'r'
-#define MT_PK_W 'w'
-#define MT_PK_ADDR_MAX ((1ull << 48) - 1)
-#define MT_PK_LEN_MAX 255u
-#define MT_SLOT_WORDS 3u                         /* a slot event: addr, lw, ts */
-#define MT_BLOCK_WORDS (MT_BLOCK_EVENTS * MT_SLOT_WORDS)
-#define MT_BLOCK_BYTES (MT_BLOCK_WORDS * sizeof(ULong))
+#include "mindtrace_fmt.h"   /* the raw format; mindtrace_raw.h needs <stdatomic.h> */
+#define MT_SLOT_WORDS (MT_SLOT_BYTES / 8u)
 typedef struct {
     UInt magic, next_tid;
     ULong used;
@@ -65,9 +51,6 @@ typedef struct {
     UInt version, reserved;
     ULong seq;
 } MtHdr;
-#define MT_OP(op) ((ULong)(op) << 56)
-#define MT_PROT(p) ((ULong)((p) & 7) << 48)
-#define MT_RELEASE (1ull << 51)
 
 #define MT_BUF_BLOCKS 8u       /* 768 KiB: stays in the cache (24 MiB took 0.5 to 1 s longer) */
 #define MT_BUF_WORDS (MT_BUF_BLOCKS * MT_BLOCK_WORDS)
@@ -151,7 +134,7 @@ static void mt_begin_block(void)
         mt_flush();
     ULong off = mt_used + (ULong)(mt_cur - mt_buf) * sizeof(ULong);
     mt_cur[0] = off + MT_BLOCK_BYTES;
-    mt_cur[1] = MT_OP(MT_OP_BLOCK) | mt_stream_tid | (mt_chain_started ? 0 : MT_BLK_FIRST) |
+    mt_cur[1] = MT_EV_OP(MT_OP_BLOCK) | mt_stream_tid | (mt_chain_started ? 0 : MT_BLK_FIRST) |
                 (clo_packed ? MT_BLK_PACKED : 0);
     mt_cur[2] = clo_packed ? mt_seq : 0;
     mt_chain_started = True;
@@ -191,7 +174,7 @@ static void mt_open(void)
 }
 
 /* One event in its full form (two words in a packed block, a slot otherwise), with ts `ts`.
- * op: MT_OP(op byte), with MT_PROT(prot) and MT_RELEASE or'ed in. */
+ * op: MT_EV_OP(op byte), with MT_EV_PROT(prot) and MT_EV_RELEASE or'ed in. */
 static void mt_put_full(ULong op, ULong addr, ULong len, ULong ts)
 {
     ULong need = clo_packed ? 2 : MT_SLOT_WORDS;
@@ -221,7 +204,7 @@ static void mt_switch_to(ThreadId tid)
         /* the events from here on are this thread's (a T takes no sequence number; a block
          * started for it names the new tid in its header already) */
         mt_stream_tid = mt_cur_tid;
-        mt_put_full(MT_OP(MT_OP_TID), mt_cur_tid, 0, mt_seq);
+        mt_put_full(MT_EV_OP(MT_OP_TID), mt_cur_tid, 0, mt_seq);
     }
 }
 
@@ -252,7 +235,7 @@ static VG_REGPARM(2) void mt_access(Addr a, UWord tag)
             *mt_cur++ = tag | a;
             mt_seq++;
         } else {
-            mt_put(MT_OP(tag >> 56 == MT_PK_R ? 'R' : 'W'), a, (tag >> 48) & 0xff);
+            mt_put(MT_EV_OP(tag >> 56 == MT_PK_R ? 'R' : 'W'), a, (tag >> 48) & 0xff);
         }
     }
 }
@@ -261,13 +244,13 @@ static VG_REGPARM(2) void mt_access(Addr a, UWord tag)
 static VG_REGPARM(2) void mt_load(Addr a, UWord size)
 {
     if (LIKELY(!mt_skip))
-        mt_put(MT_OP('R'), a, size);
+        mt_put(MT_EV_OP('R'), a, size);
 }
 
 static VG_REGPARM(2) void mt_store(Addr a, UWord size)
 {
     if (LIKELY(!mt_skip))
-        mt_put(MT_OP('W'), a, size);
+        mt_put(MT_EV_OP('W'), a, size);
 }
 
 static void mt_add_call(IRSB *sb, Bool store, IRExpr *addr, Int size, IRExpr *guard)
@@ -388,7 +371,7 @@ static Bool mt_client_request(ThreadId tid, UWord *arg, UWord *ret)
         ULong op = arg[1] & 0xff;
         mt_switch_to(tid);
         mt_nev++;
-        mt_put(MT_OP(op) | (op == 'F' ? MT_RELEASE : 0), arg[2], arg[3]);
+        mt_put(MT_EV_OP(op) | (op == 'F' ? MT_EV_RELEASE : 0), arg[2], arg[3]);
         break;
     }
     default:
@@ -416,26 +399,26 @@ static void mt_post_syscall(ThreadId tid, UInt nr, UWord *a, UInt nargs, SysRes 
     mt_switch_to(tid);
     switch (nr) {
     case __NR_mmap:
-        mt_put(MT_OP('M'), r, a[1]);
+        mt_put(MT_EV_OP('M'), r, a[1]);
         break;
     case __NR_munmap:
-        mt_put(MT_OP('U') | MT_RELEASE, a[0], a[1]);
+        mt_put(MT_EV_OP('U') | MT_EV_RELEASE, a[0], a[1]);
         break;
     case __NR_mremap:
-        mt_put(MT_OP('U') | MT_RELEASE, a[0], a[1]);
-        mt_put(MT_OP('M'), r, a[2]);
+        mt_put(MT_EV_OP('U') | MT_EV_RELEASE, a[0], a[1]);
+        mt_put(MT_EV_OP('M'), r, a[2]);
         mt_nev++;
         break;
     case __NR_brk:
-        mt_put(MT_OP('B'), r, 0);
+        mt_put(MT_EV_OP('B'), r, 0);
         break;
     case __NR_mprotect:
         /* glibc grows thread arenas by mprotect of pieces of a PROT_NONE reservation */
-        mt_put(MT_OP('P') | MT_PROT(a[2]) | ((a[2] & 7) == VKI_PROT_NONE ? MT_RELEASE : 0),
+        mt_put(MT_EV_OP('P') | MT_EV_PROT(a[2]) | ((a[2] & 7) == VKI_PROT_NONE ? MT_EV_RELEASE : 0),
                a[0], a[1]);
         break;
     case __NR_madvise:
-        mt_put(MT_OP('V'), a[0], a[1]);
+        mt_put(MT_EV_OP('V'), a[0], a[1]);
         break;
     default:
         return;
