@@ -54,7 +54,6 @@ int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_b
 
 void ms_cpu_blade_fini(struct ms_cpu_blade *b)
 {
-    b->stats.peak_frames = b->pc.stats.peak_used;
     for (uint32_t i = 0; i < b->pc.nframes; i++)
         if (b->pc.frames[i].waiters)
             sg_cond_destroy(b->pc.frames[i].waiters);
@@ -66,6 +65,8 @@ void ms_cpu_blade_fini(struct ms_cpu_blade *b)
     }
     free(b->wb_xfer);
     free(b->wb_msg);
+    free(b->coh_wb_xfer);
+    free(b->coh_wb_msg);
 }
 
 void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_blade *b)
@@ -520,6 +521,30 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
     return MS_ACCESS_OK;
 }
 
+/* ---- write-backs ---- */
+
+/* Start writing dirty frame f back (the evictor's and the coherence agent's): the fetch policy
+ * plans what moves from the blocks the bitmap source calls live, the frame turns EVICTING, the
+ * NIC gathers and posts (the caller's time), and the WRITE `m` of `x` goes through the switch;
+ * its ack comes to `reply_to` carrying f. Returns the bytes on the wire, data and ack. */
+static uint64_t start_writeback(struct ms_cpu_blade *b, int32_t f, struct ms_xfer *x,
+                                struct ms_msg *m, sg_mailbox_t reply_to)
+{
+    struct ms_frame *fr = &b->pc.frames[f];
+    struct ms_page *pg = fr->page;
+    b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg, fr->touched, b->bitmap_model), x);
+    ms_page_cache_begin_evict(&b->pc, f);
+    sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
+    *m = (struct ms_msg){.kind = MS_MSG_WRITE,
+                         .addr = fr->vpn << MS_PAGE_SHIFT,
+                         .xfer = x,
+                         .size = (long)ms_rdma_data_wire_bytes(b->rdma, x),
+                         .reply_to = reply_to,
+                         .cookie = f};
+    sg_comm_detach(sg_mailbox_put_init(b->to_switch, m, m->size), NULL);
+    return (uint64_t)m->size + ms_rdma_write_ack_bytes(b->rdma, x);
+}
+
 /* ---- background eviction ---- */
 
 /* Past the high watermark, or a thread is waiting for a frame and none is free. */
@@ -555,23 +580,10 @@ static void evictor_actor(int argc, char **argv)
                     dropped++;
                     continue;
                 }
-                struct ms_page *pg = fr->page;
                 struct ms_xfer *x = &b->wb_xfer[n];
-                b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg, fr->touched, b->bitmap_model), x);
-                ms_page_cache_begin_evict(pc, v);
-                /* gather from local memory, post, send */
-                sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
-                struct ms_msg *m = &b->wb_msg[n];
-                *m = (struct ms_msg){.kind = MS_MSG_WRITE,
-                                     .addr = fr->vpn << MS_PAGE_SHIFT,
-                                     .xfer = x,
-                                     .size = (long)ms_rdma_data_wire_bytes(b->rdma, x),
-                                     .reply_to = b->evict_mbox,
-                                     .cookie = v};
-                sg_comm_detach(sg_mailbox_put_init(b->to_switch, m, m->size), NULL);
+                b->stats.wire_bytes += start_writeback(b, v, x, &b->wb_msg[n], b->evict_mbox);
                 b->stats.writebacks++;
                 b->stats.bytes_evicted += x->payload;
-                b->stats.wire_bytes += (uint64_t)m->size + ms_rdma_write_ack_bytes(b->rdma, x);
                 b->stats.wb_wrs += x->nwr;
                 b->stats.wb_sges += x->nsge;
                 n++;
@@ -605,8 +617,6 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
     int inval = m->kind == MS_MSG_INVAL;
     uint64_t first = m->addr >> MS_PAGE_SHIFT, n = 1ull << (m->region_shift - MS_PAGE_SHIFT);
     uint64_t req_vpn = m->req_addr == ~0ull ? ~0ull : m->req_addr >> MS_PAGE_SHIFT;
-    struct ms_xfer *xs = NULL;
-    struct ms_msg *wbs = NULL;
     uint32_t nwb = 0, dropped = 0;
     b->stats.coh_msgs++;
     b->stats.coh_wire_bytes += 2ull * (uint64_t)m->size;
@@ -647,28 +657,18 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
             }
             continue;
         }
-        if (!xs) {
-            xs = ms_xcalloc(n, sizeof *xs);
-            wbs = ms_xcalloc(n, sizeof *wbs);
+        if (n > b->coh_wb_cap) {   /* the largest region so far: buffers kept for the next */
+            b->coh_wb_cap = (uint32_t)n;
+            b->coh_wb_xfer = ms_xrealloc(b->coh_wb_xfer, n * sizeof *b->coh_wb_xfer);
+            b->coh_wb_msg = ms_xrealloc(b->coh_wb_msg, n * sizeof *b->coh_wb_msg);
         }
-        struct ms_page *pg = fr->page;
-        struct ms_xfer *x = &xs[nwb];
-        b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg, fr->touched, b->bitmap_model), x);
-        ms_page_cache_begin_evict(pc, f);
-        sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
-        struct ms_msg *w = &wbs[nwb++];
-        *w = (struct ms_msg){.kind = MS_MSG_WRITE,
-                             .addr = v << MS_PAGE_SHIFT,
-                             .xfer = x,
-                             .size = (long)ms_rdma_data_wire_bytes(b->rdma, x),
-                             .reply_to = b->cohwb_mbox,
-                             .cookie = f};
-        sg_comm_detach(sg_mailbox_put_init(b->to_switch, w, w->size), NULL);
+        struct ms_xfer *x = &b->coh_wb_xfer[nwb];
+        b->stats.coh_wire_bytes += start_writeback(b, f, x, &b->coh_wb_msg[nwb], b->cohwb_mbox);
+        nwb++;
         b->stats.coh_writebacks++;
         if (other)
             b->stats.false_writebacks++;
         b->stats.coh_bytes_written += x->payload;
-        b->stats.coh_wire_bytes += (uint64_t)w->size + ms_rdma_write_ack_bytes(b->rdma, x);
     }
     for (uint32_t i = 0; i < nwb; i++) {
         struct ms_msg *r = sg_mailbox_get(b->cohwb_mbox);
@@ -685,8 +685,6 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
     }
     if (dropped)
         wake_free_frame_waiters(b);
-    free(xs);
-    free(wbs);
 }
 
 static void agent_actor(int argc, char **argv)

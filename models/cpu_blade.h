@@ -75,7 +75,7 @@ struct ms_blade_stats {
     uint64_t wire_bytes;             /* write-back data + acks on the wire, bytes */
     uint64_t wb_wrs, wb_sges;
     uint64_t full_waits;             /* faults that found no free frame */
-    uint64_t peak_frames;            /* frames in use, peak */
+    uint64_t peak_frames;            /* frames in use, peak (the page cache's, copied at the end) */
     uint64_t coh_msgs;               /* INVALs and DOWNGRADEs served by the coherence agent */
     uint64_t inval_pages;            /* pages dropped by INVALs */
     uint64_t false_inval_pages;      /* of which not the page the requester accesses */
@@ -113,6 +113,9 @@ struct ms_cpu_blade {
     int evictor_busy;                        /* awake (or already woken) */
     struct ms_xfer *wb_xfer;                 /* evict_batch transfers in flight */
     struct ms_msg *wb_msg;
+    struct ms_xfer *coh_wb_xfer;             /* the agent's write-backs of one region */
+    struct ms_msg *coh_wb_msg;
+    uint32_t coh_wb_cap;                     /* pages they have room for */
     struct ms_blade_stats stats;
 };
 

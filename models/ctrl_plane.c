@@ -1,4 +1,4 @@
-/* ctrl_plane.c: mmap/munmap/brk on the switch CPU (see ctrl_plane.h). */
+/* ctrl_plane.c: mmap/munmap/brk/mprotect on the switch CPU (see ctrl_plane.h). */
 #include "ctrl_plane.h"
 
 #include <simgrid/actor.h>

@@ -1,4 +1,4 @@
-/* ctrl_plane.h: the switch's control plane (its CPU): mmap, munmap and brk for every blade.
+/* ctrl_plane.h: the switch's control plane (its CPU): every blade's mmap, munmap, brk, mprotect.
  *
  * A thread replaying an M, U, B or P record makes a system call: it blocks while a request
  * (ctrl_plane.msg_bytes) travels to the switch host as a SimGrid comm over its blade's link.

@@ -187,7 +187,7 @@ void ms_dir_epoch(struct ms_directory *d, uint64_t total_invals, uint32_t split_
     if (total_invals) {
         for (uint32_t i = 0; i < d->cap && d->free_head >= 0; i++) {
             struct ms_dir_entry *x = &d->e[i];
-            if (x->in_use && !x->busy && x->invals > threshold && split((struct ms_directory *)d, (int32_t)i))
+            if (x->in_use && !x->busy && x->invals > threshold && split(d, (int32_t)i))
                 (*splits)++;
         }
     }

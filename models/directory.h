@@ -39,7 +39,7 @@ struct ms_dir_entry {
 
 struct ms_dir_stats {
     uint64_t peak_entries;
-    uint64_t created, reclaimed;     /* entries made; entries taken back when full */
+    uint64_t created;                /* entries made */
     uint64_t splits, merges;         /* by bounded splitting */
 };
 

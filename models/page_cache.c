@@ -95,7 +95,6 @@ void ms_page_cache_fill(struct ms_page_cache *pc, int32_t f, uint64_t present)
     fr->touched = 0;
     fr->state = MS_FRAME_PRESENT;
     pc->repl->insert(pc, f);
-    pc->stats.inserted++;
 }
 
 void ms_page_cache_begin_evict(struct ms_page_cache *pc, int32_t f)
@@ -133,5 +132,4 @@ void ms_page_cache_release(struct ms_page_cache *pc, int32_t f)
     fr->next = pc->free_head;
     pc->free_head = f;
     pc->used--;
-    pc->stats.evicted++;
 }

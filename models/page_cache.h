@@ -47,8 +47,6 @@ const struct ms_repl_ops *ms_repl_ops_for(int replacement);
 
 struct ms_page_cache_stats {
     uint64_t peak_used;     /* frames */
-    uint64_t inserted;      /* frames filled by faults */
-    uint64_t evicted;       /* frames given up */
 };
 
 struct ms_page_cache {

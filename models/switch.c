@@ -15,7 +15,6 @@
 void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
                     const struct ms_switch_cfg *cfg, uint32_t n_blades, uint32_t msg_bytes)
 {
-    sw->mem = *mem;
     sw->cfg = cfg;
     sw->msg_bytes = msg_bytes;
     ms_xlate_init(&sw->xl, cfg, mem->count, mem->partition_bytes);
@@ -62,9 +61,8 @@ static void send(sg_mailbox_t to, struct ms_msg *m)
 /* Translate and forward a READ or WRITE to its memory blade. */
 static void forward(struct ms_switch *sw, struct ms_msg *m)
 {
-    int src;
-    uint8_t prot;   /* checked per access, before the fault (run.c: ms_xlate_check) */
-    m->mem_blade = ms_xlate_route(&sw->xl, m->addr, &src, &prot);
+    int src;   /* protection was checked per access, before the fault (run.c: ms_xlate_check) */
+    m->mem_blade = ms_xlate_route(&sw->xl, m->addr, &src);
     sw->stats.routed[src]++;
     if (m->kind == MS_MSG_READ)
         sw->stats.reads++;
@@ -211,7 +209,6 @@ static void reclaim(struct ms_switch *sw, int32_t v)
 {
     struct ms_dir_entry *x = &sw->dir.e[v];
     sw->stats.coh.reclaims++;
-    sw->dir.stats.reclaimed++;
     if (!x->sharers) {
         ms_dir_free(&sw->dir, v);
         return;

@@ -55,7 +55,6 @@ struct ms_switch_stats {
 };
 
 struct ms_switch {
-    struct ms_mem_blade_cfg mem;     /* user-set: memory blades and partition size */
     const struct ms_switch_cfg *cfg; /* user-set */
     uint32_t msg_bytes;              /* small control messages (rdma.request_bytes) */
     struct ms_xlate xl;              /* translation and protection tables */

@@ -61,7 +61,6 @@ static uint64_t do_unmap(struct ms_xlate *x, uint64_t s, uint64_t e, uint64_t *f
             freed[v->blade] += hi - lo;
         if (v->start < s && v->end > e) {   /* split in two */
             vma_reserve(x, x->nvma + 1);
-            v = &x->vma[i];
             memmove(&x->vma[i + 1], &x->vma[i], (x->nvma - i) * sizeof *x->vma);
             x->nvma++;
             x->vma[i].end = s;
@@ -300,16 +299,12 @@ const struct ms_vma *ms_xlate_vma(const struct ms_xlate *x, uint64_t addr)
     return i < x->nvma && x->vma[i].start <= addr ? &x->vma[i] : NULL;
 }
 
-uint32_t ms_xlate_route(const struct ms_xlate *x, uint64_t addr, int *src, uint8_t *prot)
+uint32_t ms_xlate_route(const struct ms_xlate *x, uint64_t addr, int *src)
 {
     const struct ms_vma *v = ms_xlate_vma(x, addr);
-    *prot = MS_PROT_READ | MS_PROT_WRITE;
-    if (v && v->installed) {
-        *prot = v->prot;
-        if (v->exc_route) {
-            *src = MS_ROUTE_EXCEPTION;
-            return v->blade;
-        }
+    if (v && v->installed && v->exc_route) {
+        *src = MS_ROUTE_EXCEPTION;
+        return v->blade;
     }
     /* partition table: entries are disjoint and sorted, so the longest match is the only one */
     uint32_t lo = 0, hi = x->npart;

@@ -98,8 +98,8 @@ int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t p
 uint64_t ms_xlate_check(const struct ms_xlate *x, uint64_t addr, uint64_t len, uint8_t need);
 /* The VMA holding addr, or NULL. */
 const struct ms_vma *ms_xlate_vma(const struct ms_xlate *x, uint64_t addr);
-/* Memory blade for addr; *src gets the table that decided (enum ms_route_src); *prot the
- * protection (read|write when no installed entry covers addr). */
-uint32_t ms_xlate_route(const struct ms_xlate *x, uint64_t addr, int *src, uint8_t *prot);
+/* Memory blade for addr; *src gets the table that decided (enum ms_route_src). Protection is
+ * not looked at here: ms_xlate_check does that per access. */
+uint32_t ms_xlate_route(const struct ms_xlate *x, uint64_t addr, int *src);
 
 #endif
