@@ -35,7 +35,8 @@ allocs="glibc"
 # Every free must match an allocation, as counts per address (each address freed no more
 # often than it was returned): independent of the order, which `stat` checks (ordered below).
 frees_match() {
-  "$st" cat "$1" | awk '$2 == "A" { n[$3]++ } $2 == "F" { f[$3]++ }
+  recs=$("$st" cat "$1") || return 1
+  printf '%s\n' "$recs" | awk '$2 == "A" { n[$3]++ } $2 == "F" { f[$3]++ }
     END { for (a in f) if (f[a] > n[a]) { print "free of " a " without an allocation"; exit 1 } }'
 }
 for a in $allocs; do
@@ -55,7 +56,7 @@ for a in $allocs; do
   text_ordered "$1" "$a: capture_c child"
   rm -f "$work"/c.trace*
   if [ -x "$build/traces/capture_cxx" ]; then
-    want=$("$build/traces/capture_cxx")
+    want=$("$build/traces/capture_cxx") || fail "capture_cxx alone"
     for run in 1 2 3 4 5; do
       got=$("$mt" --allocator $a --text -o "$work/x.trace" -- "$build/traces/capture_cxx") || fail "$a: capture_cxx"
       [ "$got" = "$want" ] || fail "$a: C++ output changed"
@@ -70,7 +71,7 @@ for a in $allocs; do
     done
   fi
   # threads that free each other's blocks: binary, so the ordered binary writer is covered too
-  want=$("$build/traces/capture_handoff" 8 20000)
+  want=$("$build/traces/capture_handoff" 8 20000) || fail "capture_handoff alone"
   for run in 1 2 3; do
     got=$("$mt" --allocator $a -o "$work/h.bin" -- "$build/traces/capture_handoff" 8 20000) || fail "$a: capture_handoff"
     [ "$got" = "$want" ] || fail "$a: handoff output changed"

@@ -8,5 +8,5 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 MINDSIM_BUILD="$build" "$src/validation/run" --fast -o "$work/REPORT.md"
 grep -q '| pass |' "$work/REPORT.md"
-! grep -q '| FAIL |' "$work/REPORT.md"
+if grep '| FAIL |' "$work/REPORT.md"; then exit 1; fi
 echo ok

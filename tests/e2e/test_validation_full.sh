@@ -6,5 +6,5 @@ src=$(cd "$2" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 MINDSIM_BUILD="$build" "$src/validation/run" -o "$work/REPORT.md"
-! grep -q '| FAIL |' "$work/REPORT.md"
+if grep '| FAIL |' "$work/REPORT.md"; then exit 1; fi
 echo ok
