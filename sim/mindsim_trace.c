@@ -351,15 +351,22 @@ static void ms_json_set_path(json_t *root, const char *path, json_t *v)
     json_object_set_new(obj, seg, v);
 }
 
-/* gen SPEC [--KEY=VALUE ...] OUT [--to text|binary] */
+static int ms_gen_write(const struct ms_config *cfg, const char *out, int format);
+
+/* gen SPEC [--KEY=VALUE ...] OUT [--to text|binary]. Each --KEY=VALUE becomes the override
+ * "PATH=JSON" in `sets` (a VALUE that is not JSON is a string). */
 static int ms_cmd_gen(int argc, char **argv)
 {
     const char *pos[2] = {0}, *to = NULL;
-    int npos = 0;
-    json_t *root = json_object();
+    int npos = 0, n_sets = 0, rc;
+    char **sets = ms_xcalloc((size_t)argc, sizeof *sets);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--to") && i + 1 < argc) {
+        if (!strcmp(a, "--to")) {
+            if (i + 1 >= argc) {
+                rc = ms_usage_error("%s needs a value (text or binary)", a);
+                goto out;
+            }
             to = argv[++i];
         } else if (!strncmp(a, "--to=", 5)) {
             to = a + 5;
@@ -373,20 +380,32 @@ static int ms_cmd_gen(int argc, char **argv)
             else
                 snprintf(path, sizeof path, "workload.%s", key);
             json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-            ms_json_set_path(root, path, v ? v : json_string(eq + 1));
+            if (!v)
+                v = json_string(eq + 1);
+            char *js = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17))
+                         : NULL;
+            if (!js) {      /* not UTF-8: no JSON string holds it */
+                rc = ms_usage_error("cannot read the value of '%s'", a);
+                goto out;
+            }
+            size_t n = strlen(path) + strlen(js) + 2;
+            sets[n_sets] = ms_xcalloc(n, 1);
+            snprintf(sets[n_sets++], n, "%s=%s", path, js);
+            free(js);
+            json_decref(v);
         } else if (a[0] == '-' && a[1]) {
-            json_decref(root);
-            return ms_usage_error("unknown option '%s'", a);
+            rc = ms_usage_error("unknown option '%s'", a);
+            goto out;
         } else if (npos == 2) {
-            json_decref(root);
-            return ms_usage_error("unexpected argument '%s'", a);
+            rc = ms_usage_error("unexpected argument '%s'", a);
+            goto out;
         } else {
             pos[npos++] = a;
         }
     }
     if (npos != 2) {
-        json_decref(root);
-        return ms_usage_error("%s", "gen needs CONFIG.json or GENERATOR, and OUT");
+        rc = ms_usage_error("%s", "gen needs CONFIG.json or GENERATOR, and OUT");
+        goto out;
     }
     int format;
     if (to ? !strcmp(to, "text") : (ms_ends_with(pos[1], ".trace") || ms_ends_with(pos[1], ".txt")))
@@ -394,36 +413,52 @@ static int ms_cmd_gen(int argc, char **argv)
     else if (!to || !strcmp(to, "binary"))
         format = MS_TRACE_BINARY;
     else {
-        json_decref(root);
-        return ms_usage_error("--to must be text or binary, got '%s'", to);
+        rc = ms_usage_error("--to must be text or binary, got '%s'", to);
+        goto out;
     }
     static struct ms_config cfg;
     struct ms_err err = {0};
-    int rc;
     if (ms_ends_with(pos[0], ".json")) {
-        json_decref(root);
-        rc = ms_config_load(&cfg, pos[0], NULL, 0, &err);
+        /* the file's keys, then the overrides, as mindsim's --set applies them */
+        rc = ms_config_load(&cfg, pos[0], (const char *const *)sets, n_sets, &err);
     } else {
+        json_t *root = json_object();
+        for (int i = 0; i < n_sets; i++) {
+            char *eq = strchr(sets[i], '=');
+            *eq = '\0';
+            ms_json_set_path(root, sets[i], json_loads(eq + 1, JSON_DECODE_ANY, NULL));
+        }
         ms_json_set_path(root, "workload.generator", json_string(pos[0]));
         rc = ms_config_from_json(&cfg, root, "mindsim-trace gen", ".", &err);
         json_decref(root);
     }
-    if (rc < 0)
-        return ms_input_error(&err);
-    if (!ms_config_generator(&cfg)) {
-        fprintf(stderr, "%s: workload.generator: not set (gen writes a built-in workload's trace)\n", pos[0]);
+    rc = rc < 0 ? ms_input_error(&err) : ms_gen_write(&cfg, pos[1], format);
+out:
+    for (int i = 0; i < n_sets; i++)
+        free(sets[i]);
+    free(sets);
+    return rc;
+}
+
+/* Write the trace of cfg's built-in workload to `out`. */
+static int ms_gen_write(const struct ms_config *cfg, const char *out, int format)
+{
+    struct ms_err err = {0};
+    const char *in = cfg->source;
+    if (!ms_config_generator(cfg)) {
+        fprintf(stderr, "%s: workload.generator: not set (gen writes a built-in workload's trace)\n", in);
         return 2;
     }
     struct ms_workload_params wp;
-    ms_config_workload_params(&cfg, &wp);
+    ms_config_workload_params(cfg, &wp);
     struct ms_gen_out o = {0};
-    o.w = ms_trace_writer_open(pos[1], format, &err);
+    o.w = ms_trace_writer_open(out, format, &err);
     if (!o.w)
         return ms_input_error(&err);
     /* the generator emits one stream in which every record follows what it depends on, so
      * its emission order is a real cross-thread order */
     ms_trace_writer_set_ordered(o.w);
-    struct ms_workload *wl = ms_workload_create(ms_config_generator(&cfg), &wp, ms_gen_emit, &o, &err);
+    struct ms_workload *wl = ms_workload_create(ms_config_generator(cfg), &wp, ms_gen_emit, &o, &err);
     int k = wl ? 1 : -1;
     while (k == 1 && !o.failed)
         k = ms_workload_next(wl, &err);
@@ -472,19 +507,14 @@ int main(int argc, char **argv)
     if (!npos)
         return ms_usage_error("%s", "missing command (convert, stat, cat, import-mind or gen)");
     const char *cmd = pos[0];
-    if (!strcmp(cmd, "convert")) {
+    if (!strcmp(cmd, "convert") || !strcmp(cmd, "import-mind")) {
+        int mind = cmd[0] == 'i';
         if (json)
             return ms_usage_error("%s", "--json is an option of stat");
         if (npos != 3)
-            return ms_usage_error("%s", "convert needs IN and OUT");
-        return ms_cmd_convert(pos[1], pos[2], to, 0);
-    }
-    if (!strcmp(cmd, "import-mind")) {
-        if (json)
-            return ms_usage_error("%s", "--json is an option of stat");
-        if (npos != 3)
-            return ms_usage_error("%s", "import-mind needs DIR and OUT");
-        return ms_cmd_convert(pos[1], pos[2], to, 1);
+            return ms_usage_error("%s", mind ? "import-mind needs DIR and OUT"
+                                             : "convert needs IN and OUT");
+        return ms_cmd_convert(pos[1], pos[2], to, mind);
     }
     if (!strcmp(cmd, "stat") || !strcmp(cmd, "cat")) {
         if (to)
