@@ -63,6 +63,18 @@ static json_t *count_hist_json(const uint64_t *h)
     return o;
 }
 
+/* Counts by system-call kind (enum ms_syscall) as {"mmap": .., "munmap": .., "brk": ..,
+ * "mprotect": ..}. */
+static json_t *syscalls_json(const uint64_t *n)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "mmap", u64(n[MS_SYS_MMAP]));
+    json_object_set_new(o, "munmap", u64(n[MS_SYS_MUNMAP]));
+    json_object_set_new(o, "brk", u64(n[MS_SYS_BRK]));
+    json_object_set_new(o, "mprotect", u64(n[MS_SYS_MPROTECT]));
+    return o;
+}
+
 static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
 {
     const struct ms_thread_stats *s = &r->threads[i];
@@ -79,11 +91,7 @@ static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
     json_object_set_new(o, "violations", u64(s->violations));
     json_object_set_new(o, "compute_ns", u64(s->compute_ns));
     json_object_set_new(o, "fault_latency_us", latency_json(&s->fault_lat_ns, 0));
-    json_t *sc = json_object();
-    json_object_set_new(sc, "mmap", u64(s->syscalls[MS_SYS_MMAP]));
-    json_object_set_new(sc, "munmap", u64(s->syscalls[MS_SYS_MUNMAP]));
-    json_object_set_new(sc, "brk", u64(s->syscalls[MS_SYS_BRK]));
-    json_object_set_new(sc, "mprotect", u64(s->syscalls[MS_SYS_MPROTECT]));
+    json_t *sc = syscalls_json(s->syscalls);
     json_object_set_new(sc, "bytes_mapped", u64(s->bytes_mapped));
     json_object_set_new(sc, "bytes_unmapped", u64(s->bytes_unmapped));
     json_object_set_new(sc, "blocked_s", json_real((double)s->syscall_ns * 1e-9));
@@ -91,27 +99,19 @@ static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
     return o;
 }
 
-/* The control plane's calls and the switch's tables. */
-static json_t *ctrl_json(const struct ms_run_result *r)
+/* The control plane's calls and the switch's tables; `tot`: the threads' totals. */
+static json_t *ctrl_json(const struct ms_run_result *r, const struct ms_thread_stats *tot)
 {
     const struct ms_ctrl_stats *c = &r->ctrl;
     const struct ms_xlate_stats *x = &r->sw.tables;
-    uint64_t blocked_ns = 0;
-    for (uint32_t i = 0; i < r->n_threads; i++)
-        blocked_ns += r->threads[i].syscall_ns;
     json_t *o = json_object();
-    json_t *calls = json_object();
-    json_object_set_new(calls, "mmap", u64(c->calls[MS_SYS_MMAP]));
-    json_object_set_new(calls, "munmap", u64(c->calls[MS_SYS_MUNMAP]));
-    json_object_set_new(calls, "brk", u64(c->calls[MS_SYS_BRK]));
-    json_object_set_new(calls, "mprotect", u64(c->calls[MS_SYS_MPROTECT]));
-    json_object_set_new(o, "calls", calls);
+    json_object_set_new(o, "calls", syscalls_json(c->calls));
     json_object_set_new(o, "failed", u64(c->failed));
     json_object_set_new(o, "bytes_mapped", u64(c->bytes_mapped));
     json_object_set_new(o, "bytes_unmapped", u64(c->bytes_unmapped));
     json_object_set_new(o, "bytes_reprotected", u64(c->bytes_reprotected));
     json_object_set_new(o, "busy_s", json_real(c->busy_s));
-    json_object_set_new(o, "threads_blocked_s", json_real((double)blocked_ns * 1e-9));
+    json_object_set_new(o, "threads_blocked_s", json_real((double)tot->syscall_ns * 1e-9));
     json_t *placed = json_array();
     for (uint32_t j = 0; j < r->n_mem && c->peak_placed_bytes; j++)
         json_array_append_new(placed, u64(c->peak_placed_bytes[j]));
@@ -129,41 +129,31 @@ static json_t *ctrl_json(const struct ms_run_result *r)
 
 static const char *const trans_names[MS_TR_N] = {"I_S", "I_M", "S_S", "S_M", "M_S", "M_M"};
 
-/* The coherence directory: messages, pages moved, transitions and the directory's size. */
-static json_t *coherence_json(const struct ms_run_result *r)
+/* The directory's time series columns, in the JSON and in the directory CSV. */
+static const char *const series_cols[] = {"time_s", "entries", "splits", "merges", "invalidations"};
+#define N_SERIES_COLS (sizeof series_cols / sizeof series_cols[0])
+
+/* The coherence directory: messages, pages moved, transitions and the directory's size;
+ * `tot`, `b`: the threads' and the blades' totals. */
+static json_t *coherence_json(const struct ms_run_result *r, const struct ms_thread_stats *tot,
+                              const struct ms_blade_stats *b)
 {
     const struct ms_coh_stats *c = &r->sw.coh;
-    struct ms_blade_stats b = {0};
-    uint64_t upgrades = 0, retries = 0;
-    for (uint32_t i = 0; i < r->n_blades; i++) {
-        const struct ms_blade_stats *s = &r->blades[i];
-        b.inval_pages += s->inval_pages;
-        b.false_inval_pages += s->false_inval_pages;
-        b.downgraded_pages += s->downgraded_pages;
-        b.coh_writebacks += s->coh_writebacks;
-        b.false_writebacks += s->false_writebacks;
-        b.coh_bytes_written += s->coh_bytes_written;
-        b.coh_wire_bytes += s->coh_wire_bytes;
-    }
-    for (uint32_t i = 0; i < r->n_threads; i++) {
-        upgrades += r->threads[i].upgrades;
-        retries += r->threads[i].coh_retries;
-    }
     json_t *o = json_object();
     json_object_set_new(o, "requests", u64(c->requests));
     json_object_set_new(o, "directory_hits", u64(c->dir_hits));
-    json_object_set_new(o, "upgrades", u64(upgrades));
+    json_object_set_new(o, "upgrades", u64(tot->upgrades));
     json_object_set_new(o, "invalidations", u64(c->invalidations));
     json_object_set_new(o, "downgrades", u64(c->downgrades));
-    json_object_set_new(o, "invalidated_pages", u64(b.inval_pages));
-    json_object_set_new(o, "false_invalidations", u64(b.false_inval_pages));
-    json_object_set_new(o, "downgraded_pages", u64(b.downgraded_pages));
-    json_object_set_new(o, "writebacks", u64(b.coh_writebacks));
-    json_object_set_new(o, "false_writebacks", u64(b.false_writebacks));
-    json_object_set_new(o, "bytes_written_back", u64(b.coh_bytes_written));
-    json_object_set_new(o, "wire_bytes", u64(b.coh_wire_bytes));
+    json_object_set_new(o, "invalidated_pages", u64(b->inval_pages));
+    json_object_set_new(o, "false_invalidations", u64(b->false_inval_pages));
+    json_object_set_new(o, "downgraded_pages", u64(b->downgraded_pages));
+    json_object_set_new(o, "writebacks", u64(b->coh_writebacks));
+    json_object_set_new(o, "false_writebacks", u64(b->false_writebacks));
+    json_object_set_new(o, "bytes_written_back", u64(b->coh_bytes_written));
+    json_object_set_new(o, "wire_bytes", u64(b->coh_wire_bytes));
     json_object_set_new(o, "nacks", u64(c->nacks));
-    json_object_set_new(o, "retries", u64(retries));
+    json_object_set_new(o, "retries", u64(tot->coh_retries));
     json_t *tr = json_object();
     for (int k = 0; k < MS_TR_N; k++) {
         struct ms_hist h = {0};
@@ -194,9 +184,8 @@ static json_t *coherence_json(const struct ms_run_result *r)
     }
     json_object_set_new(d, "region_sizes", sizes);
     /* the time series, one element per epoch in each column */
-    const char *cols[] = {"time_s", "entries", "splits", "merges", "invalidations"};
     json_t *series = json_object();
-    for (int k = 0; k < 5; k++) {
+    for (size_t k = 0; k < N_SERIES_COLS; k++) {
         json_t *a = json_array();
         for (uint32_t i = 0; i < c->n_series; i++) {
             const struct ms_dir_epoch_row *row = &c->series[i];
@@ -204,7 +193,7 @@ static json_t *coherence_json(const struct ms_run_result *r)
                                      : u64(k == 1 ? row->entries : k == 2 ? row->splits
                                                     : k == 3 ? row->merges : row->invalidations));
         }
-        json_object_set_new(series, cols[k], a);
+        json_object_set_new(series, series_cols[k], a);
     }
     json_object_set_new(d, "series", series);
     json_object_set_new(o, "directory", d);
@@ -243,6 +232,9 @@ json_t *ms_report_run(const struct ms_run_result *r)
         }
         t.unknown_accesses += s->unknown_accesses;
         t.compute_ns += s->compute_ns;
+        t.syscall_ns += s->syscall_ns;
+        t.upgrades += s->upgrades;
+        t.coh_retries += s->coh_retries;
         ms_hist_merge(&lat, &s->fault_lat_ns);
     }
     struct ms_blade_stats b = {0};
@@ -256,6 +248,13 @@ json_t *ms_report_run(const struct ms_run_result *r)
         b.wb_wrs += s->wb_wrs;
         b.wb_sges += s->wb_sges;
         b.full_waits += s->full_waits;
+        b.inval_pages += s->inval_pages;
+        b.false_inval_pages += s->false_inval_pages;
+        b.downgraded_pages += s->downgraded_pages;
+        b.coh_writebacks += s->coh_writebacks;
+        b.false_writebacks += s->false_writebacks;
+        b.coh_bytes_written += s->coh_bytes_written;
+        b.coh_wire_bytes += s->coh_wire_bytes;
     }
     uint64_t fetches = t.fetches;
     json_t *o = json_object();
@@ -322,8 +321,8 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(sw, "routed_default", u64(r->sw.routed[MS_ROUTE_DEFAULT]));
     json_object_set_new(sw, "protection_faults", u64(r->sw.protection_faults));
     json_object_set_new(o, "switch", sw);
-    json_object_set_new(o, "control_plane", ctrl_json(r));
-    json_object_set_new(o, "coherence", coherence_json(r));
+    json_object_set_new(o, "control_plane", ctrl_json(r, &t));
+    json_object_set_new(o, "coherence", coherence_json(r, &t, &b));
 
     json_t *blades = json_array();
     for (uint32_t i = 0; i < r->n_blades; i++) {
@@ -384,15 +383,21 @@ static const json_t *find_run(const json_t *runs, const char *mode)
     return NULL;
 }
 
-/* A number at a dotted path in a run object ("fault_latency_us.mean"). */
-static double num_at(const json_t *run, const char *path)
+/* The value at a dotted path in a run object ("fault_latency_us.mean"), or NULL. */
+static const json_t *at_path(const json_t *run, const char *path)
 {
     char buf[128];
     snprintf(buf, sizeof buf, "%s", path);
     const json_t *v = run;
     for (char *tok = strtok(buf, "."); tok && v; tok = strtok(NULL, "."))
         v = json_object_get(v, tok);
-    return v ? json_number_value(v) : 0.0;
+    return v;
+}
+
+/* The number there; 0 if absent or not a number. */
+static double num_at(const json_t *run, const char *path)
+{
+    return json_number_value(at_path(run, path));
 }
 
 /* The headline metrics: what the table shows and the comparison divides. */
@@ -441,11 +446,7 @@ json_t *ms_report_document(const struct ms_config *cfg, json_t *runs)
 /* `full`: reals with every digit (for scripts), else 6 significant digits (for people). */
 static void fmt_num(char *buf, size_t n, const json_t *run, const char *path, int full)
 {
-    char p[128];
-    snprintf(p, sizeof p, "%s", path);
-    const json_t *v = run;
-    for (char *tok = strtok(p, "."); tok && v; tok = strtok(NULL, "."))
-        v = json_object_get(v, tok);
+    const json_t *v = at_path(run, path);
     if (!v || json_is_null(v))
         snprintf(buf, n, "-");
     else if (json_is_integer(v))
@@ -571,8 +572,10 @@ int ms_report_write_directory_csv(const char *path, const json_t *doc, struct ms
     FILE *f = open_tmp(path, tmp, sizeof tmp, err);
     if (!f)
         return -1;
-    static const char *const cols[] = {"time_s", "entries", "splits", "merges", "invalidations"};
-    fprintf(f, "fetch_mode,epoch,time_s,entries,splits,merges,invalidations\n");
+    fprintf(f, "fetch_mode,epoch");
+    for (size_t k = 0; k < N_SERIES_COLS; k++)
+        fprintf(f, ",%s", series_cols[k]);
+    fputc('\n', f);
     size_t i;
     const json_t *r;
     json_array_foreach(json_object_get(doc, "runs"), i, r)
@@ -581,8 +584,8 @@ int ms_report_write_directory_csv(const char *path, const json_t *doc, struct ms
         size_t n = json_array_size(json_object_get(s, "time_s"));
         for (size_t e = 0; e < n; e++) {
             fprintf(f, "%s,%zu", json_string_value(json_object_get(r, "fetch_mode")), e);
-            for (int k = 0; k < 5; k++) {
-                const json_t *v = json_array_get(json_object_get(s, cols[k]), e);
+            for (size_t k = 0; k < N_SERIES_COLS; k++) {
+                const json_t *v = json_array_get(json_object_get(s, series_cols[k]), e);
                 if (json_is_integer(v))
                     fprintf(f, ",%" JSON_INTEGER_FORMAT, json_integer_value(v));
                 else

@@ -317,6 +317,14 @@ static int load_spec(struct sweep *sw, const char *path)
     sw->pts = calloc(sw->n, sizeof *sw->pts);
     size_t *idx = calloc(n_axes + 1, sizeof *idx);
     size_t n_fixed = json_object_size(sw->set);
+    const char **keys = calloc(n_axes + 1, sizeof *keys);
+    json_t **vals = calloc(n_axes + 1, sizeof *vals);
+    size_t ai = 0;
+    json_object_foreach(sw->axes, key, v) {
+        keys[ai] = key;
+        vals[ai] = v;
+        ai++;
+    }
     for (size_t i = 0; i < sw->n; i++) {
         struct point *p = &sw->pts[i];
         p->sets = calloc(n_fixed + n_axes + 1, sizeof *p->sets);
@@ -325,14 +333,6 @@ static int load_spec(struct sweep *sw, const char *path)
             p->sets[p->n_sets++] = make_set(key, v);
         size_t rem = i, a = n_axes;
         /* index of each axis: mixed radix, last axis least significant */
-        const char **keys = calloc(n_axes + 1, sizeof *keys);
-        json_t **vals = calloc(n_axes + 1, sizeof *vals);
-        size_t ai = 0;
-        json_object_foreach(sw->axes, key, v) {
-            keys[ai] = key;
-            vals[ai] = v;
-            ai++;
-        }
         while (a-- > 0) {
             size_t len = json_array_size(vals[a]);
             idx[a] = rem % len;
@@ -343,8 +343,6 @@ static int load_spec(struct sweep *sw, const char *path)
             p->sets[p->n_sets++] = make_set(keys[ai], val);
             json_array_append(p->values, val);
         }
-        free(keys);
-        free(vals);
         point_id(p);
 
         static struct ms_config cfg;
@@ -369,6 +367,8 @@ static int load_spec(struct sweep *sw, const char *path)
                 return bad(sw, "two points have the same id %s%s", p->id, NULL);
     }
     free(idx);
+    free(keys);
+    free(vals);
     return 0;
 }
 
@@ -390,23 +390,32 @@ static int mkdir_p(const char *path)
     return 0;
 }
 
-/* Write `text` to `path` atomically (temp file in the same directory, then rename). */
+static int cannot_write(const char *path)
+{
+    fprintf(stderr, "mindsim-sweep: %s: cannot write: %s\n", path, strerror(errno));
+    return -1;
+}
+
+/* Write `text` to `path` atomically (temp file in the same directory, then rename). -1 with
+ * the error printed. */
 static int write_atomic(const char *path, const char *text, size_t len, int mode)
 {
     char tmp[PATH_MAX + 16];
     snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0)
-        return -1;
+        return cannot_write(path);
     size_t off = 0;
     while (off < len) {
         ssize_t w = write(fd, text + off, len - off);
         if (w < 0) {
             if (errno == EINTR)
                 continue;
+            int e = errno;
             close(fd);
             unlink(tmp);
-            return -1;
+            errno = e;
+            return cannot_write(path);
         }
         off += (size_t)w;
     }
@@ -414,8 +423,10 @@ static int write_atomic(const char *path, const char *text, size_t len, int mode
     umask(um);
     if (fchmod(fd, (mode_t)mode & ~um) < 0 || fsync(fd) < 0 || close(fd) < 0 ||
         rename(tmp, path) < 0) {
+        int e = errno;
         unlink(tmp);
-        return -1;
+        errno = e;
+        return cannot_write(path);
     }
     return 0;
 }
@@ -645,6 +656,14 @@ static void value_cell(FILE *f, const json_t *v)
     }
 }
 
+/* ",name" with each '.' of a result path as '_'. */
+static void column_name(FILE *f, const char *prefix, const char *path)
+{
+    fprintf(f, ",%s", prefix);
+    for (; *path; path++)
+        fputc(*path == '.' ? '_' : *path, f);
+}
+
 static int write_summary(struct sweep *sw, const char *dir)
 {
     char *buf = NULL;
@@ -661,22 +680,10 @@ static int write_summary(struct sweep *sw, const char *dir)
     for (size_t k = 0; k < N_HEADLINE; k++)
         fprintf(f, ",%s", headline[k][0]);
     fputs(",bytes_fetched_per_fault,wire_bytes_per_fault", f);
-    for (size_t k = 0; k < N_RATIO; k++) {
-        char name[128];
-        snprintf(name, sizeof name, "ratio_%s", ratio_keys[k]);
-        for (char *c = name; *c; c++)
-            if (*c == '.')
-                *c = '_';
-        fprintf(f, ",%s", name);
-    }
-    for (size_t k = 0; sw->columns && k < json_array_size(sw->columns); k++) {
-        char name[256];
-        snprintf(name, sizeof name, "%s", json_string_value(json_array_get(sw->columns, k)));
-        for (char *c = name; *c; c++)
-            if (*c == '.')
-                *c = '_';
-        fprintf(f, ",%s", name);
-    }
+    for (size_t k = 0; k < N_RATIO; k++)
+        column_name(f, "ratio_", ratio_keys[k]);
+    for (size_t k = 0; sw->columns && k < json_array_size(sw->columns); k++)
+        column_name(f, "", json_string_value(json_array_get(sw->columns, k)));
     fputc('\n', f);
     for (size_t i = 0; i < sw->n; i++) {
         struct point *p = &sw->pts[i];
@@ -733,8 +740,6 @@ static int write_summary(struct sweep *sw, const char *dir)
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.csv", dir);
     int rc = write_atomic(path, buf, len, 0666);
-    if (rc < 0)
-        fprintf(stderr, "mindsim-sweep: %s: cannot write: %s\n", path, strerror(errno));
     free(buf);
     return rc;
 }
@@ -783,13 +788,10 @@ static int write_info(struct sweep *sw, const char *dir)
     snprintf(path, sizeof path, "%s/sweep.info", dir);
     int rc = write_atomic(path, buf, len, 0666);
     free(buf);
-    if (rc < 0)
-        fprintf(stderr, "mindsim-sweep: %s: cannot write: %s\n", path, strerror(errno));
     return rc;
 }
 
-static int write_slurm(struct sweep *sw, const char *dir, const char *self, const char *spec_abs,
-                       int jobs)
+static int write_slurm(struct sweep *sw, const char *dir, const char *self, const char *spec_abs)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -805,12 +807,12 @@ static int write_slurm(struct sweep *sw, const char *dir, const char *self, cons
             "# skipped). When every task is done, rerun the sweep without --slurm to write\n"
             "# summary.csv (it skips the finished points).\n"
             "#SBATCH --job-name=mindsim-sweep\n"
-            "#SBATCH --array=0-%zu%s\n"
+            "#SBATCH --array=0-%zu\n"
             "#SBATCH --cpus-per-task=%d\n"
             "#SBATCH --output=%s/slurm/%%A_%%a.out\n"
             "set -eu\n"
             "exec '%s' '%s' -o '%s' --point \"$SLURM_ARRAY_TASK_ID\"\n",
-            sw->n - 1, jobs > 1 ? "" : "", cpus, dir, self, spec_abs, dir);
+            sw->n - 1, cpus, dir, self, spec_abs, dir);
     fclose(f);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/slurm", dir);
@@ -818,10 +820,8 @@ static int write_slurm(struct sweep *sw, const char *dir, const char *self, cons
     snprintf(path, sizeof path, "%s/sweep.slurm", dir);
     int rc = write_atomic(path, buf, len, 0777);
     free(buf);
-    if (rc < 0) {
-        fprintf(stderr, "mindsim-sweep: %s: cannot write: %s\n", path, strerror(errno));
+    if (rc < 0)
         return rc;
-    }
     printf("wrote %s (%zu array tasks)\n", path, sw->n);
     printf("submit:   sbatch %s\n", path);
     printf("then:     mindsim-sweep %s -o %s   (skips finished points, writes summary.csv)\n",
@@ -950,7 +950,7 @@ int main(int argc, char **argv)
     if (write_info(&sw, dir) < 0)
         return EXIT_BAD_INPUT;
     if (slurm)
-        return write_slurm(&sw, dir, self, spec_abs, jobs) < 0 ? EXIT_BAD_INPUT : 0;
+        return write_slurm(&sw, dir, self, spec_abs) < 0 ? EXIT_BAD_INPUT : 0;
 
     size_t lo = point >= 0 ? (size_t)point : 0, hi = point >= 0 ? (size_t)point + 1 : sw.n;
     size_t *todo = calloc(sw.n, sizeof *todo), n_todo = 0, skipped = 0;

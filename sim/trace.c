@@ -598,33 +598,6 @@ static int ms_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int ms_trace_detect(const char *path, struct ms_err *err)
-{
-    if (ms_is_dir(path))
-        return MS_TRACE_MIND;
-    int fd = ms_open_fd(path, err);
-    if (fd < 0)
-        return -1;
-    unsigned char m[MS_BIN_MAGIC_LEN];
-    size_t got = 0;
-    while (got < sizeof m) {
-        ssize_t k = read(fd, m + got, sizeof m - got);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0) {
-            ms_err_set(err, "%s: cannot read trace: %s", path, strerror(errno));
-            close(fd);
-            return -1;
-        }
-        if (k == 0)
-            break;
-        got += (size_t)k;
-    }
-    close(fd);
-    return (got == sizeof m && !memcmp(m, MS_BIN_MAGIC, sizeof m)) ? MS_TRACE_BINARY
-                                                                   : MS_TRACE_TEXT;
-}
-
 /* Text, at open: read until the first line is whole (or 1 MiB, or the end) and note whether
  * it declares the trace ordered: `#!ordered`, optionally followed by separators (CRLF). The
  * line stays in the buffer; to the parser it is a comment. */
@@ -722,6 +695,16 @@ struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, stru
 fail:
     ms_trace_close(r);
     return NULL;
+}
+
+int ms_trace_detect(const char *path, struct ms_err *err)
+{
+    struct ms_trace_reader *r = ms_trace_open(path, -1, err);
+    if (!r)
+        return -1;
+    int format = r->format;
+    ms_trace_close(r);
+    return format;
 }
 
 int ms_trace_next(struct ms_trace_reader *r, struct ms_rec *rec, struct ms_err *err)

@@ -71,7 +71,8 @@ struct ms_trace_info {
     int ordered;            /* the trace declares a cross-thread order (see below) */
 };
 
-/* Detect the format (a directory: MIND; binary magic, else text). -1 and err if unreadable. */
+/* Detect the format (a directory: MIND; binary magic, else text), as ms_trace_open does. -1
+ * and err if it cannot be opened (ms_trace_open's errors, e.g. a corrupt binary header). */
 int ms_trace_detect(const char *path, struct ms_err *err);
 
 /* One validating pass: syntax of every record, thread set, counts. An empty trace (no
