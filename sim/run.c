@@ -511,21 +511,3 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
      * down (SimGrid still owns the mailboxes and condition variables they point at). */
     return 0;
 }
-
-void ms_run_result_free(struct ms_run_result *res)
-{
-    for (uint32_t i = 0; i < res->n_threads; i++) {
-        ms_hist_free(&res->threads[i].fault_lat_ns);
-        for (int k = 0; k < MS_TR_N; k++)
-            ms_hist_free(&res->threads[i].trans_lat_ns[k]);
-    }
-    free(res->sw.coh.series);
-    free(res->tids);
-    free(res->thread_blade);
-    free(res->threads);
-    free(res->blades);
-    free(res->mems);
-    free(res->ctrl.placed_bytes);
-    free(res->ctrl.peak_placed_bytes);
-    memset(res, 0, sizeof *res);
-}

@@ -42,6 +42,5 @@ struct ms_run_result {
 int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *info,
            int sg_argc, char **sg_argv, volatile uint64_t *progress, struct ms_run_result *res,
            struct ms_err *err);
-void ms_run_result_free(struct ms_run_result *res);
 
 #endif
