@@ -103,6 +103,45 @@ static inline void ms_emit_rec(ms_emit_fn emit, void *arg, uint32_t tid, int op,
     emit(arg, &r);
 }
 
+/* Fill the zero fields of *p with the defaults. */
+void ms_alloc_params_fill(struct ms_alloc_params *p);
+
+/* Emit one of the model's own records and count it in *s: R and W as metadata reads and
+ * writes, M and U as mmap and munmap calls and bytes, B as a brk call. */
+static inline void ms_alloc_emit(ms_emit_fn emit, void *arg, struct ms_alloc_stats *s,
+                                 uint32_t tid, int op, uint64_t addr, uint64_t len)
+{
+    switch (op) {
+    case MS_OP_READ:
+        s->meta_reads++;
+        break;
+    case MS_OP_WRITE:
+        s->meta_writes++;
+        break;
+    case MS_OP_MMAP:
+        s->n_mmap++;
+        s->bytes_mmapped += len;
+        break;
+    case MS_OP_MUNMAP:
+        s->n_munmap++;
+        s->bytes_munmapped += len;
+        break;
+    case MS_OP_BRK:
+        s->n_brk++;
+        break;
+    }
+    ms_emit_rec(emit, arg, tid, op, addr, len);
+}
+
+/* Count a malloc of `size` requested bytes: n_malloc, live and peak bytes. */
+static inline void ms_alloc_stats_malloc(struct ms_alloc_stats *s, uint64_t size)
+{
+    s->n_malloc++;
+    s->live_bytes += size;
+    if (s->live_bytes > s->peak_live_bytes)
+        s->peak_live_bytes = s->live_bytes;
+}
+
 /* Virtual address space for mmap: top-down placement with first-fit reuse of unmapped holes
  * (highest hole first, as Linux's top-down allocator does). */
 struct ms_vspace {

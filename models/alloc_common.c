@@ -55,6 +55,16 @@ void ms_alloc_destroy(struct ms_alloc *a)
     a->st = NULL;
 }
 
+void ms_alloc_params_fill(struct ms_alloc_params *p)
+{
+    if (!p->brk_base)
+        p->brk_base = 0x555556000000ull;
+    if (!p->mmap_top)
+        p->mmap_top = 0x7f0000000000ull;
+    if (!p->max_threads)
+        p->max_threads = 1024;
+}
+
 /* ---- address space ---- */
 
 void ms_vspace_init(struct ms_vspace *v, uint64_t top, uint64_t low_limit)

@@ -120,11 +120,7 @@ static void bins_init(void)
 
 static void em(struct mi *m, uint32_t tid, int op, uint64_t a, uint64_t l)
 {
-    if (op == MS_OP_READ)
-        m->s.meta_reads++;
-    else if (op == MS_OP_WRITE)
-        m->s.meta_writes++;
-    ms_emit_rec(m->emit, m->arg, tid, op, a, l);
+    ms_alloc_emit(m->emit, m->arg, &m->s, tid, op, a, l);
 }
 
 static uint64_t page_meta(const struct mpage *pg)
@@ -145,10 +141,7 @@ static void *mi_init_common(const struct ms_alloc_params *p, int variant, ms_emi
     bins_init();
     struct mi *m = ms_xcalloc(1, sizeof *m);
     m->p = *p;
-    if (!m->p.mmap_top)
-        m->p.mmap_top = 0x7f0000000000ull;
-    if (!m->p.max_threads)
-        m->p.max_threads = 1024;
+    ms_alloc_params_fill(&m->p);
     if (m->p.mmap_top % MI_SEG_SIZE || m->p.mmap_top < (1ull << 40)) {
         ms_err_set(err, "allocator: mmap_top 0x%llx must be a multiple of 32 MiB above 1 TiB",
                    (unsigned long long)m->p.mmap_top);
@@ -182,8 +175,6 @@ static struct mseg *seg_new(struct mi *m, uint32_t tid, uint64_t len)
     if (!a)
         return NULL;
     em(m, tid, MS_OP_MMAP, a, len);
-    m->s.n_mmap++;
-    m->s.bytes_mmapped += len;
     struct mseg *s = ms_xcalloc(1, sizeof *s);
     s->base = a;
     s->len = len;
@@ -276,16 +267,21 @@ static struct mpage *page_new(struct mi *m, uint32_t tid, uint32_t n, uint64_t b
     return pg;
 }
 
-static void page_delete(struct mpage *pg)
+static void page_free_mem(struct mpage *pg)
 {
-    for (uint32_t k = pg->slice; k < pg->slice + pg->nslices; k++)
-        pg->seg->slice_page[k] = NULL;
-    slices_mark(pg->seg, pg->slice, pg->nslices, 0);
     free(pg->next);
     free(pg->state);
     free(pg->req);
     free(pg->freemask);
     free(pg);
+}
+
+static void page_delete(struct mpage *pg)
+{
+    for (uint32_t k = pg->slice; k < pg->slice + pg->nslices; k++)
+        pg->seg->slice_page[k] = NULL;
+    slices_mark(pg->seg, pg->slice, pg->nslices, 0);
+    page_free_mem(pg);
 }
 
 /* ---- the stale-bit accounting of bitmap pages ---- */
@@ -510,10 +506,7 @@ static uint64_t mi_malloc(void *st, uint32_t tid, uint64_t size, struct ms_err *
     pg->used++;
     pg->req[i] = (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size);
     set_state(m, pg, i, 1);
-    m->s.n_malloc++;
-    m->s.live_bytes += size;
-    if (m->s.live_bytes > m->s.peak_live_bytes)
-        m->s.peak_live_bytes = m->s.live_bytes;
+    ms_alloc_stats_malloc(&m->s, size);
     return pg->start + (uint64_t)i * pg->bsize;
 oom:
     ms_err_set(err, "allocator mimalloc: address space exhausted");
@@ -566,14 +559,9 @@ static int mi_free(void *st, uint32_t tid, uint64_t addr, struct ms_err *err)
         em(m, tid, MS_OP_WRITE, page_meta(pg), 8);
         if (s->huge) {
             em(m, tid, MS_OP_MUNMAP, s->base, s->len);
-            m->s.n_munmap++;
-            m->s.bytes_munmapped += s->len;
             ms_vspace_free(&m->vs, s->base, s->len);
             ms_u64map_del(&m->segs, s->base);
-            free(pg->next);
-            free(pg->state);
-            free(pg->req);
-            free(pg);
+            page_free_mem(pg);
             free(s);
         } else {
             page_delete(pg);
@@ -647,11 +635,7 @@ static void mi_fini(void *st)
                 continue;
             for (uint32_t j = i; j < MI_SLICES && s->slice_page[j] == pg; j++)
                 s->slice_page[j] = NULL;
-            free(pg->next);
-            free(pg->state);
-            free(pg->req);
-            free(pg->freemask);
-            free(pg);
+            page_free_mem(pg);
         }
         free(s);
     }

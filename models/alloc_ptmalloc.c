@@ -59,11 +59,7 @@ struct pt {
 
 static void em(struct pt *pt, uint32_t tid, int op, uint64_t a, uint64_t l)
 {
-    if (op == MS_OP_READ)
-        pt->s.meta_reads++;
-    else if (op == MS_OP_WRITE)
-        pt->s.meta_writes++;
-    ms_emit_rec(pt->emit, pt->arg, tid, op, a, l);
+    ms_alloc_emit(pt->emit, pt->arg, &pt->s, tid, op, a, l);
 }
 
 /* mprotect(a, l, PROT_READ | PROT_WRITE), as glibc's new_heap and grow_heap do. */
@@ -129,12 +125,7 @@ static void *pt_init(const struct ms_alloc_params *p, uint64_t seed, ms_emit_fn 
 {
     struct pt *pt = ms_xcalloc(1, sizeof *pt);
     pt->p = *p;
-    if (!pt->p.brk_base)
-        pt->p.brk_base = 0x555556000000ull;
-    if (!pt->p.mmap_top)
-        pt->p.mmap_top = 0x7f0000000000ull;
-    if (!pt->p.max_threads)
-        pt->p.max_threads = 1024;
+    ms_alloc_params_fill(&pt->p);
     if (pt->p.brk_base % PT_PAGE || pt->p.mmap_top % PT_PAGE || pt->p.mmap_top <= pt->p.brk_base) {
         ms_err_set(err, "allocator: brk_base 0x%llx / mmap_top 0x%llx must be page aligned, "
                         "brk_base below mmap_top",
@@ -172,8 +163,6 @@ static int new_heap(struct pt *pt, uint32_t tid, struct parena *ar, uint64_t nee
     if (!h)
         return -1;
     em(pt, tid, MS_OP_MMAP, h, PT_HEAP_MAX);
-    pt->s.n_mmap++;
-    pt->s.bytes_mmapped += PT_HEAP_MAX;
     uint64_t size = need;
     if (size + PT_TOP_PAD < PT_HEAP_MIN)
         size = PT_HEAP_MIN;
@@ -217,8 +206,6 @@ static uint64_t pt_mmap_chunk(struct pt *pt, uint32_t tid, uint64_t req, struct 
         return 0;
     }
     em(pt, tid, MS_OP_MMAP, a, len);
-    pt->s.n_mmap++;
-    pt->s.bytes_mmapped += len;
     em(pt, tid, MS_OP_WRITE, a + 8, 8);                    /* size | IS_MMAPPED */
     struct pchunk *c = ms_xcalloc(1, sizeof *c);
     c->addr = a;
@@ -240,7 +227,6 @@ static int grow_top(struct pt *pt, uint32_t tid, struct parena *ar, uint32_t ai,
             return -1;
         ar->end += size;
         em(pt, tid, MS_OP_BRK, ar->end, 0);
-        pt->s.n_brk++;
         return 0;
     }
     uint64_t diff = ms_align_up(PT_MINSIZE + nb - old, PT_PAGE);
@@ -338,20 +324,13 @@ static uint64_t pt_malloc(void *st, uint32_t tid, uint64_t req, struct ms_err *e
         em(pt, tid, MS_OP_WRITE, ar->top + 8, 8);          /* new top's size */
     }
     c->req = req;
-    pt->s.n_malloc++;
-    pt->s.live_bytes += req;
-    if (pt->s.live_bytes > pt->s.peak_live_bytes)
-        pt->s.peak_live_bytes = pt->s.live_bytes;
+    ms_alloc_stats_malloc(&pt->s, req);
     return c->addr + 16;
 
 do_mmap:;
     uint64_t a = pt_mmap_chunk(pt, tid, req, err);
-    if (a) {
-        pt->s.n_malloc++;
-        pt->s.live_bytes += req;
-        if (pt->s.live_bytes > pt->s.peak_live_bytes)
-            pt->s.peak_live_bytes = pt->s.live_bytes;
-    }
+    if (a)
+        ms_alloc_stats_malloc(&pt->s, req);
     return a;
 }
 
@@ -385,8 +364,6 @@ static int pt_free(void *st, uint32_t tid, uint64_t addr, struct ms_err *err)
     ms_u64map_del(&pt->by_addr, c->addr);
     if (c->mmapped) {
         em(pt, tid, MS_OP_MUNMAP, c->addr, c->size);
-        pt->s.n_munmap++;
-        pt->s.bytes_munmapped += c->size;
         ms_vspace_free(&pt->vs, c->addr, c->size);
         if (!pt->p.no_dynamic_mmap_threshold && c->size > pt->mmap_threshold &&
             c->size <= PT_MMAP_THRESHOLD_MAX) {
@@ -421,7 +398,6 @@ static int pt_free(void *st, uint32_t tid, uint64_t addr, struct ms_err *err)
             if (top_size > PT_MINSIZE + 1 + PT_TOP_PAD && extra > 0) {
                 ar->end -= extra;
                 em(pt, tid, MS_OP_BRK, ar->end, 0);
-                pt->s.n_brk++;
             }
         }
         return 0;

@@ -89,6 +89,17 @@ int main(void)
     CHECK_EQ_U64(st.n_mprotect, 1);
     CHECK_EQ_U64(st.n_mmap, 2);
     CHECK_EQ_U64(st.n_munmap, 1);
+    CHECK_EQ_U64(st.n_brk, 2);     /* the first small malloc and the 200 KiB one after the U */
+    CHECK_EQ_U64(st.bytes_mmapped, mlen + (64ull << 20));
+    CHECK_EQ_U64(st.bytes_munmapped, mlen);
+    /* 69 mallocs and 2 frees so far; the live bytes peak with the last malloc */
+    uint64_t live = 100 + (200 << 10) + 64;
+    for (int i = 0; i < 64; i++)
+        live += sizes[i];
+    CHECK_EQ_U64(st.n_malloc, 69);
+    CHECK_EQ_U64(st.n_free, 2);
+    CHECK_EQ_U64(st.live_bytes, live);
+    CHECK_EQ_U64(st.peak_live_bytes, live);
 
     /* coalescing: freeing three neighbours leaves one chunk that serves their sum */
     uint64_t c1 = ms_alloc_malloc(&a, 1, 1000, &err);
