@@ -116,6 +116,29 @@ void ms_workload_emit(struct ms_workload *w, uint32_t tid, int op, uint64_t addr
     ms_emit_rec(count_emit, w, tid, op, addr, len);
 }
 
+void ms_workload_compute(struct ms_workload *w, uint32_t tid)
+{
+    if (w->p.compute_ns)
+        ms_workload_emit(w, tid, MS_OP_COMPUTE, w->p.compute_ns, 0);
+}
+
+int ms_workload_round_robin(struct ms_workload *w, void *g, uint32_t *cur,
+                            int (*thread_step)(struct ms_workload *w, void *g, uint32_t tid,
+                                               struct ms_err *err),
+                            struct ms_err *err)
+{
+    uint32_t n = w->p.n_threads;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t tid = (*cur + k) % n;
+        int r = thread_step(w, g, tid, err);
+        if (r != 0) {
+            *cur = (tid + 1) % n;
+            return r;
+        }
+    }
+    return 0;
+}
+
 struct ms_workload *ms_workload_create(const char *generator, const struct ms_workload_params *p,
                                        ms_emit_fn emit, void *arg, struct ms_err *err)
 {

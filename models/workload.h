@@ -155,5 +155,15 @@ void ms_workload_destroy(struct ms_workload *w);
 
 /* For generators: emit one record (counted) through the workload's callback. */
 void ms_workload_emit(struct ms_workload *w, uint32_t tid, int op, uint64_t addr, uint64_t len);
+/* For generators: the C record that starts an operation of thread tid (none if compute_ns 0). */
+void ms_workload_compute(struct ms_workload *w, uint32_t tid);
+/* For generators whose threads take turns: one operation of the first thread from *cur on
+ * (cyclically) that has one left, *cur then moving past it. thread_step(w, g, tid, err)
+ * returns 1 for an operation, 0 when tid has nothing left, -1 and err on failure. Returns
+ * 1, 0 when no thread has anything left, or -1. */
+int ms_workload_round_robin(struct ms_workload *w, void *g, uint32_t *cur,
+                            int (*thread_step)(struct ms_workload *w, void *g, uint32_t tid,
+                                               struct ms_err *err),
+                            struct ms_err *err);
 
 #endif

@@ -81,14 +81,14 @@ static void *gr_create(struct ms_workload *w, struct ms_err *err)
 /* Read node v's header and adjacency array. */
 static void visit(struct ms_workload *w, struct gr *g, uint32_t tid, uint64_t v)
 {
-    if (w->p.compute_ns)
-        ms_workload_emit(w, tid, MS_OP_COMPUTE, w->p.compute_ns, 0);
+    ms_workload_compute(w, tid);
     ms_workload_emit(w, tid, MS_OP_READ, g->node[v], GR_HDR);
     ms_workload_emit(w, tid, MS_OP_READ, g->adj[v], 8 * (g->off[v + 1] - g->off[v]));
 }
 
-static int gr_thread_step(struct ms_workload *w, struct gr *g, uint32_t tid, struct ms_err *err)
+static int gr_thread_step(struct ms_workload *w, void *gp, uint32_t tid, struct ms_err *err)
 {
+    struct gr *g = gp;
     struct gr_thread *t = &g->t[tid];
     const struct ms_workload_params *p = &w->p;
     uint64_t n = g->n;
@@ -136,8 +136,7 @@ static int gr_thread_step(struct ms_workload *w, struct gr *g, uint32_t tid, str
         {
             uint64_t v = t->at, deg = g->off[v + 1] - g->off[v];
             uint64_t k = ms_rng_below(&t->rng, deg);
-            if (w->p.compute_ns)
-                ms_workload_emit(w, tid, MS_OP_COMPUTE, w->p.compute_ns, 0);
+            ms_workload_compute(w, tid);
             ms_workload_emit(w, tid, MS_OP_READ, g->node[v], GR_HDR);
             ms_workload_emit(w, tid, MS_OP_READ, g->adj[v] + 8 * k, 8);
             t->at = g->tgt[g->off[v] + k];
@@ -181,15 +180,7 @@ static int gr_step(struct ms_workload *w, void *gp, struct ms_err *err)
         ms_workload_emit(w, tid, MS_OP_WRITE, g->adj[v], 8 * deg);
         return 1;
     }
-    for (uint32_t k = 0; k < w->p.n_threads; k++) {
-        uint32_t tid = (g->cur + k) % w->p.n_threads;
-        int r = gr_thread_step(w, g, tid, err);
-        if (r != 0) {
-            g->cur = (tid + 1) % w->p.n_threads;
-            return r;
-        }
-    }
-    return 0;
+    return ms_workload_round_robin(w, g, &g->cur, gr_thread_step, err);
 }
 
 static void gr_destroy(void *gp)

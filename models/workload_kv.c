@@ -140,8 +140,7 @@ static int kv_step(struct ms_workload *w, void *g, struct ms_err *err)
         return 0;
     uint32_t tid = (uint32_t)(k->done++ % p->n_threads);
     struct ms_rng *r = &k->rng[tid];
-    if (p->compute_ns)
-        ms_workload_emit(w, tid, MS_OP_COMPUTE, p->compute_ns, 0);
+    ms_workload_compute(w, tid);
     uint64_t key = ms_zipf_scrambled(&k->zipf, r);
     int get = ms_rng_double(r) < p->kv.read_ratio;
     uint64_t b = key_hash(key) & (k->nb - 1);

@@ -10,7 +10,7 @@
 struct mt_thread {
     struct ms_rng rng;
     uint64_t round;         /* next round index of this thread (r = tid + k * n_threads) */
-    int phase;              /* 0 malloc, 1 access, 2 free, 3 round done */
+    int phase;              /* 0 malloc, 1 access, 2 free */
     uint32_t i;
     uint64_t k;
     uint64_t addr[MT_PER_ROUND], size[MT_PER_ROUND];
@@ -50,15 +50,14 @@ static void *mt_create(struct ms_workload *w, struct ms_err *err)
     return m;
 }
 
-/* One operation of thread t; 0 when the thread has nothing left. */
-static int mt_thread_step(struct ms_workload *w, struct mt_thread *t, uint32_t tid,
-                          struct ms_err *err)
+/* One operation of thread tid; 0 when the thread has nothing left. */
+static int mt_thread_step(struct ms_workload *w, void *g, uint32_t tid, struct ms_err *err)
 {
     const struct ms_workload_params *p = &w->p;
+    struct mt_thread *t = &((struct mt *)g)->t[tid];
     if (t->round >= p->memtest.n_rounds)
         return 0;
-    if (p->compute_ns)
-        ms_workload_emit(w, tid, MS_OP_COMPUTE, p->compute_ns, 0);
+    ms_workload_compute(w, tid);
     switch (t->phase) {
     case 0: {
         uint64_t sz = p->memtest.min_size +
@@ -109,15 +108,7 @@ static int mt_thread_step(struct ms_workload *w, struct mt_thread *t, uint32_t t
 static int mt_step(struct ms_workload *w, void *g, struct ms_err *err)
 {
     struct mt *m = g;
-    for (uint32_t k = 0; k < w->p.n_threads; k++) {
-        uint32_t tid = (m->cur + k) % w->p.n_threads;
-        int r = mt_thread_step(w, &m->t[tid], tid, err);
-        if (r != 0) {
-            m->cur = (tid + 1) % w->p.n_threads;
-            return r;
-        }
-    }
-    return 0;
+    return ms_workload_round_robin(w, m, &m->cur, mt_thread_step, err);
 }
 
 static void mt_destroy(void *g)
