@@ -56,25 +56,26 @@ static void rehash(struct ms_memmap *m)
     m->hshift = shift;
 }
 
-static int region_find(const struct ms_memmap *m, uint64_t addr)
+/* Index of the first region ending after addr (nregions if none). */
+static uint64_t region_after(const struct ms_memmap *m, uint64_t addr)
 {
-    /* binary search: last region with start <= addr */
     uint64_t lo = 0, hi = m->nregions;
     while (lo < hi) {
         uint64_t mid = (lo + hi) / 2;
-        if (m->regions[mid].start <= addr)
+        if (m->regions[mid].end <= addr)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo > 0 && addr < m->regions[lo - 1].end;
+    return lo;
 }
 
 int ms_memmap_is_mapped(const struct ms_memmap *m, uint64_t addr)
 {
     if (m->brk_seen && addr >= m->brk_base && addr < m->brk_end)
         return 1;
-    return region_find(m, addr);
+    uint64_t i = region_after(m, addr);
+    return i < m->nregions && m->regions[i].start <= addr;
 }
 
 /* A page is mapped when any byte of it is: allocators hand out whole pages. */
@@ -83,15 +84,8 @@ static int page_mapped(const struct ms_memmap *m, uint64_t vpn)
     uint64_t a = vpn << MS_PAGE_SHIFT, e = a + MS_PAGE_SIZE;
     if (m->brk_seen && a < m->brk_end && e > m->brk_base)
         return 1;
-    uint64_t lo = 0, hi = m->nregions;
-    while (lo < hi) {   /* first region ending after a */
-        uint64_t mid = (lo + hi) / 2;
-        if (m->regions[mid].end <= a)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < m->nregions && m->regions[lo].start < e;
+    uint64_t i = region_after(m, a);
+    return i < m->nregions && m->regions[i].start < e;
 }
 
 /* ---- live large allocations: a sorted array of whole-page intervals ---- */
@@ -191,7 +185,13 @@ struct ms_page *ms_memmap_page_force(struct ms_memmap *m, uint64_t vpn)
     return p ? p : page_create(m, vpn);
 }
 
-/* ---- allocations: open addressing keyed by address ---- */
+/* ---- allocations: open addressing keyed by address ----
+ *
+ * Not models/u64map.h: this table keeps the entries in its slots and places them by
+ * multiplicative (Fibonacci) hashing, which spreads allocators' evenly spaced addresses with
+ * almost no collisions. Measured against u64map with the entries in a side array, at a million
+ * live objects a free plus an alloc took about 1.7x as long (kv, 500k items: A/F replay about
+ * 25% slower); at 10k objects u64map was faster, but there it does not matter. */
 
 static uint64_t slot_of(uint64_t addr, uint64_t cap) { return (addr * HASH_K) >> (64 - __builtin_ctzll(cap)); }
 
@@ -265,6 +265,25 @@ static uint64_t partial_bits(const struct ms_page *p)
     return bits;
 }
 
+/* An allocation covering the whole page comes or goes. */
+static void full_inc(struct ms_page *p, void *arg)
+{
+    (void)arg;
+    MS_ASSERT(p->full < UINT32_MAX);
+    p->full++;
+    p->alloc_bits = ~0ull;
+}
+
+static void full_dec(struct ms_page *p, void *arg)
+{
+    (void)arg;
+    MS_ASSERT(p->full > 0);
+    if (--p->full == 0) {
+        p->alloc_bits = partial_bits(p);
+        p->data &= p->alloc_bits;
+    }
+}
+
 /* Add `delta` (+1/-1) to the live count of every block overlapping [addr, addr+size). An
  * allocation covering a whole page counts once in the page's `full` (large objects touch
  * only that counter); one covering part of it counts in each block's `cnt`. A block is live
@@ -276,24 +295,12 @@ static void count_pages(struct ms_memmap *m, uint64_t addr, uint64_t size, int d
         return;
     uint64_t end = addr + size;   /* exclusive */
     for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= (end - 1) >> MS_PAGE_SHIFT; vpn++) {
-        struct ms_page *p = ms_memmap_find(m, vpn);
-        if (!p)
-            p = page_create(m, vpn);
+        struct ms_page *p = ms_memmap_page_force(m, vpn);
         uint64_t pa = vpn << MS_PAGE_SHIFT;
         unsigned first = addr > pa ? (unsigned)((addr - pa) >> MS_BLOCK_SHIFT) : 0;
         unsigned last = end < pa + MS_PAGE_SIZE ? (unsigned)((end - 1 - pa) >> MS_BLOCK_SHIFT) : 63;
         if (first == 0 && last == MS_BLOCKS_PER_PAGE - 1) {
-            if (delta > 0) {
-                MS_ASSERT(p->full < UINT32_MAX);
-                p->full++;
-                p->alloc_bits = ~0ull;
-            } else {
-                MS_ASSERT(p->full > 0);
-                if (--p->full == 0) {
-                    p->alloc_bits = partial_bits(p);
-                    p->data &= p->alloc_bits;
-                }
-            }
+            (delta > 0 ? full_inc : full_dec)(p, NULL);
             continue;
         }
         if (!p->cnt)
@@ -311,24 +318,6 @@ static void count_pages(struct ms_memmap *m, uint64_t addr, uint64_t size, int d
         }
         if (delta < 0)
             p->data &= ~(ms_block_mask(first, last) & ~p->alloc_bits);
-    }
-}
-
-static void full_inc(struct ms_page *p, void *arg)
-{
-    (void)arg;
-    MS_ASSERT(p->full < UINT32_MAX);
-    p->full++;
-    p->alloc_bits = ~0ull;
-}
-
-static void full_dec(struct ms_page *p, void *arg)
-{
-    (void)arg;
-    MS_ASSERT(p->full > 0);
-    if (--p->full == 0) {
-        p->alloc_bits = partial_bits(p);
-        p->data &= p->alloc_bits;
     }
 }
 
@@ -443,7 +432,6 @@ void ms_memmap_mmap(struct ms_memmap *m, uint64_t addr, uint64_t len)
     free(m->regions);
     m->regions = tmp;
     m->nregions = out;
-    m->region_cap = n + 1;
     ms_memmap_for_range(m, addr, len, set_mapped, NULL);
 }
 

@@ -91,7 +91,7 @@ struct ms_memmap {
     uint64_t nbig, big_cap;
 
     struct ms_region *regions;       /* sorted, disjoint, merged */
-    uint64_t nregions, region_cap;
+    uint64_t nregions;
     uint64_t brk_base, brk_end;      /* brk heap [base, end); base set by the first B */
     int brk_seen;
 

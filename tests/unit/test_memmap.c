@@ -60,6 +60,22 @@ int main(void)
     CHECK_EQ_U64(r->data, 0);
     CHECK_EQ_U64(r->remote_layout, MS_REMOTE_NONE);
     CHECK(ms_memmap_is_mapped(&m, mm));
+    /* several regions: each one's bounds, and the gaps between them */
+    ms_memmap_mmap(&m, mm + 0x10000, 0x3000);
+    ms_memmap_mmap(&m, mm - 0x8000, 0x1000);
+    ms_memmap_munmap(&m, mm + 0x11000, 0x1000);   /* splits the middle one */
+    CHECK(!ms_memmap_is_mapped(&m, mm - 0x8001));
+    CHECK(ms_memmap_is_mapped(&m, mm - 0x8000));
+    CHECK(!ms_memmap_is_mapped(&m, mm - 0x7000));
+    CHECK(!ms_memmap_is_mapped(&m, mm - 1));
+    CHECK(ms_memmap_is_mapped(&m, mm + 0xfff));
+    CHECK(!ms_memmap_is_mapped(&m, mm + 0x1000));
+    CHECK(ms_memmap_is_mapped(&m, mm + 0x10fff));
+    CHECK(!ms_memmap_is_mapped(&m, mm + 0x11000));
+    CHECK(ms_memmap_is_mapped(&m, mm + 0x12000));
+    CHECK(!ms_memmap_is_mapped(&m, mm + 0x13000));
+    CHECK(ms_memmap_page(&m, (mm + 0x11000) >> 12, 1) == NULL);   /* unmapped, nothing live */
+    CHECK(ms_memmap_page(&m, (mm + 0x12000) >> 12, 1)->mapped);
 
     /* brk heap */
     ms_memmap_brk(&m, 0x5000000);
