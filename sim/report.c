@@ -99,6 +99,28 @@ static json_t *thread_json(const struct ms_run_result *r, uint32_t i)
     return o;
 }
 
+/* A built-in workload's allocator model: what it did, as the model counted it. */
+static json_t *alloc_json(const struct ms_run_result *r)
+{
+    const struct ms_alloc_stats *a = &r->alloc;
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(r->alloc_model));
+    json_object_set_new(o, "mallocs", u64(a->n_malloc));
+    json_object_set_new(o, "frees", u64(a->n_free));
+    json_object_set_new(o, "mmaps", u64(a->n_mmap));
+    json_object_set_new(o, "munmaps", u64(a->n_munmap));
+    json_object_set_new(o, "brks", u64(a->n_brk));
+    json_object_set_new(o, "mprotects", u64(a->n_mprotect));
+    json_object_set_new(o, "bytes_mmapped", u64(a->bytes_mmapped));
+    json_object_set_new(o, "bytes_munmapped", u64(a->bytes_munmapped));
+    json_object_set_new(o, "metadata_reads", u64(a->meta_reads));
+    json_object_set_new(o, "metadata_writes", u64(a->meta_writes));
+    json_object_set_new(o, "peak_live_bytes", u64(a->peak_live_bytes));
+    json_object_set_new(o, "cross_thread_frees", u64(a->cross_thread_frees));
+    json_object_set_new(o, "stale_bytes_peak", u64(a->stale_bytes_peak));
+    return o;
+}
+
 /* The control plane's calls and the switch's tables; `tot`: the threads' totals. */
 static json_t *ctrl_json(const struct ms_run_result *r, const struct ms_thread_stats *tot)
 {
@@ -312,6 +334,8 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(mem, "munmaps", u64(r->memmap.munmaps));
     json_object_set_new(mem, "brks", u64(r->memmap.brks));
     json_object_set_new(o, "program_memory", mem);
+    if (r->alloc_model)
+        json_object_set_new(o, "allocator_model", alloc_json(r));
 
     json_t *sw = json_object();
     json_object_set_new(sw, "reads", u64(r->sw.reads));

@@ -507,6 +507,10 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
     res->ctrl = rs.cp.stats;   /* takes the per-blade arrays */
     rs.cp.stats.placed_bytes = rs.cp.stats.peak_placed_bytes = NULL;
     res->memmap = rs.mem.stats;
+    if (rs.wl) {
+        res->alloc_model = rs.wl->alloc.ops->name;
+        rs.wl->alloc.ops->stats(rs.wl->alloc.st, &res->alloc);
+    }
     /* The simulation is over and the process ends after reporting; components are not torn
      * down (SimGrid still owns the mailboxes and condition variables they point at). */
     return 0;

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "../models/alloc.h"
 #include "../models/cpu_blade.h"
 #include "../models/ctrl_plane.h"
 #include "../models/mem_blade.h"
@@ -33,6 +34,8 @@ struct ms_run_result {
     struct ms_switch_stats sw;
     struct ms_ctrl_stats ctrl;             /* control plane; per-memory-blade arrays owned */
     struct ms_memmap_stats memmap;
+    const char *alloc_model;               /* built-in workload: its allocator model, else NULL */
+    struct ms_alloc_stats alloc;           /* ... and that model's own counts */
 };
 
 /* Returns 0; -1 for bad input (err names the file and place); -2 when the run was aborted by
