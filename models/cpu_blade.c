@@ -33,17 +33,14 @@ int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_b
                            cfg->evict_low_pct, err) < 0)
         return -1;
     char name[32];
-    snprintf(name, sizeof name, "evict%u", id);
-    b->evict_mbox = sg_mailbox_by_name(name);
-    b->to_switch = sg_mailbox_by_name("switch");
     b->to_ctrl = sg_mailbox_by_name("ctrl");
     b->syscall_bytes = rdma->request_bytes;   /* run.c sets ctrl_plane.msg_bytes */
     b->backoff_ns = 50000;                    /* run.c sets switch.retry_backoff_ns */
     b->alone = 1;                             /* run.c sets it from cpu_blades.count */
     snprintf(name, sizeof name, "coh%u", id);
     b->coh_mbox = sg_mailbox_by_name(name);
-    snprintf(name, sizeof name, "cohwb%u", id);
-    b->cohwb_mbox = sg_mailbox_by_name(name);
+    ms_inbox_init(&b->evict_in);
+    ms_inbox_init(&b->cohwb_in);
     b->mtx = sg_mutex_init();
     b->evict_sem = sg_sem_init(0);
     b->frame_cond = sg_cond_init();
@@ -195,20 +192,17 @@ static int rdma_read(struct ms_cpu_thread *t, uint64_t addr, const struct ms_xfe
                        .addr = addr,
                        .xfer = x,
                        .size = (long)ms_rdma_read_request_bytes(b->rdma, x),
-                       .reply_to = t->mbox,
                        .blade = b->id,
                        .want = want,
                        .trans = -1};
     if (t_req && *t_req < 0)
         *t_req = simgrid_get_clock();
-    sg_comm_detach(sg_mailbox_put_init(b->to_switch, &m, m.size), NULL);
-    struct ms_msg *r = sg_mailbox_get(t->mbox);
-    MS_ASSERT(r == &m);
-    if (r->kind == MS_MSG_NACK) {
-        t->stats.wire_bytes += ms_rdma_read_request_bytes(b->rdma, x) + (uint64_t)r->size;
+    ms_fabric_carry(b->fabric, &m);
+    if (m.kind == MS_MSG_NACK) {
+        t->stats.wire_bytes += ms_rdma_read_request_bytes(b->rdma, x) + (uint64_t)m.size;
         return 1;
     }
-    MS_ASSERT(r->kind == MS_MSG_READ_REPLY);
+    MS_ASSERT(m.kind == MS_MSG_READ_REPLY);
     double scatter_ns = ms_rdma_local_dma_ns(b->rdma, x);
     t->pending_ns += scatter_ns;
     t->stats.wire_bytes += ms_rdma_read_request_bytes(b->rdma, x) + ms_rdma_data_wire_bytes(b->rdma, x);
@@ -228,18 +222,16 @@ static int acquire(struct ms_cpu_thread *t, uint64_t addr, uint8_t want, double 
     struct ms_msg m = {.kind = MS_MSG_UPGRADE,
                        .addr = addr,
                        .size = (long)b->rdma->request_bytes,
-                       .reply_to = t->mbox,
                        .blade = b->id,
                        .want = want,
                        .trans = -1};
     if (*t_req < 0)
         *t_req = simgrid_get_clock();
-    sg_comm_detach(sg_mailbox_put_init(b->to_switch, &m, m.size), NULL);
-    struct ms_msg *r = sg_mailbox_get(t->mbox);
-    MS_ASSERT(r == &m && (r->kind == MS_MSG_NACK || r->kind == MS_MSG_UPGRADE_ACK));
+    ms_fabric_carry(b->fabric, &m);
+    MS_ASSERT(m.kind == MS_MSG_NACK || m.kind == MS_MSG_UPGRADE_ACK);
     t->stats.wire_bytes += 2ull * b->rdma->request_bytes;
     *r_out = m;
-    return r->kind == MS_MSG_NACK;
+    return m.kind == MS_MSG_NACK;
 }
 
 static void record_trans(struct ms_cpu_thread *t, const struct ms_msg *r, double t_req)
@@ -526,9 +518,9 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
 /* Start writing dirty frame f back (the evictor's and the coherence agent's): the fetch policy
  * plans what moves from the blocks the bitmap source calls live, the frame turns EVICTING, the
  * NIC gathers and posts (the caller's time), and the WRITE `m` of `x` goes through the switch;
- * its ack comes to `reply_to` carrying f. Returns the bytes on the wire, data and ack. */
+ * its ack comes to `in` carrying f. Returns the bytes on the wire, data and ack. */
 static uint64_t start_writeback(struct ms_cpu_blade *b, int32_t f, struct ms_xfer *x,
-                                struct ms_msg *m, sg_mailbox_t reply_to)
+                                struct ms_msg *m, struct ms_inbox *in)
 {
     struct ms_frame *fr = &b->pc.frames[f];
     struct ms_page *pg = fr->page;
@@ -539,9 +531,9 @@ static uint64_t start_writeback(struct ms_cpu_blade *b, int32_t f, struct ms_xfe
                          .addr = fr->vpn << MS_PAGE_SHIFT,
                          .xfer = x,
                          .size = (long)ms_rdma_data_wire_bytes(b->rdma, x),
-                         .reply_to = reply_to,
+                         .blade = b->id,
                          .cookie = f};
-    sg_comm_detach(sg_mailbox_put_init(b->to_switch, m, m->size), NULL);
+    ms_fabric_post(b->fabric, m, in);
     return (uint64_t)m->size + ms_rdma_write_ack_bytes(b->rdma, x);
 }
 
@@ -556,8 +548,6 @@ static int evictor_has_work(const struct ms_cpu_blade *b)
 static void evictor_actor(int argc, char **argv)
 {
     struct ms_cpu_blade *b = sg_actor_self_get_data();
-    /* a permanent receiver: messages flow in while the actor is busy (a NIC/CPU queue) */
-    sg_mailbox_set_receiver(sg_mailbox_get_name(b->evict_mbox));
     struct ms_page_cache *pc = &b->pc;
     for (;;) {
         /* no simcall between the check and the acquire: a wake-up cannot slip in between */
@@ -581,7 +571,7 @@ static void evictor_actor(int argc, char **argv)
                     continue;
                 }
                 struct ms_xfer *x = &b->wb_xfer[n];
-                b->stats.wire_bytes += start_writeback(b, v, x, &b->wb_msg[n], b->evict_mbox);
+                b->stats.wire_bytes += start_writeback(b, v, x, &b->wb_msg[n], &b->evict_in);
                 b->stats.writebacks++;
                 b->stats.bytes_evicted += x->payload;
                 b->stats.wb_wrs += x->nwr;
@@ -591,7 +581,7 @@ static void evictor_actor(int argc, char **argv)
             if (dropped)
                 wake_free_frame_waiters(b);
             for (uint32_t i = 0; i < n; i++) {
-                struct ms_msg *r = sg_mailbox_get(b->evict_mbox);
+                struct ms_msg *r = ms_inbox_get(&b->evict_in);
                 MS_ASSERT(r->kind == MS_MSG_WRITE_ACK);
                 int32_t v = r->cookie;
                 ms_page_cache_release(pc, v);
@@ -663,7 +653,7 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
             b->coh_wb_msg = ms_xrealloc(b->coh_wb_msg, n * sizeof *b->coh_wb_msg);
         }
         struct ms_xfer *x = &b->coh_wb_xfer[nwb];
-        b->stats.coh_wire_bytes += start_writeback(b, f, x, &b->coh_wb_msg[nwb], b->cohwb_mbox);
+        b->stats.coh_wire_bytes += start_writeback(b, f, x, &b->coh_wb_msg[nwb], &b->cohwb_in);
         nwb++;
         b->stats.coh_writebacks++;
         if (other)
@@ -671,7 +661,7 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
         b->stats.coh_bytes_written += x->payload;
     }
     for (uint32_t i = 0; i < nwb; i++) {
-        struct ms_msg *r = sg_mailbox_get(b->cohwb_mbox);
+        struct ms_msg *r = ms_inbox_get(&b->cohwb_in);
         MS_ASSERT(r->kind == MS_MSG_WRITE_ACK);
         int32_t f = r->cookie;
         pc->frames[f].dirty = 0;
@@ -692,7 +682,6 @@ static void agent_actor(int argc, char **argv)
     struct ms_cpu_blade *b = sg_actor_self_get_data();
     /* a permanent receiver: messages flow in while the actor is busy (a NIC/CPU queue) */
     sg_mailbox_set_receiver(sg_mailbox_get_name(b->coh_mbox));
-    sg_mailbox_set_receiver(sg_mailbox_get_name(b->cohwb_mbox));
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(b->coh_mbox);
         MS_ASSERT(m->kind == MS_MSG_INVAL || m->kind == MS_MSG_DOWNGRADE);

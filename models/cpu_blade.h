@@ -29,6 +29,7 @@
 
 #include "bitmap.h"
 #include "directory.h"
+#include "fabric.h"
 #include "fetch.h"
 #include "hist.h"
 #include "memmap.h"
@@ -97,15 +98,15 @@ struct ms_cpu_blade {
                                                    * or NULL (run.c sets it) */
     struct ms_memmap *mem;                   /* shared ground truth */
     struct ms_page_cache pc;
-    sg_mailbox_t to_switch;
+    struct ms_fabric *fabric;                /* RDMA through the switch (run.c sets it) */
     sg_mailbox_t to_ctrl;                    /* the switch's control plane */
     uint32_t syscall_bytes;                  /* ctrl_plane.msg_bytes */
     uint64_t backoff_ns;                     /* switch.retry_backoff_ns (run.c sets it) */
     int alone;                               /* the only CPU blade: zero-filled first touches
                                               * need no permission (run.c sets it) */
     sg_mailbox_t coh_mbox;                   /* INVALs and DOWNGRADEs from the switch */
-    sg_mailbox_t cohwb_mbox;                 /* acks of the agent's write-backs */
-    sg_mailbox_t evict_mbox;
+    struct ms_inbox cohwb_in;                /* acks of the agent's write-backs */
+    struct ms_inbox evict_in;                /* acks of the evictor's write-backs */
     sg_mutex_t mtx;                          /* guards nothing but condition waits */
     sg_sem_t evict_sem;                      /* released to wake the evictor */
     sg_cond_t frame_cond;                    /* a frame was freed */

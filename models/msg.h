@@ -2,7 +2,9 @@
  *
  * One struct for every message; the requester owns it (usually on its stack) and blocks until
  * the reply, which is the same struct coming back with its kind changed. `size` is the number
- * of bytes SimGrid moves for the current hop, computed by the RDMA cost model. */
+ * of bytes SimGrid moves for the current hop, computed by the RDMA cost model. RDMA operations
+ * travel carried by an actor (fabric.h); system calls and coherence messages go through
+ * mailboxes to the actors that serve them. */
 #ifndef MS_MSG_H
 #define MS_MSG_H
 
@@ -33,7 +35,8 @@ struct ms_msg {
     uint64_t addr;                  /* page address, bytes */
     const struct ms_xfer *xfer;     /* what moves (owned by the requester) */
     long size;                      /* bytes on the wire for this hop */
-    sg_mailbox_t reply_to;
+    sg_mailbox_t reply_to;          /* system calls, coherence messages */
+    void *txn;                      /* switch-private: the transaction a request waits for */
     uint32_t mem_blade;             /* filled by the switch's translation */
     int32_t cookie;                 /* requester's own tag (e.g. the frame being written back;
                                      * for a system call, its enum ms_syscall) */
@@ -42,7 +45,7 @@ struct ms_msg {
     uint64_t freed;                 /* system call reply: bytes unmapped */
     uint8_t prot;                   /* mprotect: MS_PROT_* bits */
     /* coherence */
-    uint32_t blade;                 /* requesting CPU blade */
+    uint32_t blade;                 /* requesting CPU blade (the target, for INVAL/DOWNGRADE) */
     uint8_t want;                   /* enum ms_perm asked for; NONE: not a coherence request */
     uint8_t grant;                  /* enum ms_perm granted (in the reply) */
     int8_t trans;                   /* enum ms_trans the grant made, -1 for none */

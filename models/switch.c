@@ -5,7 +5,9 @@
 #include <simgrid/actor.h>
 #include <simgrid/comm.h>
 #include <simgrid/engine.h>
+#include <simgrid/host.h>
 #include <simgrid/mailbox.h>
+#include <simgrid/semaphore.h>
 #include <stdio.h>
 
 #include "actor.h"
@@ -20,12 +22,7 @@ void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
     ms_xlate_init(&sw->xl, cfg, mem->count, mem->partition_bytes);
     ms_dir_init(&sw->dir, cfg->directory_entries, cfg->region_bytes);
     sw->in = sg_mailbox_by_name("switch");
-    sw->mem_mbox = ms_xcalloc(mem->count, sizeof *sw->mem_mbox);
-    for (uint32_t i = 0; i < mem->count; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "mem%u", i);
-        sw->mem_mbox[i] = sg_mailbox_by_name(name);
-    }
+    sw->host = NULL;
     sw->n_blades = n_blades;
     sw->agent_mbox = ms_xcalloc(n_blades, sizeof *sw->agent_mbox);
     for (uint32_t i = 0; i < n_blades; i++) {
@@ -41,7 +38,6 @@ void ms_switch_fini(struct ms_switch *sw)
 {
     ms_xlate_fini(&sw->xl);
     ms_dir_fini(&sw->dir);
-    free(sw->mem_mbox);
     free(sw->agent_mbox);
     free(sw->stats.coh.series);
 }
@@ -58,8 +54,8 @@ static void send(sg_mailbox_t to, struct ms_msg *m)
     sg_comm_detach(sg_mailbox_put_init(to, m, m->size), NULL);
 }
 
-/* Translate and forward a READ or WRITE to its memory blade. */
-static void forward(struct ms_switch *sw, struct ms_msg *m)
+/* Translate a READ or WRITE: it goes on to memory blade m->mem_blade. */
+static int forward(struct ms_switch *sw, struct ms_msg *m)
 {
     int src;   /* protection was checked per access, before the fault (run.c: ms_xlate_check) */
     m->mem_blade = ms_xlate_route(&sw->xl, m->addr, &src);
@@ -68,7 +64,7 @@ static void forward(struct ms_switch *sw, struct ms_msg *m)
         sw->stats.reads++;
     else
         sw->stats.writes++;
-    send(sw->mem_mbox[m->mem_blade], m);
+    return MS_SW_FORWARD;
 }
 
 /* ---- coherence ---- */
@@ -80,6 +76,8 @@ struct txn {
     uint8_t grant;          /* enum ms_perm it will get */
     int msg;                /* MS_MSG_INVAL or MS_MSG_DOWNGRADE */
     uint16_t targets;
+    sg_sem_t done;          /* the request's carrier waits on it (ms_switch_wait) */
+    int verdict;            /* enum ms_sw_verdict once granted */
 };
 
 static const char *state_name(int s) { return s == MS_COH_M ? "M" : s == MS_COH_S ? "S" : "I"; }
@@ -132,16 +130,16 @@ static void check(const struct ms_switch *sw, int32_t e)
     }
 }
 
-static void nack(struct ms_switch *sw, struct ms_msg *m)
+static int nack(struct ms_switch *sw, struct ms_msg *m)
 {
     sw->stats.coh.nacks++;
     m->kind = MS_MSG_NACK;
     m->size = sw->msg_bytes;
-    send(m->reply_to, m);
+    return MS_SW_REPLY;
 }
 
 /* Grant `grant` to request m on entry e and let it proceed. */
-static void grant_now(struct ms_switch *sw, int32_t e, struct ms_msg *m, int kind, uint8_t grant)
+static int grant_now(struct ms_switch *sw, int32_t e, struct ms_msg *m, int kind, uint8_t grant)
 {
     struct ms_dir_entry *x = &sw->dir.e[e];
     uint16_t me = (uint16_t)(1u << m->blade);
@@ -163,17 +161,17 @@ static void grant_now(struct ms_switch *sw, int32_t e, struct ms_msg *m, int kin
     m->trans = (int8_t)kind;
     m->region_shift = x->shift;
     check(sw, e);
-    if (m->kind == MS_MSG_READ) {
-        forward(sw, m);
-    } else {
-        MS_ASSERT(m->kind == MS_MSG_UPGRADE);
-        m->kind = MS_MSG_UPGRADE_ACK;
-        m->size = sw->msg_bytes;
-        send(m->reply_to, m);
-    }
+    if (m->kind == MS_MSG_READ)
+        return forward(sw, m);
+    MS_ASSERT(m->kind == MS_MSG_UPGRADE);
+    m->kind = MS_MSG_UPGRADE_ACK;
+    m->size = sw->msg_bytes;
+    return MS_SW_REPLY;
 }
 
-/* Mark e busy and send `msg` to every blade in `targets` (one comm each: the multicast). */
+/* Mark e busy and send `msg` to every blade in `targets` (one comm each: the multicast). The
+ * calling actor carries a request that is at the switch: the messages leave from the switch's
+ * host, so the actor stands there while it sends them. */
 static void start_txn(struct ms_switch *sw, int32_t e, struct txn *t, uint64_t req_addr)
 {
     struct ms_dir_entry *x = &sw->dir.e[e];
@@ -188,6 +186,10 @@ static void start_txn(struct ms_switch *sw, int32_t e, struct txn *t, uint64_t r
     } else {
         sw->stats.coh.downgrades += n;
     }
+    sg_actor_t self = sg_actor_self();
+    sg_host_t was = sg_actor_get_host(self);
+    if (was != sw->host)
+        sg_actor_set_host(self, sw->host);
     for (uint32_t i = 0; i < sw->n_blades; i++) {
         if (!(t->targets & (1u << i)))
             continue;
@@ -202,6 +204,8 @@ static void start_txn(struct ms_switch *sw, int32_t e, struct txn *t, uint64_t r
         q->size = sw->msg_bytes;
         send(sw->agent_mbox[i], q);
     }
+    if (was != sw->host)
+        sg_actor_set_host(self, was);
 }
 
 /* The directory is full: take entry v back (invalidating its holders first if it has any). */
@@ -221,7 +225,56 @@ static void reclaim(struct ms_switch *sw, int32_t v)
     start_txn(sw, v, t, ~0ull);
 }
 
-static void handle_request(struct ms_switch *sw, struct ms_msg *m)
+/* What the directory does with coherence request m on entry x (not busy). */
+struct judgement {
+    int kind;          /* enum ms_trans, -1: no state change */
+    uint8_t grant;     /* enum ms_perm */
+    uint16_t targets;  /* blades that must act first */
+    int msg;           /* what they are sent: MS_MSG_INVAL or MS_MSG_DOWNGRADE */
+};
+
+static struct judgement judge(const struct ms_switch *sw, const struct ms_dir_entry *x,
+                              const struct ms_msg *m)
+{
+    struct judgement j = {.kind = -1, .grant = m->want};
+    uint16_t me = (uint16_t)(1u << m->blade);
+    int mine = x->state == MS_COH_M && x->owner == (int)m->blade;
+    if (m->want == MS_PERM_S) {
+        if (mine) {
+            j.grant = MS_PERM_M;   /* the owner keeps M */
+        } else if (x->state == MS_COH_M) {
+            j.kind = MS_TR_M_S;
+            j.targets = (uint16_t)(1u << x->owner);
+            j.msg = MS_MSG_DOWNGRADE;
+        } else if (x->state == MS_COH_S) {
+            if (!(x->sharers & me))
+                j.kind = MS_TR_S_S;
+        } else {
+            j.kind = MS_TR_I_S;
+            if (sw->cfg->exclusive_grant)
+                j.grant = MS_PERM_M;
+        }
+    } else {
+        MS_ASSERT(m->want == MS_PERM_M);
+        if (mine) {
+            /* a hit */
+        } else if (x->state == MS_COH_M) {
+            j.kind = MS_TR_M_M;
+            j.targets = (uint16_t)(1u << x->owner);
+            j.msg = MS_MSG_INVAL;
+        } else if (x->state == MS_COH_S) {
+            j.kind = MS_TR_S_M;
+            j.targets = x->sharers & (uint16_t)~me;
+            j.msg = MS_MSG_INVAL;
+        } else {
+            j.kind = MS_TR_I_M;
+        }
+    }
+    return j;
+}
+
+/* A coherence request (a fault's READ or an UPGRADE) at the switch. */
+static int handle_request(struct ms_switch *sw, struct ms_msg *m)
 {
     struct ms_directory *d = &sw->dir;
     int32_t e = ms_dir_find(d, m->addr);
@@ -229,63 +282,62 @@ static void handle_request(struct ms_switch *sw, struct ms_msg *m)
         int32_t v = ms_dir_victim(d);
         if (v >= 0)
             reclaim(sw, v);
-        if ((e = ms_dir_create(d, m->addr)) < 0) {
-            nack(sw, m);
-            return;
-        }
+        if ((e = ms_dir_create(d, m->addr)) < 0)
+            return nack(sw, m);
     }
     struct ms_dir_entry *x = &d->e[e];
-    if (x->busy) {
-        nack(sw, m);
-        return;
-    }
-    uint16_t me = (uint16_t)(1u << m->blade);
-    int kind = -1, msg = 0;
-    uint8_t grant = m->want;
-    uint16_t targets = 0;
-    int mine = x->state == MS_COH_M && x->owner == (int)m->blade;
-    if (m->want == MS_PERM_S) {
-        if (mine) {
-            grant = MS_PERM_M;   /* the owner keeps M */
-        } else if (x->state == MS_COH_M) {
-            kind = MS_TR_M_S;
-            targets = (uint16_t)(1u << x->owner);
-            msg = MS_MSG_DOWNGRADE;
-        } else if (x->state == MS_COH_S) {
-            if (!(x->sharers & me))
-                kind = MS_TR_S_S;
-        } else {
-            kind = MS_TR_I_S;
-            if (sw->cfg->exclusive_grant)
-                grant = MS_PERM_M;
-        }
-    } else {
-        MS_ASSERT(m->want == MS_PERM_M);
-        if (mine) {
-            /* a hit */
-        } else if (x->state == MS_COH_M) {
-            kind = MS_TR_M_M;
-            targets = (uint16_t)(1u << x->owner);
-            msg = MS_MSG_INVAL;
-        } else if (x->state == MS_COH_S) {
-            kind = MS_TR_S_M;
-            targets = x->sharers & (uint16_t)~me;
-            msg = MS_MSG_INVAL;
-        } else {
-            kind = MS_TR_I_M;
-        }
-    }
-    if (!targets) {
-        grant_now(sw, e, m, kind, grant);
-        return;
-    }
+    if (x->busy)
+        return nack(sw, m);
+    struct judgement j = judge(sw, x, m);
+    if (!j.targets)
+        return grant_now(sw, e, m, j.kind, j.grant);
     struct txn *t = ms_xcalloc(1, sizeof *t);
     t->req = m;
-    t->kind = kind;
-    t->grant = grant;
-    t->msg = msg;
-    t->targets = targets;
+    t->kind = j.kind;
+    t->grant = j.grant;
+    t->msg = j.msg;
+    t->targets = j.targets;
+    t->done = sg_sem_init(0);
+    m->txn = t;
     start_txn(sw, e, t, m->addr);
+    return MS_SW_WAIT;
+}
+
+int ms_switch_depart(struct ms_switch *sw, struct ms_msg *m)
+{
+    if (m->want == MS_PERM_NONE)
+        return forward(sw, m);   /* write-backs, refetches of missing blocks */
+    if (m->kind != MS_MSG_READ)
+        return MS_SW_TO_SWITCH;  /* UPGRADEs are answered by the switch itself */
+    struct ms_directory *d = &sw->dir;
+    int32_t e = ms_dir_find(d, m->addr);
+    if (e < 0 && (e = ms_dir_create(d, m->addr)) < 0)
+        return MS_SW_TO_SWITCH;  /* an entry must be reclaimed first */
+    struct ms_dir_entry *x = &d->e[e];
+    if (x->busy)
+        return MS_SW_TO_SWITCH;  /* it may be free by the time the request arrives */
+    struct judgement j = judge(sw, x, m);
+    if (j.targets)
+        return MS_SW_TO_SWITCH;
+    return grant_now(sw, e, m, j.kind, j.grant);
+}
+
+int ms_switch_arrive(struct ms_switch *sw, struct ms_msg *m)
+{
+    if (m->want == MS_PERM_NONE)
+        return forward(sw, m);
+    return handle_request(sw, m);
+}
+
+int ms_switch_wait(struct ms_switch *sw, struct ms_msg *m)
+{
+    struct txn *t = m->txn;
+    sg_sem_acquire(t->done);
+    int v = t->verdict;
+    sg_sem_destroy(t->done);
+    free(t);
+    m->txn = NULL;
+    return v;
 }
 
 static void handle_ack(struct ms_switch *sw, struct ms_msg *a)
@@ -314,25 +366,24 @@ static void handle_ack(struct ms_switch *sw, struct ms_msg *a)
     if (!t->req) {
         check(sw, e);
         ms_dir_free(&sw->dir, e);
+        free(t);
     } else {
-        grant_now(sw, e, t->req, t->kind, t->grant);
+        /* the carrier goes on from here at this instant; it frees t */
+        t->verdict = grant_now(sw, e, t->req, t->kind, t->grant);
+        sg_sem_release(t->done);
     }
-    free(t);
 }
 
-static void switch_actor(int argc, char **argv)
+/* The acknowledgements of coherence agents come to the switch as messages. */
+static void ack_actor(int argc, char **argv)
 {
     struct ms_switch *sw = sg_actor_self_get_data();
-    /* a permanent receiver: messages flow in while the actor is busy (a NIC/CPU queue) */
+    /* a permanent receiver: acknowledgements flow in while the actor is busy */
     sg_mailbox_set_receiver(sg_mailbox_get_name(sw->in));
     for (;;) {
         struct ms_msg *m = sg_mailbox_get(sw->in);
-        if (m->kind == MS_MSG_COH_ACK)
-            handle_ack(sw, m);
-        else if (m->want != MS_PERM_NONE)
-            handle_request(sw, m);   /* a fault's READ or an UPGRADE */
-        else
-            forward(sw, m);          /* write-backs, refetches of missing blocks */
+        MS_ASSERT(m->kind == MS_MSG_COH_ACK);
+        handle_ack(sw, m);
     }
 }
 
@@ -363,6 +414,7 @@ static void dirctl_actor(int argc, char **argv)
 
 void ms_switch_start(struct ms_switch *sw, sg_host_t host)
 {
-    ms_actor_start_daemon("switch", host, switch_actor, sw);
+    sw->host = host;
+    ms_actor_start_daemon("switch", host, ack_actor, sw);
     ms_actor_start_daemon("dirctl", host, dirctl_actor, sw);
 }

@@ -1,23 +1,25 @@
 /* switch.h: the programmable switch's data plane: translation, protection and coherence.
  *
- * Every request from a CPU blade enters the switch; its actor translates the page address to
- * the memory blade that holds it through the translation and protection tables (xlate.h: the
- * exception table, then the partition table by longest prefix, then the default slicing of
- * the address space into memory_blades.partition_bytes handed to memory blades in turn) and
- * forwards the request. The control plane (ctrl_plane.h) fills the tables. Pipeline latency is
- * a zero-sharing link crossed on the way to and from memory blades (see sim/platform.c), so
- * the switch never serialises packets.
+ * Every request from a CPU blade enters the switch, carried by the actor that issued it
+ * (fabric.h); at the instant it arrives the switch translates the page address to the memory
+ * blade that holds it through the translation and protection tables (xlate.h: the exception
+ * table, then the partition table by longest prefix, then the default slicing of the address
+ * space into memory_blades.partition_bytes handed to memory blades in turn) and the request goes
+ * on. The control plane (ctrl_plane.h) fills the tables. Pipeline latency is a zero-sharing link
+ * crossed on the way to and from memory blades (see sim/platform.c), so the switch never
+ * serialises packets.
  *
  * Coherence (MSI over regions, directory.h): a fault's read asks for Shared or Modified, a
  * write hit on a Shared page sends an UPGRADE. The switch consults the directory before
  * forwarding. When other blades must act first (a Modified owner writes back and downgrades
  * for a read; every other sharer is invalidated for a write), the switch sends one message per
- * target blade (the multicast) to that blade's coherence agent, marks the entry busy, and
- * goes on serving other requests; when the last acknowledgement arrives it updates the entry
- * and lets the request proceed. A request for a busy region is NACKed; the requester retries
- * after switch.retry_backoff_ns. The switch actor never blocks on anything but its mailbox, so
- * write-backs and fetches keep flowing while a transaction waits. A second actor on the switch
- * host (the switch CPU) runs the bounded-splitting control loop each switch.epoch_ns. */
+ * target blade (the multicast) to that blade's coherence agent, marks the entry busy, and the
+ * request waits there; when the last acknowledgement arrives the switch updates the entry and
+ * lets the request proceed. A request for a busy region is NACKed; the requester retries after
+ * switch.retry_backoff_ns. Nothing but the waiting request blocks: write-backs and fetches keep
+ * flowing while a transaction waits. The switch's actor receives the acknowledgements; a second
+ * actor on the switch host (the switch CPU) runs the bounded-splitting control loop each
+ * switch.epoch_ns. */
 #ifndef MS_SWITCH_H
 #define MS_SWITCH_H
 
@@ -29,6 +31,8 @@
 #include "page_cache.h"
 #include "params.h"
 #include "xlate.h"
+
+struct ms_msg;
 
 struct ms_coh_stats {
     uint64_t requests;               /* coherence requests served (grants) */
@@ -59,8 +63,8 @@ struct ms_switch {
     uint32_t msg_bytes;              /* small control messages (rdma.request_bytes) */
     struct ms_xlate xl;              /* translation and protection tables */
     struct ms_directory dir;         /* coherence directory */
-    sg_mailbox_t in;                 /* requests from blades */
-    sg_mailbox_t *mem_mbox;          /* one per memory blade */
+    sg_host_t host;                  /* where its messages leave from (ms_switch_start) */
+    sg_mailbox_t in;                 /* acknowledgements from coherence agents */
     uint32_t n_blades;
     sg_mailbox_t *agent_mbox;        /* one per CPU blade: its coherence agent */
     struct ms_page_cache **pcs;      /* per CPU blade, for the coherence checker (or NULL) */
@@ -72,6 +76,27 @@ void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
 void ms_switch_fini(struct ms_switch *sw);
 /* Start the switch actor and the directory's control loop on `host` (daemons). */
 void ms_switch_start(struct ms_switch *sw, sg_host_t host);
+/* What becomes of a request at the switch. */
+enum ms_sw_verdict {
+    MS_SW_FORWARD,   /* on to memory blade m->mem_blade */
+    MS_SW_REPLY,     /* answered by the switch: m is the reply (NACK, UPGRADE_ACK) */
+    MS_SW_WAIT,      /* other blades must act first: call ms_switch_wait */
+    MS_SW_TO_SWITCH, /* (ms_switch_depart) to be decided when it reaches the switch */
+};
+/* Request `m` (READ, WRITE or UPGRADE) leaves its blade now. A request the switch passes on
+ * without anything else happening first (a write-back, a refetch, a READ the directory grants
+ * outright: its region not busy, no other blade to act, an entry free if it needs one) is
+ * decided now and crosses the switch cut-through: returns MS_SW_FORWARD, the grant made.
+ * Anything else returns MS_SW_TO_SWITCH with nothing changed: the request travels to the
+ * switch and is decided on arrival by ms_switch_arrive. */
+int ms_switch_depart(struct ms_switch *sw, struct ms_msg *m);
+/* Request `m` reaches the switch now; called by the actor carrying it, which may send the
+ * coherence multicast from the switch's host. Returns MS_SW_FORWARD, MS_SW_REPLY or
+ * MS_SW_WAIT. */
+int ms_switch_arrive(struct ms_switch *sw, struct ms_msg *m);
+/* After MS_SW_WAIT: block until the region's transaction completes; returns MS_SW_FORWARD or
+ * MS_SW_REPLY as ms_switch_arrive would have. */
+int ms_switch_wait(struct ms_switch *sw, struct ms_msg *m);
 /* End-of-run figures (peak, size histogram) into sw->stats. */
 void ms_switch_collect(struct ms_switch *sw);
 

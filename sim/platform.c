@@ -31,20 +31,28 @@ void ms_platform_write(const struct ms_config *cfg, FILE *out)
         fprintf(out, "  <link id=\"bl%u\" bandwidth=\"%.17gBps\" latency=\"%.17gs\" sharing_policy=\"SPLITDUPLEX\"/>\n", i, bps, lat);
     for (uint32_t j = 0; j < cfg->memory_blades.count; j++)
         fprintf(out, "  <link id=\"ml%u\" bandwidth=\"%.17gBps\" latency=\"%.17gs\" sharing_policy=\"SPLITDUPLEX\"/>\n", j, bps, lat);
-    fprintf(out, "  <link id=\"pipe\" bandwidth=\"%.17gBps\" latency=\"%.17gs\" sharing_policy=\"FATPIPE\"/>\n", MS_PIPE_BPS, pipe);
+    /* The pipeline: one link per destination, so flows to different places never share a
+     * constraint in SimGrid's solver (a FATPIPE never limits them anyway). */
+    for (uint32_t i = 0; i < cfg->cpu_blades.count; i++)
+        fprintf(out, "  <link id=\"pipe_b%u\" bandwidth=\"%.17gBps\" latency=\"%.17gs\" sharing_policy=\"FATPIPE\"/>\n", i, MS_PIPE_BPS, pipe);
+    for (uint32_t j = 0; j < cfg->memory_blades.count; j++)
+        fprintf(out, "  <link id=\"pipe_m%u\" bandwidth=\"%.17gBps\" latency=\"%.17gs\" sharing_policy=\"FATPIPE\"/>\n", j, MS_PIPE_BPS, pipe);
     for (uint32_t i = 0; i < cfg->cpu_blades.count; i++) {
         /* blade -> switch: its uplink; switch -> blade: pipeline then its downlink */
         fprintf(out, "  <route src=\"blade%u\" dst=\"switch\" symmetrical=\"NO\"><link_ctn id=\"bl%u\" direction=\"UP\"/></route>\n", i, i);
-        fprintf(out, "  <route src=\"switch\" dst=\"blade%u\" symmetrical=\"NO\"><link_ctn id=\"pipe\"/><link_ctn id=\"bl%u\" direction=\"DOWN\"/></route>\n", i, i);
+        fprintf(out, "  <route src=\"switch\" dst=\"blade%u\" symmetrical=\"NO\"><link_ctn id=\"pipe_b%u\"/><link_ctn id=\"bl%u\" direction=\"DOWN\"/></route>\n", i, i, i);
         for (uint32_t k = 0; k < cfg->cpu_blades.count; k++)
             if (k != i)
-                fprintf(out, "  <route src=\"blade%u\" dst=\"blade%u\" symmetrical=\"NO\"><link_ctn id=\"bl%u\" direction=\"UP\"/><link_ctn id=\"pipe\"/><link_ctn id=\"bl%u\" direction=\"DOWN\"/></route>\n", i, k, i, k);
+                fprintf(out, "  <route src=\"blade%u\" dst=\"blade%u\" symmetrical=\"NO\"><link_ctn id=\"bl%u\" direction=\"UP\"/><link_ctn id=\"pipe_b%u\"/><link_ctn id=\"bl%u\" direction=\"DOWN\"/></route>\n", i, k, i, k, k);
     }
     for (uint32_t j = 0; j < cfg->memory_blades.count; j++) {
-        fprintf(out, "  <route src=\"switch\" dst=\"mem%u\" symmetrical=\"NO\"><link_ctn id=\"pipe\"/><link_ctn id=\"ml%u\" direction=\"DOWN\"/></route>\n", j, j);
+        fprintf(out, "  <route src=\"switch\" dst=\"mem%u\" symmetrical=\"NO\"><link_ctn id=\"pipe_m%u\"/><link_ctn id=\"ml%u\" direction=\"DOWN\"/></route>\n", j, j, j);
         fprintf(out, "  <route src=\"mem%u\" dst=\"switch\" symmetrical=\"NO\"><link_ctn id=\"ml%u\" direction=\"UP\"/></route>\n", j, j);
-        for (uint32_t i = 0; i < cfg->cpu_blades.count; i++)
-            fprintf(out, "  <route src=\"mem%u\" dst=\"blade%u\" symmetrical=\"NO\"><link_ctn id=\"ml%u\" direction=\"UP\"/><link_ctn id=\"pipe\"/><link_ctn id=\"bl%u\" direction=\"DOWN\"/></route>\n", j, i, j, i);
+        for (uint32_t i = 0; i < cfg->cpu_blades.count; i++) {
+            /* both ways through the switch, cut-through */
+            fprintf(out, "  <route src=\"mem%u\" dst=\"blade%u\" symmetrical=\"NO\"><link_ctn id=\"ml%u\" direction=\"UP\"/><link_ctn id=\"pipe_b%u\"/><link_ctn id=\"bl%u\" direction=\"DOWN\"/></route>\n", j, i, j, i, i);
+            fprintf(out, "  <route src=\"blade%u\" dst=\"mem%u\" symmetrical=\"NO\"><link_ctn id=\"bl%u\" direction=\"UP\"/><link_ctn id=\"pipe_m%u\"/><link_ctn id=\"ml%u\" direction=\"DOWN\"/></route>\n", i, j, i, j, j);
+        }
     }
     fprintf(out, "</zone>\n</platform>\n");
 }

@@ -43,6 +43,7 @@ struct run_state {
     struct ms_switch sw;
     struct ms_ctrl_plane cp;
     struct ms_mem_blade *mems;
+    struct ms_fabric fabric;
     struct ms_cpu_blade *blades;
     struct ms_page_cache **pcs;      /* the blades' caches, for the coherence checker */
     struct run_thread *threads;
@@ -426,11 +427,11 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
 
     char name[64];
     for (uint32_t j = 0; j < nm; j++) {
-        ms_mem_blade_init(&rs.mems[j], j, &cfg->memory_blades, &cfg->rdma);
         snprintf(name, sizeof name, "mem%u", j);
-        ms_mem_blade_start(&rs.mems[j], sg_host_by_name(name));
+        ms_mem_blade_init(&rs.mems[j], j, &cfg->memory_blades, &cfg->rdma, sg_host_by_name(name));
     }
     ms_switch_start(&rs.sw, sg_host_by_name("switch"));
+    ms_fabric_init(&rs.fabric, &rs.sw, rs.mems, nb);
     ms_ctrl_plane_start(&rs.cp, sg_host_by_name("switch"));
     for (uint32_t i = 0; i < nb; i++) {
         if (ms_cpu_blade_init(&rs.blades[i], i, &cfg->cpu_blades, &cfg->fetch, &cfg->rdma, mode,
@@ -440,6 +441,7 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         rs.blades[i].backoff_ns = cfg->sw.retry_backoff_ns;
         rs.blades[i].alone = nb == 1;
         rs.blades[i].bitmap_model = &rs.bitmap_model;
+        rs.blades[i].fabric = &rs.fabric;
         rs.pcs[i] = &rs.blades[i].pc;
         snprintf(name, sizeof name, "blade%u", i);
         ms_cpu_blade_start(&rs.blades[i], sg_host_by_name(name));

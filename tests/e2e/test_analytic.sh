@@ -24,7 +24,7 @@ sim_times() { grep '"sim_time_s"' "$1" | sed 's/.*: *//; s/,//'; }
 formula() {  # $1 payload, $2 link latency
   awk -v S="$1" -v L="$2" 'BEGIN {
     B = 12.5; D = 7; P = 200; Q = 82; H = 66; T = 24
-    t = 1000 + 100 + (L + Q/B) + (P + L + Q/B) + (100 + (S + T)/D) + (L + P + L + (S + H)/B) + (10 + (S + T)/D)
+    t = 1000 + 100 + (L + P + L + Q/B) + (100 + (S + T)/D) + (L + P + L + (S + H)/B) + (10 + (S + T)/D)
     printf "%.6f\n", t }'
 }
 check_close() {  # $1 measured s, $2 expected ns, $3 what
@@ -39,7 +39,7 @@ check_close "$2" "$(formula 128 250)" "sg unloaded fault"
 b4=$1; bs=$2
 set -- $(sim_times slow.json)
 check_close "$1" "$(formula 4096 1250)" "4k, links +1000 ns"
-# exactly 4d: request to the switch, switch to the memory blade, and the reply's two links
+# exactly 4d: the request's two links (blade to switch, switch to memory blade) and the reply's two
 awk -v a="$b4" -v b="$1" -v c="$bs" -v d="$2" 'BEGIN {
   d4 = (b - a) * 1e9; ds = (d - c) * 1e9
   printf "increase for d = 1000 ns: 4k %.6f ns, sg %.6f ns (expected 4000)\n", d4, ds

@@ -1,0 +1,137 @@
+/* fabric.c: carrying RDMA operations through the rack (see fabric.h). */
+#include "fabric.h"
+
+#include <simgrid/actor.h>
+#include <simgrid/host.h>
+#include <simgrid/semaphore.h>
+#include <stdio.h>
+
+#include "actor.h"
+#include "mem_blade.h"
+#include "ms_common.h"
+#include "msg.h"
+#include "switch.h"
+
+struct ms_carrier {
+    struct ms_fabric *f;
+    sg_sem_t go;                     /* released when a job is handed over */
+    struct ms_msg *m;                /* the job */
+    struct ms_inbox *in;             /* where its reply goes */
+};
+
+void ms_fabric_init(struct ms_fabric *f, struct ms_switch *sw, struct ms_mem_blade *mems,
+                    uint32_t n_blades)
+{
+    f->sw = sw;
+    f->mems = mems;
+    f->sw_host = sg_host_by_name("switch");
+    f->n_blades = n_blades;
+    f->blade_host = ms_xcalloc(n_blades, sizeof *f->blade_host);
+    for (uint32_t i = 0; i < n_blades; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "blade%u", i);
+        f->blade_host[i] = sg_host_by_name(name);
+    }
+    f->idle = ms_xcalloc(n_blades, sizeof *f->idle);
+    f->n_idle = ms_xcalloc(n_blades, sizeof *f->n_idle);
+    f->cap_idle = ms_xcalloc(n_blades, sizeof *f->cap_idle);
+    f->n_carriers = ms_xcalloc(n_blades, sizeof *f->n_carriers);
+}
+
+void ms_fabric_carry(struct ms_fabric *f, struct ms_msg *m)
+{
+    sg_host_t blade = f->blade_host[m->blade];
+    struct ms_mem_blade *mb;
+    if (ms_switch_depart(f->sw, m) == MS_SW_FORWARD) {
+        /* cut-through: the blade's uplink, the pipeline, the memory blade's link */
+        mb = &f->mems[m->mem_blade];
+        sg_host_sendto(blade, mb->host, (double)m->size);
+    } else {
+        sg_host_sendto(blade, f->sw_host, (double)m->size);   /* the blade's uplink */
+        int v = ms_switch_arrive(f->sw, m);
+        if (v == MS_SW_WAIT)
+            v = ms_switch_wait(f->sw, m);
+        if (v == MS_SW_REPLY) {   /* answered by the switch */
+            sg_host_sendto(f->sw_host, blade, (double)m->size);
+            return;
+        }
+        MS_ASSERT(v == MS_SW_FORWARD);
+        mb = &f->mems[m->mem_blade];
+        sg_host_sendto(f->sw_host, mb->host, (double)m->size);   /* pipeline, memory link */
+    }
+    sg_actor_sleep_for(ms_mem_blade_serve(mb, m));
+    sg_host_sendto(mb->host, blade, (double)m->size);   /* back through the switch */
+}
+
+/* ---- carriers ---- */
+
+static void inbox_put(struct ms_inbox *in, struct ms_msg *m)
+{
+    if (in->n == in->cap) {
+        uint32_t cap = in->cap ? 2 * in->cap : 16;
+        struct ms_msg **q = ms_xcalloc(cap, sizeof *q);
+        for (uint32_t i = 0; i < in->n; i++)
+            q[i] = in->q[(in->head + i) % in->cap];
+        free(in->q);
+        in->q = q;
+        in->head = 0;
+        in->cap = cap;
+    }
+    in->q[(in->head + in->n) % in->cap] = m;
+    in->n++;
+    sg_sem_release(in->ready);
+}
+
+void ms_inbox_init(struct ms_inbox *in)
+{
+    *in = (struct ms_inbox){.ready = sg_sem_init(0)};
+}
+
+struct ms_msg *ms_inbox_get(struct ms_inbox *in)
+{
+    sg_sem_acquire(in->ready);
+    MS_ASSERT(in->n > 0);
+    struct ms_msg *m = in->q[in->head];
+    in->head = (in->head + 1) % in->cap;
+    in->n--;
+    return m;
+}
+
+static void carrier_actor(int argc, char **argv)
+{
+    struct ms_carrier *c = sg_actor_self_get_data();
+    struct ms_fabric *f = c->f;
+    for (;;) {
+        sg_sem_acquire(c->go);
+        struct ms_msg *m = c->m;
+        struct ms_inbox *in = c->in;
+        uint32_t b = m->blade;
+        ms_fabric_carry(f, m);
+        /* idle again before the issuer hears of it: it may hand this carrier the next job */
+        if (f->n_idle[b] == f->cap_idle[b]) {
+            f->cap_idle[b] = f->cap_idle[b] ? 2 * f->cap_idle[b] : 8;
+            f->idle[b] = ms_xrealloc(f->idle[b], f->cap_idle[b] * sizeof *f->idle[b]);
+        }
+        f->idle[b][f->n_idle[b]++] = c;
+        inbox_put(in, m);
+    }
+}
+
+void ms_fabric_post(struct ms_fabric *f, struct ms_msg *m, struct ms_inbox *in)
+{
+    uint32_t b = m->blade;
+    struct ms_carrier *c;
+    if (f->n_idle[b]) {
+        c = f->idle[b][--f->n_idle[b]];
+    } else {
+        c = ms_xcalloc(1, sizeof *c);
+        c->f = f;
+        c->go = sg_sem_init(0);
+        char name[48];
+        snprintf(name, sizeof name, "carrier%u.%u", b, f->n_carriers[b]++);
+        ms_actor_start_daemon(name, f->blade_host[b], carrier_actor, c);
+    }
+    c->m = m;
+    c->in = in;
+    sg_sem_release(c->go);
+}
