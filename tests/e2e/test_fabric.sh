@@ -1,0 +1,114 @@
+#!/bin/sh
+# How requests cross the rack (docs/model.md, "Requests through the switch"), to the
+# nanosecond on idle links:
+#  1. the memory blade's NIC serves requests one at a time in arrival order (three threads
+#     arriving 2 us apart wait 0, 8 and 16 us behind a 10 us DRAM time);
+#  2. a read the directory grants outright crosses the switch cut-through, while a read that
+#     must wait for a coherence transaction travels to the switch, waits there, and is
+#     forwarded afterwards; the owner's write-back crosses the switch cut-through;
+#  3. many write-backs in flight at once (evictor batches, carriers) reach the memory blades:
+#     all but those still in flight when the last thread ends.
+# $1 = build directory.
+set -eu
+bin="$(cd "$1" && pwd)/mindsim"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+# sim_time_s and per-thread finish_s of run 0, and a few counts
+python_get() { python3 -c "import json, sys; r = json.load(open('$1'))['runs'][0]; print(eval(sys.argv[1]))" "$2"; }
+check_ns() {  # $1 measured s, $2 expected ns, $3 what
+  awk -v m="$1" -v e="$2" -v w="$3" 'BEGIN {
+    got = m * 1e9; d = got - e; if (d < 0) d = -d
+    printf "%s: %.3f ns, expected %.3f ns\n", w, got, e
+    exit !(d < 0.01) }'
+}
+
+# ---- 1. first in, first out at the memory blade ----
+cat >fifo.trace <<'T'
+0 A 0x10000000 65536
+1 A 0x20000000 65536
+2 A 0x30000000 65536
+0 C 1000
+0 R 0x10000000 8
+1 C 3000
+1 R 0x20000000 8
+2 C 5000
+2 R 0x30000000 8
+T
+# every cost but the memory blade's 10 us DRAM time is (almost) nothing
+cat >fifo.json <<'J'
+{"workload": {"trace": "fifo.trace"},
+ "cpu_blades": {"count": 1, "threads_per_blade": 3, "fault_handler_ns": 0},
+ "memory_blades": {"dram_ns": 10000},
+ "network": {"link_latency_ns": 0, "switch_latency_ns": 0, "link_bandwidth_gbps": 100000},
+ "rdma": {"dma_gbps": 100000, "wr_ns": 0, "sge_ns": 0}, "fetch": {"mode": "4k"}}
+J
+"$bin" fifo.json --quiet -o fifo.out.json
+# arrivals at 1, 3, 5 us; service ends at 11, 21, 31 us (+ transfers and DMA: a third of a ns each)
+for i in 0 1 2; do
+  f=$(python_get fifo.out.json "r['threads'][$i]['finish_s']")
+  awk -v f="$f" -v i=$i 'BEGIN { want = (11 + 10 * i) * 1000; d = f * 1e9 - want
+    printf "thread %d: done at %.3f ns (expected %d + under 3 ns)\n", i, f * 1e9, want
+    exit !(d >= 0 && d < 3) }'
+done
+
+# ---- 2. cut-through when granted outright, store-and-forward when the request must wait ----
+# Blade 0 writes the page (I->M, granted as the request leaves); 100 us later blade 1 reads it
+# (M->S: the switch sends blade 0 a DOWNGRADE, blade 0 writes the page back, acks, and only
+# then does blade 1's read go on to the memory blade).
+cat >coh.trace <<'T'
+0 A 0x10000000 4096
+0 W 0x10000000 8
+1 C 100000
+1 R 0x10000000 8
+T
+cat >coh.json <<'J'
+{"workload": {"trace": "coh.trace"},
+ "cpu_blades": {"count": 2, "threads_per_blade": 1, "cache_bytes": 1048576},
+ "fetch": {"mode": "4k"}, "switch": {"check_coherence": true}}
+J
+"$bin" coh.json --quiet -o coh.out.json
+# Defaults: L 250, P 200, B 12.5 B/ns, DMA D 7 B/ns, FH 1000, wr 100, sge 10, dram 100,
+# inval_handler_ns H 1000, request Q 82 B, 4 KiB data on the wire 4162 B, a write's ack 66 B,
+# TLP 24 B.
+t0=$(python_get coh.out.json "r['threads'][0]['finish_s']")
+t1=$(python_get coh.out.json "r['threads'][1]['finish_s']")
+check_ns "$t0" "$(awk 'BEGIN { L = 250; P = 200; B = 12.5; D = 7; Q = 82
+  printf "%.6f", 1000 + 100 + (L + P + L + Q/B) + (100 + 4120/D) + (L + P + L + 4162/B) + (10 + 4120/D) }')" \
+  "blade 0, I->M, cut-through"
+check_ns "$t1" "$(awk 'BEGIN { L = 250; P = 200; B = 12.5; D = 7; Q = 82; H = 1000
+  req = (L + Q/B)                                        # to the switch, where it waits
+  dg = (P + L + Q/B) + H                                 # DOWNGRADE to blade 0, its handler
+  wb = (100 + 10 + 4120/D) + (L + P + L + 4162/B) + (100 + 4120/D) + (L + P + L + 66/B)  # write-back, acked
+  ack = (L + Q/B)                                        # blade 0 acks to the switch
+  fwd = (P + L + Q/B)                                    # the read goes on
+  printf "%.6f", 100000 + 1000 + 100 + req + dg + wb + ack + fwd + (100 + 4120/D) + (L + P + L + 4162/B) + (10 + 4120/D) }')" \
+  "blade 1, M->S, waits at the switch"
+[ "$(python_get coh.out.json "r['coherence']['transitions']['M_S']['grants']")" = 1 ]
+
+# ---- 3. many write-backs in flight ----
+# 4 threads on 4 blades, each writing 2000 pages through a 16-page cache: the evictors keep
+# batches of dirty pages in flight on carriers; every one reaches a memory blade.
+awk 'BEGIN { for (t = 0; t < 4; t++) { b = 268435456 + t * 16777216; printf "%d A 0x%x 8192000\n", t, b
+  for (p = 0; p < 2000; p++) printf "%d W 0x%x 64\n", t, b + p * 4096 } }' >wb.trace
+cat >wb.json <<'J'
+{"workload": {"trace": "wb.trace"},
+ "cpu_blades": {"count": 4, "threads_per_blade": 1, "cache_bytes": 65536, "evict_batch": 8},
+ "fetch": {"mode": ["4k", "sg"]}}
+J
+"$bin" wb.json --quiet -o wb.out.json
+python3 - <<'PY'
+import json
+res = json.load(open("wb.out.json"))
+for r in res["runs"]:
+    evicted = r["bytes_evicted"]
+    written = sum(m["bytes_written"] for m in r["memory_blades"])
+    writes = sum(m["writes"] for m in r["memory_blades"])
+    wbs = sum(b["writebacks"] for b in r["blades"])
+    print(f"{r['fetch_mode']}: {wbs} write-backs, {writes} received; {evicted} B evicted, {written} B received")
+    # the run ends with the last thread: at most one batch per blade may still be in flight
+    assert wbs > 7000 and 0 <= wbs - writes <= 4 * 8, r["fetch_mode"]
+    assert 0 <= evicted - written <= 4 * 8 * 4096, r["fetch_mode"]
+PY
+echo ok
