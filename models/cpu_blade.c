@@ -57,6 +57,8 @@ void ms_cpu_blade_fini(struct ms_cpu_blade *b)
     ms_page_cache_fini(&b->pc);
     if (b->mtx) {
         sg_sem_destroy(b->evict_sem);
+        ms_inbox_fini(&b->evict_in);
+        ms_inbox_fini(&b->cohwb_in);
         sg_cond_destroy(b->frame_cond);
         sg_mutex_destroy(b->mtx);
     }

@@ -87,6 +87,12 @@ void ms_inbox_init(struct ms_inbox *in)
     *in = (struct ms_inbox){.ready = sg_sem_init(0)};
 }
 
+void ms_inbox_fini(struct ms_inbox *in)
+{
+    sg_sem_destroy(in->ready);
+    free(in->q);
+}
+
 struct ms_msg *ms_inbox_get(struct ms_inbox *in)
 {
     sg_sem_acquire(in->ready);

@@ -58,6 +58,7 @@ void ms_fabric_carry(struct ms_fabric *f, struct ms_msg *m);
 void ms_fabric_post(struct ms_fabric *f, struct ms_msg *m, struct ms_inbox *in);
 
 void ms_inbox_init(struct ms_inbox *in);
+void ms_inbox_fini(struct ms_inbox *in);
 /* The next completed operation (blocks until there is one). */
 struct ms_msg *ms_inbox_get(struct ms_inbox *in);
 

@@ -74,7 +74,8 @@ struct ms_switch {
 void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
                     const struct ms_switch_cfg *cfg, uint32_t n_blades, uint32_t msg_bytes);
 void ms_switch_fini(struct ms_switch *sw);
-/* Start the switch actor and the directory's control loop on `host` (daemons). */
+/* Start, on `host`, the actor that receives coherence acknowledgements and the directory's
+ * control loop (daemons); messages the switch sends leave from `host`. */
 void ms_switch_start(struct ms_switch *sw, sg_host_t host);
 /* What becomes of a request at the switch. */
 enum ms_sw_verdict {
