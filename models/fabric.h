@@ -8,9 +8,11 @@
  *
  * The actor that issues an operation carries it along that path: each hop is one host-to-host
  * SimGrid transfer (sg_host_sendto: the platform's routes, latencies and bandwidth sharing,
- * contending with every other transfer on the same links), the switch decides at the instant
- * the request has reached it, and the memory blade's NIC takes requests in their arrival
- * order. No server actor sits on the data path, so a hop costs one SimGrid activity and no
+ * contending with every other transfer on the same links), and the memory blade's NIC takes
+ * requests in their arrival order. A request the switch can pass on at once is decided as it
+ * leaves the blade and crosses the switch cut-through (one transfer, blade to memory blade);
+ * any other travels to the switch, is decided the instant it arrives and goes on from there
+ * (switch.h: ms_switch_depart, ms_switch_arrive). No server actor sits on the data path, so a hop costs one SimGrid activity and no
  * hand-over between actors.
  *
  * A blade issues several write-backs at once (the evictor's batch, the coherence agent's
