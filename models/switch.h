@@ -1,7 +1,8 @@
 /* switch.h: the programmable switch's data plane: translation, protection and coherence.
  *
  * Every request from a CPU blade enters the switch, carried by the actor that issued it
- * (fabric.h); at the instant it arrives the switch translates the page address to the memory
+ * (fabric.h). The switch decides on it as it leaves the blade when it can pass it on at once
+ * (cut-through), otherwise the instant it arrives. It translates the page address to the memory
  * blade that holds it through the translation and protection tables (xlate.h: the exception
  * table, then the partition table by longest prefix, then the default slicing of the address
  * space into memory_blades.partition_bytes handed to memory blades in turn) and the request goes
