@@ -14,6 +14,58 @@
 #include "ms_common.h"
 #include "msg.h"
 
+/* A transaction waiting for acknowledgements. */
+struct txn {
+    struct ms_msg *req;     /* the request that proceeds afterwards; NULL: reclaiming the entry */
+    int kind;               /* enum ms_trans of the request */
+    uint8_t grant;          /* enum ms_perm it will get */
+    int msg;                /* MS_MSG_INVAL or MS_MSG_DOWNGRADE */
+    uint16_t targets;
+    sg_sem_t done;          /* the request's carrier waits on it (ms_switch_wait) */
+    int verdict;            /* enum ms_sw_verdict once granted */
+    struct txn *next;       /* in the switch's free list */
+};
+
+/* Transactions and coherence messages are recycled: a run may make millions. */
+static struct txn *txn_new(struct ms_switch *sw)
+{
+    struct txn *t = sw->free_txn;
+    if (t) {
+        sw->free_txn = t->next;
+    } else {
+        t = ms_xcalloc(1, sizeof *t);
+        t->done = sg_sem_init(0);
+    }
+    sg_sem_t done = t->done;
+    *t = (struct txn){.done = done};
+    return t;
+}
+
+static void txn_free(struct ms_switch *sw, struct txn *t)
+{
+    t->next = sw->free_txn;
+    sw->free_txn = t;
+}
+
+static struct ms_msg *msg_new(struct ms_switch *sw)
+{
+    if (sw->n_free_msgs) {
+        struct ms_msg *q = sw->free_msgs[--sw->n_free_msgs];
+        *q = (struct ms_msg){0};
+        return q;
+    }
+    return ms_xcalloc(1, sizeof(struct ms_msg));
+}
+
+static void msg_free(struct ms_switch *sw, struct ms_msg *q)
+{
+    if (sw->n_free_msgs == sw->cap_free_msgs) {
+        sw->cap_free_msgs = sw->cap_free_msgs ? 2 * sw->cap_free_msgs : 16;
+        sw->free_msgs = ms_xrealloc(sw->free_msgs, sw->cap_free_msgs * sizeof *sw->free_msgs);
+    }
+    sw->free_msgs[sw->n_free_msgs++] = q;
+}
+
 void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
                     const struct ms_switch_cfg *cfg, uint32_t n_blades, uint32_t msg_bytes)
 {
@@ -31,6 +83,9 @@ void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
         sw->agent_mbox[i] = sg_mailbox_by_name(name);
     }
     sw->pcs = NULL;
+    sw->free_txn = NULL;
+    sw->free_msgs = NULL;
+    sw->n_free_msgs = sw->cap_free_msgs = 0;
     sw->stats = (struct ms_switch_stats){0};
 }
 
@@ -40,6 +95,15 @@ void ms_switch_fini(struct ms_switch *sw)
     ms_dir_fini(&sw->dir);
     free(sw->agent_mbox);
     free(sw->stats.coh.series);
+    while (sw->free_txn) {
+        struct txn *t = sw->free_txn;
+        sw->free_txn = t->next;
+        sg_sem_destroy(t->done);
+        free(t);
+    }
+    for (uint32_t i = 0; i < sw->n_free_msgs; i++)
+        free(sw->free_msgs[i]);
+    free(sw->free_msgs);
 }
 
 void ms_switch_collect(struct ms_switch *sw)
@@ -68,17 +132,6 @@ static int forward(struct ms_switch *sw, struct ms_msg *m)
 }
 
 /* ---- coherence ---- */
-
-/* A transaction waiting for acknowledgements. */
-struct txn {
-    struct ms_msg *req;     /* the request that proceeds afterwards; NULL: reclaiming the entry */
-    int kind;               /* enum ms_trans of the request */
-    uint8_t grant;          /* enum ms_perm it will get */
-    int msg;                /* MS_MSG_INVAL or MS_MSG_DOWNGRADE */
-    uint16_t targets;
-    sg_sem_t done;          /* the request's carrier waits on it (ms_switch_wait) */
-    int verdict;            /* enum ms_sw_verdict once granted */
-};
 
 static const char *state_name(int s) { return s == MS_COH_M ? "M" : s == MS_COH_S ? "S" : "I"; }
 
@@ -193,7 +246,7 @@ static void start_txn(struct ms_switch *sw, int32_t e, struct txn *t, uint64_t r
     for (uint32_t i = 0; i < sw->n_blades; i++) {
         if (!(t->targets & (1u << i)))
             continue;
-        struct ms_msg *q = ms_xcalloc(1, sizeof *q);
+        struct ms_msg *q = msg_new(sw);
         q->kind = t->msg;
         q->addr = x->base;
         q->region_shift = x->shift;
@@ -217,7 +270,7 @@ static void reclaim(struct ms_switch *sw, int32_t v)
         ms_dir_free(&sw->dir, v);
         return;
     }
-    struct txn *t = ms_xcalloc(1, sizeof *t);
+    struct txn *t = txn_new(sw);
     t->msg = MS_MSG_INVAL;
     t->targets = x->sharers;
     t->kind = -1;
@@ -291,13 +344,12 @@ static int handle_request(struct ms_switch *sw, struct ms_msg *m)
     struct judgement j = judge(sw, x, m);
     if (!j.targets)
         return grant_now(sw, e, m, j.kind, j.grant);
-    struct txn *t = ms_xcalloc(1, sizeof *t);
+    struct txn *t = txn_new(sw);
     t->req = m;
     t->kind = j.kind;
     t->grant = j.grant;
     t->msg = j.msg;
     t->targets = j.targets;
-    t->done = sg_sem_init(0);
     m->txn = t;
     start_txn(sw, e, t, m->addr);
     return MS_SW_WAIT;
@@ -334,8 +386,7 @@ int ms_switch_wait(struct ms_switch *sw, struct ms_msg *m)
     struct txn *t = m->txn;
     sg_sem_acquire(t->done);
     int v = t->verdict;
-    sg_sem_destroy(t->done);
-    free(t);
+    txn_free(sw, t);
     m->txn = NULL;
     return v;
 }
@@ -345,7 +396,7 @@ static void handle_ack(struct ms_switch *sw, struct ms_msg *a)
     int32_t e = a->entry;
     struct ms_dir_entry *x = &sw->dir.e[e];
     MS_ASSERT(x->in_use && x->busy && x->acks_left > 0);
-    free(a);
+    msg_free(sw, a);
     if (--x->acks_left)
         return;
     struct txn *t = x->txn;
@@ -366,7 +417,7 @@ static void handle_ack(struct ms_switch *sw, struct ms_msg *a)
     if (!t->req) {
         check(sw, e);
         ms_dir_free(&sw->dir, e);
-        free(t);
+        txn_free(sw, t);
     } else {
         /* the carrier goes on from here at this instant; it frees t */
         t->verdict = grant_now(sw, e, t->req, t->kind, t->grant);

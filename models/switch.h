@@ -34,6 +34,7 @@
 #include "xlate.h"
 
 struct ms_msg;
+struct txn;
 
 struct ms_coh_stats {
     uint64_t requests;               /* coherence requests served (grants) */
@@ -69,6 +70,9 @@ struct ms_switch {
     uint32_t n_blades;
     sg_mailbox_t *agent_mbox;        /* one per CPU blade: its coherence agent */
     struct ms_page_cache **pcs;      /* per CPU blade, for the coherence checker (or NULL) */
+    struct txn *free_txn;            /* recycled transactions */
+    struct ms_msg **free_msgs;       /* recycled coherence messages */
+    uint32_t n_free_msgs, cap_free_msgs;
     struct ms_switch_stats stats;
 };
 
