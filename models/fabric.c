@@ -17,6 +17,7 @@ struct ms_carrier {
     sg_sem_t go;                     /* released when a job is handed over */
     struct ms_msg *m;                /* the job */
     struct ms_inbox *in;             /* where its reply goes */
+    struct ms_carrier *next;         /* in its blade's idle stack */
 };
 
 void ms_fabric_init(struct ms_fabric *f, struct ms_switch *sw, struct ms_mem_blade *mems,
@@ -25,7 +26,6 @@ void ms_fabric_init(struct ms_fabric *f, struct ms_switch *sw, struct ms_mem_bla
     f->sw = sw;
     f->mems = mems;
     f->sw_host = sg_host_by_name("switch");
-    f->n_blades = n_blades;
     f->blade_host = ms_xcalloc(n_blades, sizeof *f->blade_host);
     for (uint32_t i = 0; i < n_blades; i++) {
         char name[32];
@@ -33,8 +33,6 @@ void ms_fabric_init(struct ms_fabric *f, struct ms_switch *sw, struct ms_mem_bla
         f->blade_host[i] = sg_host_by_name(name);
     }
     f->idle = ms_xcalloc(n_blades, sizeof *f->idle);
-    f->n_idle = ms_xcalloc(n_blades, sizeof *f->n_idle);
-    f->cap_idle = ms_xcalloc(n_blades, sizeof *f->cap_idle);
     f->n_carriers = ms_xcalloc(n_blades, sizeof *f->n_carriers);
 }
 
@@ -114,11 +112,8 @@ static void carrier_actor(int argc, char **argv)
         uint32_t b = m->blade;
         ms_fabric_carry(f, m);
         /* idle again before the issuer hears of it: it may hand this carrier the next job */
-        if (f->n_idle[b] == f->cap_idle[b]) {
-            f->cap_idle[b] = f->cap_idle[b] ? 2 * f->cap_idle[b] : 8;
-            f->idle[b] = ms_xrealloc(f->idle[b], f->cap_idle[b] * sizeof *f->idle[b]);
-        }
-        f->idle[b][f->n_idle[b]++] = c;
+        c->next = f->idle[b];
+        f->idle[b] = c;
         inbox_put(in, m);
     }
 }
@@ -126,9 +121,9 @@ static void carrier_actor(int argc, char **argv)
 void ms_fabric_post(struct ms_fabric *f, struct ms_msg *m, struct ms_inbox *in)
 {
     uint32_t b = m->blade;
-    struct ms_carrier *c;
-    if (f->n_idle[b]) {
-        c = f->idle[b][--f->n_idle[b]];
+    struct ms_carrier *c = f->idle[b];
+    if (c) {
+        f->idle[b] = c->next;
     } else {
         c = ms_xcalloc(1, sizeof *c);
         c->f = f;

@@ -41,10 +41,8 @@ struct ms_fabric {
     struct ms_switch *sw;
     struct ms_mem_blade *mems;       /* memory blades, by the switch's routing */
     sg_host_t sw_host;
-    uint32_t n_blades;
     sg_host_t *blade_host;           /* per CPU blade */
-    struct ms_carrier ***idle;       /* per CPU blade: its idle carriers (a stack) */
-    uint32_t *n_idle, *cap_idle;
+    struct ms_carrier **idle;        /* per CPU blade: its idle carriers (a linked stack) */
     uint32_t *n_carriers;            /* per CPU blade: carriers started */
 };
 
