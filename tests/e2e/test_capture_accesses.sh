@@ -7,7 +7,8 @@
 # every R/W of a heap object lies in a live allocation
 # (traces/mindtrace/tests/check_accesses.py); a binary capture is ordered too; the tool's
 # packed raw stream gives exactly the records of the 24-byte form (--unpacked), across an exec
-# too; then memtest (one thread) with accesses replays through mindsim
+# too; frees in thread-exit destructors are recorded as without the tool; then memtest (one
+# thread) with accesses replays through mindsim
 # (workload.on_unknown_address "warn": stack and globals are in no allocation) and reports
 # accesses and faults. Skipped (prints "skip") when the build has no tool.
 build=$1
@@ -60,6 +61,20 @@ for a in $allocs; do
   [ "$(count "$work/c.bin" R)" -gt 4000 ] || fail "$a: binary: R count"
   rm -f "$work"/c.bin*
 done
+
+# Frees made by thread-specific-data destructors, after the C library has begun tearing the
+# thread down (capture_handoff's scratch blocks), are recorded under the tool as without it:
+# the same A and F counts as the interposer alone.
+"$mt" -o "$work/h.bin" -- "$build/traces/capture_handoff" 4 300 >/dev/null || fail "capture_handoff"
+"$mt" --accesses -o "$work/hv.bin" -- "$build/traces/capture_handoff" 4 300 >/dev/null ||
+  fail "capture_handoff --accesses"
+ordered "$work/hv.bin" "capture_handoff --accesses"
+for op in A F; do
+  [ "$(count "$work/hv.bin" $op)" = "$(count "$work/h.bin" $op)" ] ||
+    fail "capture_handoff: $op $(count "$work/hv.bin" $op) under the tool, $(count "$work/h.bin" $op) without"
+done
+echo "capture_handoff: A $(count "$work/h.bin" A) F $(count "$work/h.bin" F), the same under the tool"
+rm -f "$work"/h.bin* "$work"/hv.bin*
 
 # The tool's packed raw stream (a load or store in 8 bytes, its order implicit) against the
 # 24-byte form with an explicit sequence number that the raw format had before

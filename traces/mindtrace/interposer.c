@@ -103,7 +103,8 @@ static size_t mt_map_size;
 static int mt_want_syscalls;
 static int mt_vg;                     /* events go to the Valgrind tool */
 static pthread_key_t mt_exit_key;     /* under the tool: marks the start of a thread's exit */
-static MT_TLS int t_vg_seen;
+static MT_TLS int t_vg_seen;          /* under the tool: this thread's exit is watched */
+static MT_TLS int t_vg_exiting;       /* under the tool: this thread is exiting */
 
 static MT_TLS int t_depth;            /* allocator calls in progress on this thread */
 static MT_TLS int t_ready;            /* tid assigned, dispatch set up */
@@ -289,11 +290,13 @@ static void mt_thread_setup(void)
 /* A thread that allocated is exiting: what it runs from here on is glibc's teardown (thread
  * destructors, then freeing the thread's tcache and arena through internal calls this
  * interposer never sees, which read and write freed blocks). Tell the tool to stop recording
- * this thread's loads and stores, as inside an allocator call. */
+ * this thread's loads and stores, as inside an allocator call, for good. Allocator calls the
+ * program's own destructors make later (a free of a thread-local buffer) are still recorded:
+ * they only stop toggling the tool. */
 static void mt_vg_thread_exit(void *v)
 {
     (void)v;
-    t_depth++;
+    t_vg_exiting = 1;
     VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_ENTER, 0, 0, 0, 0, 0);
 }
 #endif
@@ -408,7 +411,8 @@ static inline int mt_enter(void)
             t_vg_seen = 1;
             pthread_setspecific(mt_exit_key, (void *)1);
         }
-        VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_ENTER, 0, 0, 0, 0, 0);
+        if (!t_vg_exiting)
+            VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_ENTER, 0, 0, 0, 0, 0);
         return 1;
     }
 #endif
@@ -434,7 +438,7 @@ static inline void mt_leave(int rec)
 {
     mt_disarm(rec);
 #ifdef MT_HAVE_VALGRIND
-    if (rec && mt_vg)
+    if (rec && mt_vg && !t_vg_exiting)
         VALGRIND_DO_CLIENT_REQUEST_STMT(MT_REQ_LEAVE, 0, 0, 0, 0, 0);
 #endif
     t_depth--;

@@ -2,8 +2,10 @@
  * malloc blocks and hand them through one shared ring to whichever thread takes them next,
  * which frees them, 20000 blocks a thread. A block freed by one thread is soon returned by
  * malloc in another (glibc's tcache, jemalloc's thread caches), so a trace whose order
- * between threads is wrong shows an A of an address that is still live. Prints a checksum
- * that must not change under the interposer.
+ * between threads is wrong shows an A of an address that is still live. Each thread also
+ * keeps a scratch block in thread-specific data whose destructor frees it as the thread
+ * exits, after the C library has begun tearing the thread down. Prints a checksum that must
+ * not change under the interposer.
  *
  *   capture_handoff [threads [blocks_per_thread]] */
 #include <pthread.h>
@@ -17,10 +19,17 @@ static unsigned head, tail;   /* under lock: head - tail blocks in the ring */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static long per_thread = 20000;
+static pthread_key_t scratch_key;
+
+static void scratch_free(void *p)
+{
+    free(p);
+}
 
 static void *work(void *arg)
 {
     long id = (long)arg, sum = 0;
+    pthread_setspecific(scratch_key, malloc(100 + (size_t)id));
     for (long i = 0; i < per_thread; i++) {
         size_t n = 16 + (size_t)(i * 13 + id * 7) % 2000;
         unsigned char *p = malloc(n);
@@ -51,6 +60,8 @@ int main(int argc, char **argv)
     if (nt < 1 || nt > 64 || per_thread < 1)
         return 2;
     pthread_t t[64];
+    if (pthread_key_create(&scratch_key, scratch_free) != 0)
+        return 2;
     long total = 0;
     for (long i = 0; i < nt; i++)
         pthread_create(&t[i], NULL, work, (void *)i);
