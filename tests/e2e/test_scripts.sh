@@ -100,7 +100,7 @@ grep -Eq "^interposer overhead, 1 thread \\(ns/event\\) +$ov " "$work/bench.out"
   || { cat "$work/bench.out"; fail "bench: no interposer overhead per event"; }
 grep -Eq "^  end to end, incl\\. conversion \\(ns/event\\) +$ov " "$work/bench.out" \
   || { cat "$work/bench.out"; fail "bench: no end-to-end capture overhead per event"; }
-if [ -x "$build/traces/mindtrace/mindtrace" ] && [ -d "$build/traces/mindtrace/valgrind" ]; then
+if [ -x "$build/traces/mindtrace/mindtrace" ] && [ -x "$build/traces/mindtrace/valgrind/mindtrace-amd64-linux" ]; then
   acc='[0-9]+'
 else
   acc='n/a'
