@@ -51,6 +51,8 @@ typedef struct {
     UInt version, reserved;
     ULong seq;
 } MtHdr;
+/* struct mt_raw_header (mindtrace_raw.h), which this file cannot include, has 40 bytes */
+_Static_assert(sizeof(MtHdr) == 40, "MtHdr must match struct mt_raw_header");
 
 #define MT_BUF_BLOCKS 8u       /* 768 KiB: stays in the cache (24 MiB took 0.5 to 1 s longer) */
 #define MT_BUF_WORDS (MT_BUF_BLOCKS * MT_BLOCK_WORDS)
@@ -96,9 +98,14 @@ static void mt_write_all(const void *p, ULong n)
 static void mt_write_header(void)
 {
     MtHdr h = {MT_RAW_MAGIC, mt_next_tid, mt_used, 0, mt_failed, MT_RAW_VERSION, 0, mt_seq};
+    /* written even after a failed write (it rewrites bytes already there): its overflow flag
+     * is how mindtrace learns that the trace is incomplete */
+    Bool failed = mt_failed;
+    mt_failed = False;
     VG_(lseek)(mt_fd, 0, VKI_SEEK_SET);
     mt_write_all(&h, sizeof h);
     VG_(lseek)(mt_fd, (Off64T)mt_used, VKI_SEEK_SET);
+    mt_failed = mt_failed || failed;
 }
 
 /* Write the buffered events: whole blocks, the last one ended by zeros (a 0 word, or a slot
