@@ -283,18 +283,19 @@ static void thread_actor(int argc, char **argv)
             if (synth && replay_access(rt, rec.addr, rec.len, 1) < 0)
                 return;
             break;
-        case MS_OP_FREE:
-            if (synth) {
-                const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec.addr);
-                if (e && replay_access(rt, rec.addr, e->size, 0) < 0)
-                    return;
-            }
+        case MS_OP_FREE: {
+            /* after the wait: the allocation may be another thread's, applied only now. The
+             * synthesized read happens with the turn held, as the free it precedes must. */
             seq_wait(rt, &rec);
-            if (alloc_rule) {
-                const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec.addr);
-                if (e)
-                    ms_alloc_rule_free(&rs->mem, rec.addr, e->size, e->tid, rec.tid);
+            const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec.addr);
+            if (e && synth) {
+                uint64_t size = e->size;   /* the access may fault: look the entry up again */
+                if (replay_access(rt, rec.addr, size, 0) < 0)
+                    return;
+                e = ms_memmap_alloc_at(&rs->mem, rec.addr);
             }
+            if (e && alloc_rule)
+                ms_alloc_rule_free(&rs->mem, rec.addr, e->size, e->tid, rec.tid);
             if (ms_memmap_free(&rs->mem, rec.addr, NULL) < 0) {
                 if (!tolerate) {
                     ms_err_set(&rs->err, "%s: free of 0x%" PRIx64 " which no live allocation returned (set workload.on_unknown_address to \"warn\" to count these instead%s)",
@@ -306,6 +307,7 @@ static void thread_actor(int argc, char **argv)
             }
             seq_done(rt, &rec);
             break;
+        }
         case MS_OP_MMAP:
         case MS_OP_MUNMAP:
         case MS_OP_BRK:

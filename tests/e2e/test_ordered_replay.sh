@@ -3,8 +3,9 @@
 # ordered trace (#!ordered, or binary with the flag) thread 1's allocation waits until thread
 # 0's free is replayed, although thread 0 is still busy faulting; the same records without the
 # declaration fail (exit 2) with an error that names the record and points at the order. The
-# ordered trace replays the same after conversion to binary, and the generators' traces
-# (written ordered by mindsim-trace gen) replay with several threads.
+# ordered trace replays the same after conversion to binary; a synthesized read before a
+# cross-thread free waits for the allocation; and the generators' traces (written ordered by
+# mindsim-trace gen) replay with several threads.
 # $1 = build directory.
 set -eu
 b="$(cd "$1" && pwd)"
@@ -47,6 +48,21 @@ t = {x["tid"]: x for x in o["threads"]}
 assert t[1]["finish_s"] > t[0]["finish_s"] - 1e-6, (t[0]["finish_s"], t[1]["finish_s"])
 assert t[1]["finish_s"] > 2 * 4.0e-6, t[1]["finish_s"]
 assert o["faults"] == b["faults"] and o["sim_time_s"] == b["sim_time_s"], (o["sim_time_s"], b["sim_time_s"])
+PY
+
+# a synthesized read before a free waits for the allocation it frees: thread 1 frees an object
+# thread 0 allocates later in its own (local) time, and still reads it in full first
+printf '#!ordered\n0 M 0x10000000 1048576\n0 C 1000000\n0 A 0x10000000 100\n1 F 0x10000000\n' >s.trace
+cat >s.json <<'JSON'
+{"workload": {"trace": "s.trace", "synthesize_accesses": "alloc-write-free-read"},
+ "cpu_blades": {"count": 1, "threads_per_blade": 2}, "fetch": {"mode": "4k"}}
+JSON
+"$b/mindsim" s.json --quiet -o s.out.json
+python3 - <<'PY'
+import json
+r = json.load(open("s.out.json"))["runs"][0]
+t = {x["tid"]: x for x in r["threads"]}
+assert t[0]["accesses"] == 1 and t[1]["accesses"] == 1, [(k, v["accesses"]) for k, v in t.items()]
 PY
 
 # a generated multi-threaded trace, written ordered, replays with its cross-thread reuse
