@@ -54,7 +54,7 @@ void ms_ctrl_plane_init(struct ms_ctrl_plane *cp, const struct ms_ctrl_plane_cfg
 void ms_ctrl_plane_fini(struct ms_ctrl_plane *cp);
 /* Carry out one call now (no simulated time). `prot` is mprotect's (MS_PROT_* bits; ignored by
  * the others). Returns enum ms_sys_status; *mapped and *unmapped get the bytes the call added
- * and removed (for mprotect: *mapped the bytes whose protection changed). */
+ * and removed (mprotect adds and removes none: stats.bytes_reprotected counts what it changed). */
 int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint64_t len,
                         uint8_t prot, uint64_t *mapped, uint64_t *unmapped);
 /* Start the control-plane actor on `host` (a daemon), serving mailbox "ctrl". */
