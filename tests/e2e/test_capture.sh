@@ -12,18 +12,7 @@
 # allocator study's finding: glibc needs about one mmap or brk per malloc, jemalloc serves
 # over 100 mallocs per mmap.
 build=$1
-mt="$build/traces/mindtrace/mindtrace"
-st="$build/mindsim-trace"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mt" ] || fail "no $mt"
-count() { "$st" stat "$1" | sed -n "s/^records\.$2: //p"; }
-# ordered FILE WHAT: the trace declares a cross-thread order and `stat` accepts it in file order
-ordered() {
-  "$st" stat "$1" >"$work/stat" 2>"$work/stat.err" || fail "$2: stat: $(cat "$work/stat.err")"
-  grep -qx "ordered: yes" "$work/stat" || fail "$2: not ordered"
-}
+. "$2/tests/e2e/capture_lib.sh"
 # text FILE WHAT: a text trace that says it is ordered on its first line
 text_ordered() {
   [ "$(head -n 1 "$1")" = "#!ordered" ] || fail "$2: first line '$(head -n 1 "$1")', want #!ordered"

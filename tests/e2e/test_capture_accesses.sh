@@ -13,12 +13,7 @@
 # accesses and faults. Skipped (prints "skip") when the build has no tool.
 build=$1
 src=$2
-mt="$build/traces/mindtrace/mindtrace"
-st="$build/mindsim-trace"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-[ -x "$mt" ] || fail "no $mt"
+. "$src/tests/e2e/capture_lib.sh"
 if [ ! -x "$build/traces/mindtrace/valgrind/mindtrace-amd64-linux" ]; then
   "$mt" --accesses -o "$work/x.bin" -- true 2>"$work/err"; [ $? -eq 2 ] || fail "--accesses without the tool"
   echo "skip: no Valgrind tool in this build"; exit 0
@@ -29,12 +24,6 @@ allocs="glibc"
 # text output keeps the tool's exact global order of all records; binary keeps that of the
 # memory-state records (A F M U B P) and each thread's own order (docs/trace-format.md)
 tc() { grep -c "^[0-9]* $2 " "$1"; }
-count() { "$st" stat "$1" | sed -n "s/^records\.$2: //p"; }
-# ordered FILE WHAT: the trace declares a cross-thread order and `stat` accepts it in file order
-ordered() {
-  "$st" stat "$1" >"$work/stat" 2>"$work/stat.err" || fail "$2: stat: $(cat "$work/stat.err")"
-  grep -qx "ordered: yes" "$work/stat" || fail "$2: not ordered"
-}
 for a in $allocs; do
   want=$("$build/traces/capture_c") || fail "capture_c alone"
   got=$("$mt" --allocator $a --accesses --text -o "$work/c.txt" -- "$build/traces/capture_c") || fail "$a: mindtrace --accesses"
