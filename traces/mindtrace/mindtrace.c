@@ -41,12 +41,13 @@
 
 static const char mt_usage[] =
     "usage: mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]\n"
-    "                 [--no-syscalls] [--text] -o OUT -- PROGRAM [ARGS...]\n"
+    "                 [--unpacked] [--no-syscalls] [--text] -o OUT -- PROGRAM [ARGS...]\n"
     "Runs PROGRAM and writes the allocations (A/F) of its allocator, and the allocator's own\n"
     "mmap/munmap/mremap/brk/mprotect (M/U/B/P), as a binary mindsim trace to OUT, ordered\n"
     "across threads; a forked child's trace goes to OUT.<pid>. --accesses also records every\n"
-    "load and store (R/W) by running PROGRAM under mindtrace's Valgrind tool. --text writes\n"
-    "text instead of binary. See docs/capture.md.\n";
+    "load and store (R/W) by running PROGRAM under mindtrace's Valgrind tool; with it,\n"
+    "--unpacked makes the tool write every event in the 24-byte form (for tests). --text\n"
+    "writes text instead of binary. See docs/capture.md.\n";
 
 static const struct {
     const char *name, *lib, *pkg;
@@ -200,9 +201,9 @@ static int mt_chain_step(const struct mt_raw *r, struct mt_chain *c)
             in_block = c->w < c->wend && *c->w;
             if (in_block) {
                 uint64_t x = c->w[0];
-                unsigned tag = (unsigned)(x >> 56);
+                unsigned tag = MT_PK_TAG(x);
                 if (tag == MT_PK_R || tag == MT_PK_W) {
-                    c->rec = (struct ms_rec){.addr = x & MT_PK_ADDR_MAX, .len = (x >> 48) & 0xff,
+                    c->rec = (struct ms_rec){.addr = MT_PK_ADDR(x), .len = MT_PK_LEN(x),
                                              .tid = c->tid, .op = tag == MT_PK_R ? 'R' : 'W'};
                     c->ev_ts = c->ts++;
                     c->release = 0;
@@ -363,15 +364,15 @@ static int mt_emit_packed(struct ms_trace_writer *w, struct mt_chain *c, uint64_
     int rc = 0;
     for (; p < end; p++) {
         uint64_t x = *p;
-        unsigned tag = (unsigned)(x >> 56);
+        unsigned tag = MT_PK_TAG(x);
         if (tag == MT_PK_R)
             rec.op = 'R', nr++;
         else if (tag == MT_PK_W)
             rec.op = 'W', nw++;
         else
             break;
-        rec.addr = x & MT_PK_ADDR_MAX;
-        rec.len = (x >> 48) & 0xff;
+        rec.addr = MT_PK_ADDR(x);
+        rec.len = MT_PK_LEN(x);
         if (!rec.len)
             nz++;   /* not written (the tool never packs a length 0) */
         else if (ms_trace_write(w, &rec, err) < 0) {
@@ -521,6 +522,9 @@ int main(int argc, char **argv)
         return mt_err("%s", "-o OUT is required (see mindtrace --help)");
     if (i >= argc)
         return mt_err("%s", "no PROGRAM given (mindtrace [options] -o OUT -- PROGRAM [ARGS...])");
+    if (!packed && !accesses)
+        return mt_err("%s", "--unpacked goes with --accesses (it changes how the Valgrind tool "
+                      "writes loads and stores)");
 #ifndef MT_VALGRIND
     if (accesses)
         return mt_err("%s", "--accesses is not available in this build: it needs Debian's "

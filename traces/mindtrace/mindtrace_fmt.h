@@ -23,9 +23,13 @@
 #define MT_PK_W 'w'
 #define MT_PK_ADDR_MAX ((1ull << 48) - 1)
 #define MT_PK_LEN_MAX 255u
+#define MT_PK_TAG(x) ((unsigned)((x) >> 56))
+#define MT_PK_LEN(x) (((x) >> 48) & MT_PK_LEN_MAX)
+#define MT_PK_ADDR(x) ((x) & MT_PK_ADDR_MAX)
 
 /* the `lw` word of an event */
 #define MT_LEN_MAX ((1ull << 48) - 1)     /* lengths above are stored as this (none succeed) */
+#define MT_LEN_CLAMP(n) ((n) > MT_LEN_MAX ? MT_LEN_MAX : (n))
 #define MT_EV_PROT_SHIFT 48               /* P: PROT_READ 1 | PROT_WRITE 2 | PROT_EXEC 4 */
 #define MT_EV_RELEASE (1ull << 51)        /* stamped before the operation */
 #define MT_EV_OP_SHIFT 56

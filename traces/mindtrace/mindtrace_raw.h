@@ -48,7 +48,7 @@ struct mt_raw_event {
 
 static inline uint64_t mt_lw(unsigned op, uint64_t len, unsigned prot, uint64_t flags)
 {
-    return (len > MT_LEN_MAX ? MT_LEN_MAX : len) | (uint64_t)(prot & 7) << MT_EV_PROT_SHIFT |
+    return MT_LEN_CLAMP(len) | (uint64_t)(prot & 7) << MT_EV_PROT_SHIFT |
            flags | (uint64_t)op << MT_EV_OP_SHIFT;
 }
 static inline unsigned mt_ev_op(const struct mt_raw_event *e) { return (unsigned)(e->lw >> 56); }

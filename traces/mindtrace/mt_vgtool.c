@@ -187,8 +187,8 @@ static void mt_put_full(ULong op, ULong addr, ULong len, ULong ts)
     ULong need = clo_packed ? 2 : MT_SLOT_WORDS;
     if (UNLIKELY((ULong)(mt_blk_end - mt_cur) < need))
         mt_begin_block();
-    mt_cur[0] = clo_packed ? op | (len > MT_LEN_MAX ? MT_LEN_MAX : len) : addr;
-    mt_cur[1] = clo_packed ? addr : op | (len > MT_LEN_MAX ? MT_LEN_MAX : len);
+    mt_cur[0] = clo_packed ? op | MT_LEN_CLAMP(len) : addr;
+    mt_cur[1] = clo_packed ? addr : op | MT_LEN_CLAMP(len);
     if (!clo_packed)
         mt_cur[2] = ts;
     mt_cur += need;
@@ -242,7 +242,7 @@ static VG_REGPARM(2) void mt_access(Addr a, UWord tag)
             *mt_cur++ = tag | a;
             mt_seq++;
         } else {
-            mt_put(MT_EV_OP(tag >> 56 == MT_PK_R ? 'R' : 'W'), a, (tag >> 48) & 0xff);
+            mt_put(MT_EV_OP(MT_PK_TAG(tag) == MT_PK_R ? 'R' : 'W'), a, MT_PK_LEN(tag));
         }
     }
 }
