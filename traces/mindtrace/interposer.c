@@ -308,21 +308,17 @@ static void mt_open_trace(void)
         return;
     const char *sc = getenv("MINDTRACE_SYSCALLS");
     mt_want_syscalls = !sc || strcmp(sc, "0") != 0;
-#ifdef MT_HAVE_VALGRIND
     const char *vg = getenv("MINDTRACE_VALGRIND");
     if (vg && !strcmp(vg, "1")) {
         /* the tool records; the valgrind launcher (not under the tool) records nothing */
+#ifdef MT_HAVE_VALGRIND
         mt_vg = VALGRIND_DO_CLIENT_REQUEST_EXPR(0, MT_REQ_HELLO, 0, 0, 0, 0, 0) ==
                 MT_VG_HELLO_REPLY;
         if (mt_vg && pthread_key_create(&mt_exit_key, mt_vg_thread_exit) != 0)
             mt_vg = 0;
+#endif
         return;
     }
-#else
-    const char *vg = getenv("MINDTRACE_VALGRIND");
-    if (vg && !strcmp(vg, "1"))
-        return;
-#endif
     char path[4096];
     snprintf(path, sizeof path, "%s/%ld.raw", dir, (long)getpid());
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -557,7 +553,6 @@ MT_EXPORT int posix_memalign(void **out, size_t align, size_t n)
     int rec = mt_enter();
     mt_arm(rec);
     int r = real_posix_memalign(out, align, n);
-    mt_disarm(rec);
     if (r == 0)
         mt_alloc_ev(rec, *out, n);
     mt_leave(rec);

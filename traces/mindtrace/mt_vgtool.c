@@ -375,10 +375,11 @@ static Bool mt_client_request(ThreadId tid, UWord *arg, UWord *ret)
         mt_switch_to(tid);
         break;
     case MT_REQ_EVENT: {
-        ULong op = arg[1] & 0xff;
+        ULong op = arg[1] & 0xff;   /* op | prot << 8 (mprotect's, for a P) */
         mt_switch_to(tid);
         mt_nev++;
-        mt_put(MT_EV_OP(op) | (op == 'F' ? MT_EV_RELEASE : 0), arg[2], arg[3]);
+        mt_put(MT_EV_OP(op) | MT_EV_PROT(arg[1] >> 8) | (op == 'F' ? MT_EV_RELEASE : 0), arg[2],
+               arg[3]);
         break;
     }
     default:
