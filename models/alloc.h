@@ -23,11 +23,11 @@ typedef void (*ms_emit_fn)(void *arg, const struct ms_rec *r);
 
 /* Zero in any field means "the default" (docs/workloads.md). */
 struct ms_alloc_params {
-    uint64_t brk_base;      /* initial program break (ptmalloc main arena); default 0x555556000000 */
-    uint64_t mmap_top;      /* mmaps are placed top-down below this; default 0x7f0000000000 */
     uint32_t max_threads;   /* thread ids must be below this; default 1024 */
-    int no_dynamic_mmap_threshold;  /* ptmalloc: 1 keeps the mmap threshold fixed (M_MMAP_THRESHOLD set) */
 };
+
+/* Every model places its mmaps top-down below this address. */
+#define MS_ALLOC_MMAP_TOP 0x7f0000000000ull
 
 struct ms_alloc_stats {
     uint64_t n_malloc, n_free;
@@ -45,7 +45,7 @@ struct ms_alloc_ops {
     const char *name;
     /* A new model state; NULL and err on bad parameters. init may emit records for tid 0
      * (ptmalloc: a B record at the initial break, the process's startup brk(0)). */
-    void *(*init)(const struct ms_alloc_params *p, uint64_t seed, ms_emit_fn emit, void *arg,
+    void *(*init)(const struct ms_alloc_params *p, ms_emit_fn emit, void *arg,
                   struct ms_err *err);
     /* Address of `size` (> 0) bytes for thread `tid`, after emitting the allocator's records.
      * 0 and err when the request cannot be served (address space exhausted, bad tid). */
@@ -78,7 +78,8 @@ struct ms_alloc {
     void *arg;
 };
 
-/* Create by name; -1 and err on an unknown name or bad parameters. */
+/* Create by name; -1 and err on an unknown name or bad parameters. `seed` is not used: the
+ * models make no random choices. */
 int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
                     uint64_t seed, ms_emit_fn emit, void *arg, struct ms_err *err);
 /* malloc, then emit the A record. */
@@ -92,9 +93,6 @@ void ms_alloc_destroy(struct ms_alloc *a);
 uint64_t ms_mimalloc_class_size(uint64_t size);
 
 /* ---- helpers shared by the model implementations (models/alloc_common.c) ---- */
-
-static inline uint64_t ms_align_up(uint64_t x, uint64_t a) { return (x + a - 1) & ~(a - 1); }
-static inline uint64_t ms_align_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
 
 static inline void ms_emit_rec(ms_emit_fn emit, void *arg, uint32_t tid, int op, uint64_t addr,
                                uint64_t len)

@@ -28,7 +28,7 @@ int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_
     struct ms_alloc_params def = {0};
     a->emit = emit;
     a->arg = arg;
-    a->st = a->ops->init(p ? p : &def, seed, emit, arg, err);
+    a->st = a->ops->init(p ? p : &def, emit, arg, err);
     return a->st ? 0 : -1;
 }
 
@@ -42,6 +42,8 @@ uint64_t ms_alloc_malloc(struct ms_alloc *a, uint32_t tid, uint64_t size, struct
 
 int ms_alloc_free(struct ms_alloc *a, uint32_t tid, uint64_t addr, struct ms_err *err)
 {
+    /* checked before anything is emitted: the F record comes before the allocator's own
+     * records, and a bad free must leave the stream untouched */
     if (!a->ops->usable_size(a->st, addr))
         return ms_err_set(err, "free of 0x%llx: not a live allocation", (unsigned long long)addr);
     ms_emit_rec(a->emit, a->arg, tid, MS_OP_FREE, addr, 0);
@@ -57,10 +59,6 @@ void ms_alloc_destroy(struct ms_alloc *a)
 
 void ms_alloc_params_fill(struct ms_alloc_params *p)
 {
-    if (!p->brk_base)
-        p->brk_base = 0x555556000000ull;
-    if (!p->mmap_top)
-        p->mmap_top = 0x7f0000000000ull;
     if (!p->max_threads)
         p->max_threads = 1024;
 }

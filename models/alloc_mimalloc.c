@@ -49,11 +49,12 @@ struct mpage {
     struct mseg *seg;
     uint32_t slice, nslices;
     uint64_t start;         /* first block */
-    uint32_t bin, owner;
+    uint32_t owner;
     uint64_t bsize;
-    uint32_t reserved, capacity, used;
+    uint32_t reserved, capacity;
+    uint32_t used;          /* blocks live or freed by another thread and not yet collected */
     uint32_t free_head, local_head, xthread_head;
-    uint32_t n_xthread;
+    uint32_t n_xthread;     /* blocks freed by another thread and not yet collected */
     uint32_t *next;         /* list links by block index */
     uint8_t *state;         /* 0 free, 1 live, 2 freed by another thread, not collected */
     uint32_t *req;          /* requested bytes of live blocks */
@@ -64,7 +65,6 @@ struct mpage {
 
 struct mseg {
     uint64_t base, len;
-    uint32_t owner;
     int huge;
     uint32_t info_slices;
     uint64_t used[MI_SLICES / 64];
@@ -142,28 +142,22 @@ static void *mi_init_common(const struct ms_alloc_params *p, int variant, ms_emi
     struct mi *m = ms_xcalloc(1, sizeof *m);
     m->p = *p;
     ms_alloc_params_fill(&m->p);
-    if (m->p.mmap_top % MI_SEG_SIZE || m->p.mmap_top < (1ull << 40)) {
-        ms_err_set(err, "allocator: mmap_top 0x%llx must be a multiple of 32 MiB above 1 TiB",
-                   (unsigned long long)m->p.mmap_top);
-        free(m);
-        return NULL;
-    }
     m->bitmap_variant = variant;
     m->emit = emit;
     m->arg = arg;
-    ms_vspace_init(&m->vs, m->p.mmap_top, 1ull << 32);
+    ms_vspace_init(&m->vs, MS_ALLOC_MMAP_TOP, 1ull << 32);
     ms_u64map_init(&m->segs);
     m->heaps = ms_xcalloc(m->p.max_threads, sizeof *m->heaps);
     return m;
 }
 
-static void *mi_init(const struct ms_alloc_params *p, uint64_t seed, ms_emit_fn emit, void *arg,
+static void *mi_init(const struct ms_alloc_params *p, ms_emit_fn emit, void *arg,
                      struct ms_err *err)
 {
     return mi_init_common(p, 0, emit, arg, err);
 }
 
-static void *bmi_init(const struct ms_alloc_params *p, uint64_t seed, ms_emit_fn emit, void *arg,
+static void *bmi_init(const struct ms_alloc_params *p, ms_emit_fn emit, void *arg,
                       struct ms_err *err)
 {
     return mi_init_common(p, 1, emit, arg, err);
@@ -178,7 +172,6 @@ static struct mseg *seg_new(struct mi *m, uint32_t tid, uint64_t len)
     struct mseg *s = ms_xcalloc(1, sizeof *s);
     s->base = a;
     s->len = len;
-    s->owner = tid;
     s->info_slices = m->bitmap_variant ? 2 : 1;
     for (uint32_t i = 0; i < s->info_slices; i++)
         s->used[0] |= 1ull << i;
@@ -212,9 +205,42 @@ static struct mheap *heap_of(struct mi *m, uint32_t tid)
     return m->heaps[tid];
 }
 
+/* The page of thread tid at slices [at, at+n) of s, blocks of `bsize` bytes (`large`: one
+ * block); its metadata written. */
+static struct mpage *page_init(struct mi *m, uint32_t tid, struct mseg *s, uint32_t at,
+                               uint32_t n, uint64_t bsize, int large)
+{
+    struct mpage *pg = ms_xcalloc(1, sizeof *pg);
+    pg->seg = s;
+    pg->slice = at;
+    pg->nslices = n;
+    pg->start = s->base + (uint64_t)at * MI_SLICE;
+    pg->owner = tid;
+    pg->bsize = bsize;
+    pg->large = large;
+    pg->reserved = large ? 1 : (uint32_t)(((uint64_t)n * MI_SLICE) / bsize);
+    pg->capacity = large ? 1 : 0;
+    pg->free_head = pg->local_head = pg->xthread_head = NONE;
+    pg->next = ms_xcalloc(pg->reserved, sizeof *pg->next);
+    pg->state = ms_xcalloc(pg->reserved, 1);
+    pg->req = ms_xcalloc(pg->reserved, sizeof *pg->req);
+    pg->bitmap = m->bitmap_variant && !large && bsize >= MI_BM_MIN && bsize <= MI_BM_MAX;
+    if (pg->bitmap) {
+        uint32_t words = (pg->reserved + 63) / 64;
+        pg->freemask = ms_xcalloc(words, sizeof *pg->freemask);
+        for (uint32_t i = 0; i < pg->reserved; i++)
+            pg->freemask[i / 64] |= 1ull << (i % 64);
+        pg->capacity = pg->reserved;
+        em(m, tid, MS_OP_WRITE, s->base + MI_SLICE + MI_BM_PER_PAGE * at, MI_BM_PER_PAGE);
+    }
+    for (uint32_t k = at; k < at + n; k++)
+        s->slice_page[k] = pg;
+    em(m, tid, MS_OP_WRITE, page_meta(pg), MI_PAGE_META);
+    return pg;
+}
+
 /* A page of `n` slices in one of the heap's segments (a new segment if none has room). */
-static struct mpage *page_new(struct mi *m, uint32_t tid, uint32_t n, uint64_t bsize,
-                              uint32_t bin, int large)
+static struct mpage *page_new(struct mi *m, uint32_t tid, uint32_t n, uint64_t bsize, int large)
 {
     struct mheap *h = heap_of(m, tid);
     struct mseg *s = NULL;
@@ -238,33 +264,7 @@ static struct mpage *page_new(struct mi *m, uint32_t tid, uint32_t n, uint64_t b
         at = s->info_slices;
     }
     slices_mark(s, at, n, 1);
-    struct mpage *pg = ms_xcalloc(1, sizeof *pg);
-    pg->seg = s;
-    pg->slice = at;
-    pg->nslices = n;
-    pg->start = s->base + (uint64_t)at * MI_SLICE;
-    pg->bin = bin;
-    pg->owner = tid;
-    pg->bsize = bsize;
-    pg->large = large;
-    pg->reserved = large ? 1 : (uint32_t)(((uint64_t)n * MI_SLICE) / bsize);
-    pg->free_head = pg->local_head = pg->xthread_head = NONE;
-    pg->next = ms_xcalloc(pg->reserved, sizeof *pg->next);
-    pg->state = ms_xcalloc(pg->reserved, 1);
-    pg->req = ms_xcalloc(pg->reserved, sizeof *pg->req);
-    pg->bitmap = m->bitmap_variant && !large && bsize >= MI_BM_MIN && bsize <= MI_BM_MAX;
-    if (pg->bitmap) {
-        uint32_t words = (pg->reserved + 63) / 64;
-        pg->freemask = ms_xcalloc(words, sizeof *pg->freemask);
-        for (uint32_t i = 0; i < pg->reserved; i++)
-            pg->freemask[i / 64] |= 1ull << (i % 64);
-        pg->capacity = pg->reserved;
-        em(m, tid, MS_OP_WRITE, s->base + MI_SLICE + MI_BM_PER_PAGE * at, MI_BM_PER_PAGE);
-    }
-    for (uint32_t k = at; k < at + n; k++)
-        s->slice_page[k] = pg;
-    em(m, tid, MS_OP_WRITE, page_meta(pg), MI_PAGE_META);
-    return pg;
+    return page_init(m, tid, s, at, n, bsize, large);
 }
 
 static void page_free_mem(struct mpage *pg)
@@ -300,15 +300,9 @@ static void sub_masks(const struct mpage *pg, uint64_t pa, uint64_t *any, uint64
     for (uint64_t i = lo; i <= hi && i < pg->reserved; i++) {
         if (!pg->state[i])
             continue;
-        uint64_t s = pg->start + i * pg->bsize, e = s + pg->bsize;
-        if (s < pa)
-            s = pa;
-        if (e > pa + MS_PAGE_SIZE)
-            e = pa + MS_PAGE_SIZE;
-        if (s >= e)
-            continue;
-        uint64_t mask = ms_block_mask((unsigned)((s - pa) >> MS_BLOCK_SHIFT),
-                                      (unsigned)((e - 1 - pa) >> MS_BLOCK_SHIFT));
+        /* blocks lo..hi all overlap the 4 KiB page */
+        uint64_t s = pg->start + i * pg->bsize;
+        uint64_t mask = ms_range_blocks(pa, s, s + pg->bsize);
         *any |= mask;
         if (pg->state[i] == 1)
             *live |= mask;
@@ -326,15 +320,20 @@ static uint64_t stale_of_block(const struct mpage *pg, uint32_t i)
     return n * MS_BLOCK_SIZE;
 }
 
-/* Change block i's state, keeping the stale-byte count. */
+/* Change block i's state, keeping n_xthread and the stale-byte count. Only blocks freed by
+ * another thread and not yet collected make bits stale, so while a page has none, before and
+ * after the change, there is nothing to recount. */
 static void set_state(struct mi *m, struct mpage *pg, uint32_t i, uint8_t st)
 {
-    if (!pg->bitmap) {
+    uint32_t pending = pg->n_xthread - (pg->state[i] == 2) + (st == 2);
+    if (!pg->bitmap || (!pg->n_xthread && !pending)) {
         pg->state[i] = st;
+        pg->n_xthread = pending;
         return;
     }
     uint64_t before = stale_of_block(pg, i);
     pg->state[i] = st;
+    pg->n_xthread = pending;
     uint64_t after = stale_of_block(pg, i);
     m->s.stale_bytes = m->s.stale_bytes + after - before;
     if (m->s.stale_bytes > m->s.stale_bytes_peak)
@@ -362,21 +361,13 @@ static void collect_xthread(struct mi *m, uint32_t tid, struct mpage *pg)
             pg->free_head = i;
         }
     }
-    pg->n_xthread = 0;
 }
 
+/* A block is free (in a free list, in the bitmap or never handed out) or one freed by another
+ * thread can be collected. */
 static int page_available(const struct mpage *pg)
 {
-    if (pg->bitmap) {
-        if (pg->xthread_head != NONE)
-            return 1;
-        for (uint32_t w = 0; w < (pg->reserved + 63) / 64; w++)
-            if (pg->freemask[w])
-                return 1;
-        return 0;
-    }
-    return pg->free_head != NONE || pg->local_head != NONE || pg->xthread_head != NONE ||
-           pg->capacity < pg->reserved;
+    return pg->used < pg->reserved || pg->n_xthread;
 }
 
 /* One block from a page known to be available; its index. */
@@ -456,27 +447,12 @@ static uint64_t mi_malloc(void *st, uint32_t tid, uint64_t size, struct ms_err *
         if (!s)
             goto oom;
         s->huge = 1;
-        pg = ms_xcalloc(1, sizeof *pg);
-        pg->seg = s;
-        pg->slice = 1;
-        pg->nslices = 0;
-        pg->start = s->base + MI_SLICE;
-        pg->owner = tid;
-        pg->bsize = ms_align_up(size, MI_SLICE);
-        pg->large = 1;
-        pg->reserved = pg->capacity = 1;
-        pg->free_head = pg->local_head = pg->xthread_head = NONE;
-        pg->next = ms_xcalloc(1, sizeof *pg->next);
-        pg->state = ms_xcalloc(1, 1);
-        pg->req = ms_xcalloc(1, sizeof *pg->req);
-        s->slice_page[1] = pg;
-        em(m, tid, MS_OP_WRITE, page_meta(pg), MI_PAGE_META);
+        pg = page_init(m, tid, s, 1, 1, ms_align_up(size, MI_SLICE), 1);
     } else if (size > MI_MEDIUM_MAX) {
         uint32_t n = (uint32_t)(ms_align_up(size, MI_SLICE) / MI_SLICE);
-        pg = page_new(m, tid, n, ms_align_up(size, MI_SLICE), 0, 1);
+        pg = page_new(m, tid, n, ms_align_up(size, MI_SLICE), 1);
         if (!pg)
             goto oom;
-        pg->capacity = 1;
     } else {
         unsigned b = mi_bin(size);
         struct mbinq *q = &heap_of(m, tid)->bins[b];
@@ -491,7 +467,7 @@ static uint64_t mi_malloc(void *st, uint32_t tid, uint64_t size, struct ms_err *
         }
         if (!pg) {
             uint64_t bs = bin_bsize[b];
-            pg = page_new(m, tid, bs <= MI_SMALL_MAX ? 1 : MI_MEDIUM_SLICES, bs, b, 0);
+            pg = page_new(m, tid, bs <= MI_SMALL_MAX ? 1 : MI_MEDIUM_SLICES, bs, 0);
             if (!pg)
                 goto oom;
             if (q->n == q->cap) {
@@ -513,17 +489,21 @@ oom:
     return 0;
 }
 
-/* The page and block index of a live object, or NULL. */
-static struct mpage *find_live(const struct mi *m, uint64_t addr, uint32_t *idx)
+/* The page whose slices hold byte `addr`, or NULL. */
+static struct mpage *page_at(const struct mi *m, uint64_t addr)
 {
     uint64_t v;
     if (!ms_u64map_get(&m->segs, ms_align_down(addr, MI_SEG_SIZE), &v))
         return NULL;
     struct mseg *s = (struct mseg *)(uintptr_t)v;
     uint64_t slice = (addr - s->base) / MI_SLICE;
-    if (slice >= MI_SLICES)
-        return NULL;
-    struct mpage *pg = s->slice_page[slice];
+    return slice < MI_SLICES ? s->slice_page[slice] : NULL;
+}
+
+/* The page and block index of a live object, or NULL. */
+static struct mpage *find_live(const struct mi *m, uint64_t addr, uint32_t *idx)
+{
+    struct mpage *pg = page_at(m, addr);
     if (!pg || addr < pg->start || (addr - pg->start) % pg->bsize)
         return NULL;
     uint64_t i = (addr - pg->start) / pg->bsize;
@@ -575,7 +555,6 @@ static int mi_free(void *st, uint32_t tid, uint64_t addr, struct ms_err *err)
         em(m, tid, MS_OP_WRITE, meta, 8);
         pg->next[i] = pg->xthread_head;
         pg->xthread_head = i;
-        pg->n_xthread++;
         set_state(m, pg, i, 2);
         return 0;
     }
@@ -601,17 +580,13 @@ static int mi_free(void *st, uint32_t tid, uint64_t addr, struct ms_err *err)
 
 static uint64_t bmi_page_bitmap(void *st, uint64_t vpn, int *has_bitmap)
 {
-    struct mi *m = st;
-    uint64_t a = vpn << MS_PAGE_SHIFT, v;
+    uint64_t a = vpn << MS_PAGE_SHIFT;
+    struct mpage *pg = page_at(st, a);
     *has_bitmap = 0;
-    if (!ms_u64map_get(&m->segs, ms_align_down(a, MI_SEG_SIZE), &v))
-        return 0;
-    struct mseg *s = (struct mseg *)(uintptr_t)v;
-    uint64_t slice = (a - s->base) / MI_SLICE;
-    if (slice >= MI_SLICES || !s->slice_page[slice] || !s->slice_page[slice]->bitmap)
+    if (!pg || !pg->bitmap)
         return 0;
     uint64_t any, live;
-    sub_masks(s->slice_page[slice], a, &any, &live);
+    sub_masks(pg, a, &any, &live);
     *has_bitmap = 1;
     return any;
 }

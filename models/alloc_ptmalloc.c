@@ -25,7 +25,7 @@
 #define PT_HEAP_INFO 32ull                  /* sizeof(heap_info) */
 #define PT_STATE 2200ull                    /* sizeof(struct malloc_state) */
 #define PT_NBINS 288
-#define PT_PAGE 4096ull
+#define PT_BRK_BASE 0x555556000000ull       /* the initial program break */
 
 struct pchunk {
     uint64_t addr, size, req;   /* chunk start, chunk size, requested bytes (live only) */
@@ -120,33 +120,26 @@ static void bin_remove(struct pt *pt, uint32_t tid, struct parena *ar, struct pc
     bin_write(pt, tid, ar, i);
 }
 
-static void *pt_init(const struct ms_alloc_params *p, uint64_t seed, ms_emit_fn emit, void *arg,
+static void *pt_init(const struct ms_alloc_params *p, ms_emit_fn emit, void *arg,
                      struct ms_err *err)
 {
     struct pt *pt = ms_xcalloc(1, sizeof *pt);
     pt->p = *p;
     ms_alloc_params_fill(&pt->p);
-    if (pt->p.brk_base % PT_PAGE || pt->p.mmap_top % PT_PAGE || pt->p.mmap_top <= pt->p.brk_base) {
-        ms_err_set(err, "allocator: brk_base 0x%llx / mmap_top 0x%llx must be page aligned, "
-                        "brk_base below mmap_top",
-                   (unsigned long long)pt->p.brk_base, (unsigned long long)pt->p.mmap_top);
-        free(pt);
-        return NULL;
-    }
     pt->emit = emit;
     pt->arg = arg;
-    ms_vspace_init(&pt->vs, pt->p.mmap_top, pt->p.brk_base + (1ull << 40));
+    ms_vspace_init(&pt->vs, MS_ALLOC_MMAP_TOP, PT_BRK_BASE + (1ull << 40));
     ms_u64map_init(&pt->by_addr);
     ms_u64map_init(&pt->free_end);
     pt->arenas = ms_xcalloc(pt->p.max_threads, sizeof *pt->arenas);
     struct parena *m = &pt->arenas[0];
-    m->heap = m->top = m->end = pt->p.brk_base;
-    m->limit = pt->p.brk_base + (1ull << 40);
+    m->heap = m->top = m->end = PT_BRK_BASE;
+    m->limit = PT_BRK_BASE + (1ull << 40);
     m->used = 1;
     pt->mmap_threshold = PT_MMAP_THRESHOLD;
     pt->trim_threshold = 2 * PT_MMAP_THRESHOLD;
     /* the break as the process starts (the loader's brk(0)): the heap's base */
-    ms_emit_rec(emit, arg, 0, MS_OP_BRK, pt->p.brk_base, 0);
+    ms_emit_rec(emit, arg, 0, MS_OP_BRK, PT_BRK_BASE, 0);
     return pt;
 }
 
@@ -156,13 +149,10 @@ static uint64_t request2size(uint64_t req)
     return n < PT_MINSIZE ? PT_MINSIZE : n;
 }
 
-/* A new thread heap of 64 MiB (aligned) whose first `need` bytes are made usable. */
+/* A new thread heap of 64 MiB (aligned) whose first `need` bytes are made usable; -1, with
+ * nothing reserved or emitted, when `need` does not fit in a heap or the address space is full. */
 static int new_heap(struct pt *pt, uint32_t tid, struct parena *ar, uint64_t need)
 {
-    uint64_t h = ms_vspace_alloc(&pt->vs, PT_HEAP_MAX, PT_HEAP_MAX);
-    if (!h)
-        return -1;
-    em(pt, tid, MS_OP_MMAP, h, PT_HEAP_MAX);
     uint64_t size = need;
     if (size + PT_TOP_PAD < PT_HEAP_MIN)
         size = PT_HEAP_MIN;
@@ -170,7 +160,13 @@ static int new_heap(struct pt *pt, uint32_t tid, struct parena *ar, uint64_t nee
         size += PT_TOP_PAD;
     else if (size > PT_HEAP_MAX)
         return -1;
-    size = ms_align_up(size, PT_PAGE);
+    else
+        size = PT_HEAP_MAX;
+    size = ms_align_up(size, MS_PAGE_SIZE);
+    uint64_t h = ms_vspace_alloc(&pt->vs, PT_HEAP_MAX, PT_HEAP_MAX);
+    if (!h)
+        return -1;
+    em(pt, tid, MS_OP_MMAP, h, PT_HEAP_MAX);
     em_mprotect_rw(pt, tid, h, size);
     ar->heap = h;
     ar->limit = h + PT_HEAP_MAX;
@@ -184,7 +180,10 @@ static struct parena *arena_for(struct pt *pt, uint32_t tid, uint64_t nb, struct
     struct parena *ar = &pt->arenas[tid];
     if (ar->used)
         return ar;
-    if (new_heap(pt, tid, ar, nb + PT_HEAP_INFO + PT_STATE + 16) < 0) {
+    /* as glibc's _int_new_arena: a request too big for a heap gets a heap of the minimal size,
+     * and the request then goes to mmap (it is above the mmap threshold) */
+    uint64_t head = PT_HEAP_INFO + PT_STATE + 16;
+    if (new_heap(pt, tid, ar, nb + head) < 0 && new_heap(pt, tid, ar, head) < 0) {
         ms_err_set(err, "allocator ptmalloc: address space exhausted");
         return NULL;
     }
@@ -199,8 +198,8 @@ static struct parena *arena_for(struct pt *pt, uint32_t tid, uint64_t nb, struct
 
 static uint64_t pt_mmap_chunk(struct pt *pt, uint32_t tid, uint64_t req, struct ms_err *err)
 {
-    uint64_t len = ms_align_up(req + 16, PT_PAGE);
-    uint64_t a = ms_vspace_alloc(&pt->vs, len, PT_PAGE);
+    uint64_t len = ms_align_up(req + 16, MS_PAGE_SIZE);
+    uint64_t a = ms_vspace_alloc(&pt->vs, len, MS_PAGE_SIZE);
     if (!a) {
         ms_err_set(err, "allocator ptmalloc: address space exhausted");
         return 0;
@@ -222,14 +221,14 @@ static int grow_top(struct pt *pt, uint32_t tid, struct parena *ar, uint32_t ai,
 {
     uint64_t old = ar->end - ar->top;
     if (ai == 0) {
-        uint64_t size = ms_align_up(nb + PT_TOP_PAD + PT_MINSIZE - old, PT_PAGE);
+        uint64_t size = ms_align_up(nb + PT_TOP_PAD + PT_MINSIZE - old, MS_PAGE_SIZE);
         if (ar->end + size > ar->limit)
             return -1;
         ar->end += size;
         em(pt, tid, MS_OP_BRK, ar->end, 0);
         return 0;
     }
-    uint64_t diff = ms_align_up(PT_MINSIZE + nb - old, PT_PAGE);
+    uint64_t diff = ms_align_up(PT_MINSIZE + nb - old, MS_PAGE_SIZE);
     if (ar->end + diff <= ar->limit) {
         ar->end += diff;
         if (ar->end > ar->mprotect_end) {
@@ -365,8 +364,7 @@ static int pt_free(void *st, uint32_t tid, uint64_t addr, struct ms_err *err)
     if (c->mmapped) {
         em(pt, tid, MS_OP_MUNMAP, c->addr, c->size);
         ms_vspace_free(&pt->vs, c->addr, c->size);
-        if (!pt->p.no_dynamic_mmap_threshold && c->size > pt->mmap_threshold &&
-            c->size <= PT_MMAP_THRESHOLD_MAX) {
+        if (c->size > pt->mmap_threshold && c->size <= PT_MMAP_THRESHOLD_MAX) {
             pt->mmap_threshold = c->size;
             pt->trim_threshold = 2 * c->size;
         }
@@ -394,7 +392,7 @@ static int pt_free(void *st, uint32_t tid, uint64_t addr, struct ms_err *err)
         free(c);
         uint64_t top_size = ar->end - ar->top;
         if (ai == 0 && merged >= PT_CONSOLIDATE && top_size >= pt->trim_threshold) {
-            uint64_t extra = ms_align_down(top_size - PT_MINSIZE - 1 - PT_TOP_PAD, PT_PAGE);
+            uint64_t extra = ms_align_down(top_size - PT_MINSIZE - 1 - PT_TOP_PAD, MS_PAGE_SIZE);
             if (top_size > PT_MINSIZE + 1 + PT_TOP_PAD && extra > 0) {
                 ar->end -= extra;
                 em(pt, tid, MS_OP_BRK, ar->end, 0);

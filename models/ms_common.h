@@ -80,6 +80,22 @@ static inline uint64_t ms_block_mask(unsigned first, unsigned last)
     return hi & ~lo;
 }
 
+/* The blocks of the page at `page_addr` that bytes [addr, end) overlap. The range must overlap
+ * the page (addr < page_addr + MS_PAGE_SIZE, end > page_addr, addr < end); it may run past
+ * either side of it. */
+static inline uint64_t ms_range_blocks(uint64_t page_addr, uint64_t addr, uint64_t end)
+{
+    unsigned first = addr > page_addr ? (unsigned)((addr - page_addr) >> MS_BLOCK_SHIFT) : 0;
+    unsigned last = end < page_addr + MS_PAGE_SIZE
+                        ? (unsigned)((end - 1 - page_addr) >> MS_BLOCK_SHIFT)
+                        : MS_BLOCKS_PER_PAGE - 1;
+    return ms_block_mask(first, last);
+}
+
+/* Round to a multiple of `a`, a power of two. */
+static inline uint64_t ms_align_up(uint64_t x, uint64_t a) { return (x + a - 1) & ~(a - 1); }
+static inline uint64_t ms_align_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
+
 static inline unsigned ms_popcount(uint64_t x) { return (unsigned)__builtin_popcountll(x); }
 
 /* Number of runs of consecutive set bits. */

@@ -121,6 +121,26 @@ int main(void)
     CHECK(g && g->addr == rw_end && g->len % 4096 == 0);
     CHECK_EQ_U64(count_op(&R, m0, MS_OP_MMAP), 0);
 
+    /* a thread whose first malloc does not fit in a heap (70 MB > 64 MiB): its arena gets a
+     * heap of the minimal size, and the request its own mmap, as glibc's _int_new_arena does */
+    m0 = R.n;
+    uint64_t huge = ms_alloc_malloc(&a, 2, 70000000, &err);
+    CHECK(huge != 0);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_MMAP), 2);
+    const struct ms_rec *h2 = find_op(&R, m0, MS_OP_MMAP);
+    CHECK(h2 && h2->len == (64ull << 20) && h2->addr % (64ull << 20) == 0 && h2->tid == 2);
+    const struct ms_rec *p2 = find_op(&R, m0, MS_OP_MPROTECT);
+    CHECK(p2 && h2 && p2->addr == h2->addr && p2->len == (132ull << 10));   /* 2264 B + pad */
+    const struct ms_rec *hc = h2 ? find_op(&R, (size_t)(h2 - R.v) + 1, MS_OP_MMAP) : NULL;
+    CHECK(hc && hc->len == PAGE_ROUND(70000000 + 16) && huge == hc->addr + 16);
+    CHECK(R.v[R.n - 1].op == MS_OP_ALLOC && R.v[R.n - 1].addr == huge);
+    /* the arena works for small requests afterwards */
+    uint64_t after = ms_alloc_malloc(&a, 2, 64, &err);
+    CHECK(h2 && after > h2->addr && after + 64 <= h2->addr + (132ull << 10));
+    m0 = R.n;
+    CHECK(ms_alloc_free(&a, 2, huge, &err) == 0);
+    CHECK_EQ_U64(count_op(&R, m0, MS_OP_MUNMAP), 1);
+
     /* bad free */
     struct ms_err e2 = {0};
     CHECK(ms_alloc_free(&a, 0, 12345, &e2) < 0);
