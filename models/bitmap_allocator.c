@@ -21,15 +21,6 @@ static int binned(uint64_t size)
     return c >= 32 && c <= 1024;
 }
 
-/* The blocks of [addr, addr+size) in page vpn. */
-static uint64_t blocks_in(uint64_t vpn, uint64_t addr, uint64_t size)
-{
-    uint64_t pa = vpn << MS_PAGE_SHIFT, end = addr + size;
-    unsigned first = addr > pa ? (unsigned)((addr - pa) >> MS_BLOCK_SHIFT) : 0;
-    unsigned last = end < pa + MS_PAGE_SIZE ? (unsigned)((end - 1 - pa) >> MS_BLOCK_SHIFT) : 63;
-    return ms_block_mask(first, last);
-}
-
 /* The owner touches the page: its pending cross-thread frees are collected. */
 static void collect(struct ms_page *p, uint32_t owner)
 {
@@ -108,11 +99,19 @@ static void free_page(uint64_t vpn, struct ms_page *p, void *arg)
         collect(p, r->tid);
         return;
     }
-    struct ms_stale *s = ms_xcalloc(1, sizeof *s);
-    s->owner = r->owner;
-    s->mask = blocks_in(vpn, r->addr, r->size);
-    s->next = p->stale;
-    p->stale = s;
+    /* One entry per owner: the owner collects all of its pending frees in the page at once,
+     * so their blocks can share an entry and the list stays as short as the number of owners. */
+    uint64_t mask = ms_range_blocks(vpn << MS_PAGE_SHIFT, r->addr, r->addr + r->size);
+    struct ms_stale *s = p->stale;
+    while (s && s->owner != r->owner)
+        s = s->next;
+    if (!s) {
+        s = ms_xcalloc(1, sizeof *s);
+        s->owner = r->owner;
+        s->next = p->stale;
+        p->stale = s;
+    }
+    s->mask |= mask;
 }
 
 void ms_alloc_rule_free(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t owner,

@@ -23,8 +23,15 @@ void ms_memmap_init(struct ms_memmap *m)
 void ms_memmap_fini(struct ms_memmap *m)
 {
     for (uint64_t b = 0; b < m->nbuckets; b++)
-        for (struct ms_page *p = m->buckets[b]; p; p = p->next)
+        for (struct ms_page *p = m->buckets[b]; p; p = p->next) {
             free(p->cnt);
+            /* cross-thread frees no owner collected before the end of the run */
+            while (p->stale) {
+                struct ms_stale *s = p->stale;
+                p->stale = s->next;
+                free(s);
+            }
+        }
     for (uint64_t i = 0; i < m->nslabs; i++)
         free(m->slabs[i]);
     free(m->slabs);
@@ -296,16 +303,15 @@ static void count_pages(struct ms_memmap *m, uint64_t addr, uint64_t size, int d
     uint64_t end = addr + size;   /* exclusive */
     for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= (end - 1) >> MS_PAGE_SHIFT; vpn++) {
         struct ms_page *p = ms_memmap_page_force(m, vpn);
-        uint64_t pa = vpn << MS_PAGE_SHIFT;
-        unsigned first = addr > pa ? (unsigned)((addr - pa) >> MS_BLOCK_SHIFT) : 0;
-        unsigned last = end < pa + MS_PAGE_SIZE ? (unsigned)((end - 1 - pa) >> MS_BLOCK_SHIFT) : 63;
-        if (first == 0 && last == MS_BLOCKS_PER_PAGE - 1) {
+        uint64_t mask = ms_range_blocks(vpn << MS_PAGE_SHIFT, addr, end);
+        if (mask == ~0ull) {
             (delta > 0 ? full_inc : full_dec)(p, NULL);
             continue;
         }
         if (!p->cnt)
             p->cnt = ms_xcalloc(MS_BLOCKS_PER_PAGE, 1);
-        for (unsigned b = first; b <= last; b++) {
+        for (uint64_t rest = mask; rest; rest &= rest - 1) {
+            unsigned b = (unsigned)__builtin_ctzll(rest);
             if (delta > 0) {
                 MS_ASSERT(p->cnt[b] < 255);
                 if (p->cnt[b]++ == 0)
@@ -317,7 +323,7 @@ static void count_pages(struct ms_memmap *m, uint64_t addr, uint64_t size, int d
             }
         }
         if (delta < 0)
-            p->data &= ~(ms_block_mask(first, last) & ~p->alloc_bits);
+            p->data &= ~(mask & ~p->alloc_bits);
     }
 }
 

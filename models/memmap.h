@@ -17,6 +17,8 @@
 
 #include <stdint.h>
 
+#include "ms_common.h"
+
 enum ms_remote_layout {
     MS_REMOTE_NONE = 0,     /* never written back: the memory blade holds zeroes */
     MS_REMOTE_FULL = 1,     /* the whole 4 KiB page, in place */
@@ -42,7 +44,8 @@ struct ms_page {
 };
 
 /* Blocks of objects freed by a thread other than their owner, still set in the owner's page
- * bitmap until the owner next allocates or frees in the page (bitmap_allocator.c). */
+ * bitmap until the owner next allocates or frees in the page (bitmap_allocator.c). One entry
+ * per owner and page. */
 struct ms_stale {
     uint32_t owner;
     uint64_t mask;
@@ -124,7 +127,8 @@ const struct ms_alloc_entry *ms_memmap_alloc_at(const struct ms_memmap *m, uint6
 /* Whole pages [*v0, *v1] of an allocation, if it is large (1), else 0. */
 static inline int ms_memmap_big_pages(uint64_t addr, uint64_t size, uint64_t *v0, uint64_t *v1)
 {
-    uint64_t a = (addr + 4095) >> 12, e = (addr + size) >> 12;   /* whole 4 KiB pages: [a, e) */
+    /* whole 4 KiB pages: [a, e) */
+    uint64_t a = (addr + MS_PAGE_SIZE - 1) >> MS_PAGE_SHIFT, e = (addr + size) >> MS_PAGE_SHIFT;
     if (e < a + MS_MEMMAP_BIG_PAGES)
         return 0;
     *v0 = a;

@@ -107,6 +107,34 @@ int main(void)
         CHECK_EQ_U64(al->live(w, 0, NULL), 1ull << 4);
         ms_memmap_fini(&g);
     }
+
+    /* Pending cross-thread frees of one owner share an entry however many there are; another
+     * owner's get their own; the owner collects only its own. Entries still pending when the
+     * memmap is torn down are released with it. */
+    {
+        struct ms_memmap g;
+        ms_memmap_init(&g);
+        ms_memmap_mmap(&g, 0x60000000, 0x1000);
+        uint64_t b = 0x60000000;
+        alloc(&g, b, 64, 0);
+        alloc(&g, b + 64, 64, 0);
+        alloc(&g, b + 256, 100, 0);       /* 112 B class: blocks 4 and 5 */
+        alloc(&g, b + 1024, 64, 2);
+        release(&g, b, 1);
+        release(&g, b + 64, 2);
+        release(&g, b + 256, 1);
+        release(&g, b + 1024, 1);
+        struct ms_page *s = ms_memmap_find(&g, b >> 12);
+        unsigned n = 0;
+        for (const struct ms_stale *e = s->stale; e; e = e->next, n++)
+            CHECK_EQ_U64(e->mask, e->owner == 0 ? 0x33 : 1ull << 16);
+        CHECK_EQ_U64(n, 2);
+        CHECK_EQ_U64(al->live(s, 0, NULL), 0x33 | (1ull << 16));
+        alloc(&g, b + 2048, 64, 2);       /* owner 2 collects its entry, not owner 0's */
+        CHECK(s->stale && !s->stale->next && s->stale->owner == 0);
+        CHECK_EQ_U64(al->live(s, 0, NULL), 0x33 | (1ull << 32));
+        ms_memmap_fini(&g);
+    }
     ms_memmap_fini(&m);
     TEST_DONE();
 }

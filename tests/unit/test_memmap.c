@@ -135,5 +135,14 @@ int main(void)
         CHECK(ms_memmap_page(&m, (0x40000000 + i * 0x100000 + 0xff000) / 4096, 1) == NULL);
     }
     ms_memmap_fini(&m);
+
+    /* the blocks of a page a byte range covers, the range running past either end or not */
+    uint64_t pg = 0x1234000;
+    CHECK_EQ_U64(ms_range_blocks(pg, pg, pg + 1), 1);
+    CHECK_EQ_U64(ms_range_blocks(pg, pg + 63, pg + 65), 3);
+    CHECK_EQ_U64(ms_range_blocks(pg, pg - 100, pg + 4096 + 100), ~0ull);
+    CHECK_EQ_U64(ms_range_blocks(pg, pg - 1, pg + 128), 3);
+    CHECK_EQ_U64(ms_range_blocks(pg, pg + 4095, pg + 9000), 1ull << 63);
+    CHECK_EQ_U64(ms_range_blocks(pg, pg + 128, pg + 4096), ms_block_mask(2, 63));
     TEST_DONE();
 }
