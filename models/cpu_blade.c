@@ -453,9 +453,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
     t->stats.accesses++;
     for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= last_vpn; vpn++) {
         uint64_t pa = vpn << MS_PAGE_SHIFT;
-        unsigned first = addr > pa ? (unsigned)((addr - pa) >> MS_BLOCK_SHIFT) : 0;
-        unsigned last = end < pa + MS_PAGE_SIZE ? (unsigned)((end - 1 - pa) >> MS_BLOCK_SHIFT) : 63;
-        uint64_t mask = ms_block_mask(first, last);
+        uint64_t mask = ms_range_blocks(pa, addr, end);
     again:;
         int32_t f = ms_page_cache_lookup(pc, vpn);
         struct ms_page *pg;
