@@ -23,7 +23,6 @@
 #include "trace_mind.h"
 #include "../models/u64map.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -47,18 +46,11 @@
 #define MS_ORDERED_LINE "#!ordered"   /* first line of an ordered text trace */
 
 /* Arguments per op: 3 = addr, a length that must be > 0 and prot (P), 2 = addr + a length
- * that must be > 0, 1 = one number (len is 0), 0 = not an op. Binary v1 has no P. */
+ * that must be > 0, 1 = one number (len is 0), 0 = not an op. Binary v1 has no P: its
+ * decoder treats P as not an op. */
 static const uint8_t ms_op_nargs[256] = {
     ['A'] = 2, ['F'] = 1, ['R'] = 2, ['W'] = 2, ['C'] = 1, ['M'] = 2, ['U'] = 2, ['B'] = 1,
     ['P'] = 3,
-};
-static const uint8_t ms_op_nargs_v1[256] = {
-    ['A'] = 2, ['F'] = 1, ['R'] = 2, ['W'] = 2, ['C'] = 1, ['M'] = 2, ['U'] = 2, ['B'] = 1,
-};
-
-/* 1 for memory-state ops (ms_op_is_memstate as a table, for the decoding loops). */
-static const uint8_t ms_op_mem[256] = {
-    ['A'] = 1, ['F'] = 1, ['M'] = 1, ['U'] = 1, ['B'] = 1, ['P'] = 1,
 };
 
 static const char *ms_op_argnames(int op)
@@ -162,7 +154,6 @@ struct ms_trace_reader {
     /* binary */
     uint32_t version;
     uint32_t chunk_hdr;       /* chunk header bytes of this version */
-    const uint8_t *nargs;     /* op table of this version */
     int chunk_read;           /* the last chunk was read (not skipped): mseq is exact */
     uint64_t seq_lo, seq_hi;  /* bounds of the next chunk's first_seq */
     uint64_t boff;            /* file offset of buf[0] */
@@ -364,7 +355,7 @@ static int ms_text_line(struct ms_trace_reader *r, struct ms_rec *rec, struct ms
     rec->len = a[1];
     rec->prot = (uint8_t)a[2];
     rec->seq = MS_SEQ_NONE;
-    if (ms_op_mem[op]) {
+    if (ms_op_is_memstate(op)) {
         if (r->ordered)
             rec->seq = r->mseq;
         r->mseq++;
@@ -533,9 +524,11 @@ static inline int ms_bin_decode(struct ms_trace_reader *r, struct ms_rec *rec, s
     const unsigned char *p = r->pos;
     uint8_t op = p[0];
     uint64_t len = ms_le64(p + 9);
-    int nargs = r->nargs[op];
+    int nargs = ms_op_nargs[op];
     uint8_t prot = 0;
     if (nargs == 3) {
+        if (__builtin_expect(r->version == 1, 0))
+            nargs = 0;      /* P came with version 2: in a v1 trace its byte is not an op */
         prot = (uint8_t)(len >> MS_BIN_P_SHIFT);
         len &= MS_REC_P_LEN_MAX;
     }
@@ -557,7 +550,7 @@ static inline int ms_bin_decode(struct ms_trace_reader *r, struct ms_rec *rec, s
     rec->tid = r->chunk_tid;
     rec->prot = prot;
     rec->seq = MS_SEQ_NONE;
-    if (ms_op_mem[op]) {
+    if (ms_op_is_memstate(op)) {
         if (r->ordered)
             rec->seq = r->mseq;
         r->mseq++;
@@ -686,7 +679,6 @@ struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, stru
     }
     r->version = version;
     r->chunk_hdr = version == 1 ? MS_BIN_CHUNK_HDR_V1 : MS_BIN_CHUNK_HDR;
-    r->nargs = version == 1 ? ms_op_nargs_v1 : ms_op_nargs;
     r->ordered = (flags & MS_BIN_FLAG_ORDERED) != 0;
     r->hdr_count = ms_le64(r->pos + 16);
     r->hdr_threads = ms_le32(r->pos + 24);
@@ -695,16 +687,6 @@ struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, stru
 fail:
     ms_trace_close(r);
     return NULL;
-}
-
-int ms_trace_detect(const char *path, struct ms_err *err)
-{
-    struct ms_trace_reader *r = ms_trace_open(path, -1, err);
-    if (!r)
-        return -1;
-    int format = r->format;
-    ms_trace_close(r);
-    return format;
 }
 
 int ms_trace_next(struct ms_trace_reader *r, struct ms_rec *rec, struct ms_err *err)
@@ -972,8 +954,10 @@ struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struc
 
 void ms_trace_writer_set_ordered(struct ms_trace_writer *w)
 {
-    assert(w->n_in == 0 && "ms_trace_writer_set_ordered after the first record");
-    if (w->n_in != 0 || w->ordered)
+    /* Records already written have no place in the order: a caller's bug, caught in every
+     * build rather than leaving a trace silently unordered. */
+    MS_ASSERT(w->n_in == 0);
+    if (w->ordered)
         return;
     w->ordered = 1;
     if (w->format == MS_TRACE_TEXT)
@@ -1041,7 +1025,7 @@ int ms_trace_write(struct ms_trace_writer *w, const struct ms_rec *rec, struct m
         }
     }
     struct ms_wthread *t = &w->th[w->last_idx];
-    int mem = ms_op_mem[rec->op];
+    int mem = ms_op_is_memstate(rec->op);
     if (mem && w->ordered) {
         /* keep memory-state records in write order: the one other buffer holding some goes
          * out first */

@@ -39,11 +39,15 @@ enum { MS_REC_PROT_READ = 1, MS_REC_PROT_WRITE = 2, MS_REC_PROT_EXEC = 4 };
 /* ms_rec.seq of a record with no place in a cross-thread order. */
 #define MS_SEQ_NONE UINT64_MAX
 
-/* Memory-state records: those whose order across threads matters (A F M U B P). */
+/* Memory-state records: those whose order across threads matters (A F M U B P). A bit mask
+ * over op - '@' rather than a chain of compares: the binary decoder calls it per record. */
 static inline int ms_op_is_memstate(int op)
 {
-    return op == MS_OP_ALLOC || op == MS_OP_FREE || op == MS_OP_MMAP || op == MS_OP_MUNMAP ||
-           op == MS_OP_BRK || op == MS_OP_MPROTECT;
+    const uint32_t mask = 1u << (MS_OP_ALLOC - '@') | 1u << (MS_OP_FREE - '@') |
+                          1u << (MS_OP_MMAP - '@') | 1u << (MS_OP_MUNMAP - '@') |
+                          1u << (MS_OP_BRK - '@') | 1u << (MS_OP_MPROTECT - '@');
+    unsigned d = (unsigned)op - '@';
+    return d < 32 && ((mask >> d) & 1);
 }
 
 struct ms_rec {
@@ -70,10 +74,6 @@ struct ms_trace_info {
     uint64_t by_op[256];    /* records by op byte */
     int ordered;            /* the trace declares a cross-thread order (see below) */
 };
-
-/* Detect the format (a directory: MIND; binary magic, else text), as ms_trace_open does. -1
- * and err if it cannot be opened (ms_trace_open's errors, e.g. a corrupt binary header). */
-int ms_trace_detect(const char *path, struct ms_err *err);
 
 /* One validating pass: syntax of every record, thread set, counts. An empty trace (no
  * records) is an error. */
@@ -107,8 +107,7 @@ struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struc
  * for memory-state records; the file then says so and keeps that order in its file order
  * (text: a `#!ordered` first line; binary: header flag bit 0, and a thread's partial chunk is
  * written out before another thread's memory-state record is buffered). Calling it after a
- * record has been written is a bug: it assert()s, and with NDEBUG it does nothing (the trace
- * stays unordered). */
+ * record has been written is a bug: an internal error (MS_ASSERT) in every build. */
 void ms_trace_writer_set_ordered(struct ms_trace_writer *w);
 /* Write one record (rec->seq is ignored, rec->prot is used for P only). A record that is not
  * valid (unknown op, a zero length for A R W M U P or a nonzero one for F C B, a P with prot
