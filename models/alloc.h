@@ -78,10 +78,10 @@ struct ms_alloc {
     void *arg;
 };
 
-/* Create by name; -1 and err on an unknown name or bad parameters. `seed` is not used: the
- * models make no random choices. */
+/* Create by name; -1 and err on an unknown name or bad parameters. (The models make no random
+ * choices: they take no seed.) */
 int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
-                    uint64_t seed, ms_emit_fn emit, void *arg, struct ms_err *err);
+                    ms_emit_fn emit, void *arg, struct ms_err *err);
 /* malloc, then emit the A record. */
 uint64_t ms_alloc_malloc(struct ms_alloc *a, uint32_t tid, uint64_t size, struct ms_err *err);
 /* Emit the F record, then free. */

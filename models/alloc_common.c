@@ -19,7 +19,7 @@ const struct ms_alloc_ops *ms_alloc_ops_by_name(const char *name, struct ms_err 
 }
 
 int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
-                    uint64_t seed, ms_emit_fn emit, void *arg, struct ms_err *err)
+                    ms_emit_fn emit, void *arg, struct ms_err *err)
 {
     memset(a, 0, sizeof *a);
     a->ops = ms_alloc_ops_by_name(name, err);

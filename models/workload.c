@@ -66,8 +66,8 @@ int ms_zipf_init(struct ms_zipf *z, uint64_t n, double theta, struct ms_err *err
 {
     if (n == 0)
         return ms_err_set(err, "zipf: n: 0 is out of range (must be >= 1)");
-    if (!(theta >= 0.0 && theta < 1.0))
-        return ms_err_set(err, "workload.kv.theta: %g is out of range [0, 1)", theta);
+    /* the caller's to ensure (workload.kv.theta's schema range): alpha is 1 / (1 - theta) */
+    MS_ASSERT(theta >= 0.0 && theta < 1.0);
     z->n = n;
     z->theta = theta;
     double zeta = 0;
@@ -145,10 +145,6 @@ struct ms_workload *ms_workload_create(const char *generator, const struct ms_wo
     const struct ms_workload_ops *ops = ms_workload_ops_by_name(generator, err);
     if (!ops)
         return NULL;
-    if (p->n_threads == 0 || p->n_threads > 1024) {
-        ms_err_set(err, "workload.n_threads: %u is out of range [1, 1024]", p->n_threads);
-        return NULL;
-    }
     if (ops->validate(p, err) < 0)
         return NULL;
     struct ms_workload *w = ms_xcalloc(1, sizeof *w);
@@ -159,7 +155,7 @@ struct ms_workload *ms_workload_create(const char *generator, const struct ms_wo
     struct ms_alloc_params ap = p->alloc;
     if (!ap.max_threads)
         ap.max_threads = p->n_threads;
-    if (ms_alloc_create(&w->alloc, p->allocator, &ap, p->seed, count_emit, w, err) < 0) {
+    if (ms_alloc_create(&w->alloc, p->allocator, &ap, count_emit, w, err) < 0) {
         free(w);
         return NULL;
     }

@@ -64,7 +64,8 @@ static inline double ms_rng_double(struct ms_rng *r)
 }
 
 /* Zipf-distributed ranks over [0, n) with skew theta in [0, 1): Gray et al.'s method as in
- * YCSB's ZipfianGenerator (rank 0 most frequent). Initialisation is O(n). */
+ * YCSB's ZipfianGenerator (rank 0 most frequent). Initialisation is O(n). A theta outside
+ * [0, 1) is a bug of the caller (internal error); n = 0 is -1 and err. */
 struct ms_zipf {
     uint64_t n;
     double theta, alpha, zetan, eta, half_pow_theta;
@@ -74,7 +75,11 @@ uint64_t ms_zipf_next(const struct ms_zipf *z, struct ms_rng *r);
 /* YCSB's ScrambledZipfian: the rank hashed (FNV-1a 64) onto [0, n), so hot keys scatter. */
 uint64_t ms_zipf_scrambled(const struct ms_zipf *z, struct ms_rng *r);
 
-/* ---- parameters ---- */
+/* ---- parameters ----
+ *
+ * The range of each parameter is the config schema's (sim/config.c, `mindsim --help-config`),
+ * the one place bounds are kept; the generators trust it and check only how parameters relate
+ * to each other. Code that fills these structs itself must keep to those ranges. */
 
 enum ms_wl_access { MS_WL_ACCESS_NONE = 0, MS_WL_ACCESS_READ_ONCE = 1, MS_WL_ACCESS_RANDOM = 2 };
 enum ms_wl_dist { MS_WL_DIST_FIXED = 0, MS_WL_DIST_UNIFORM = 1, MS_WL_DIST_BIMODAL = 2 };
@@ -121,7 +126,8 @@ struct ms_workload;
 
 struct ms_workload_ops {
     const char *name;
-    /* Check the generator's parameters; -1 and err ("<key>: <value> is out of range ..."). */
+    /* Check how the generator's parameters relate (e.g. max_size >= min_size); each one's own
+     * range is the config schema's. -1 and err ("<key>: must be ..."). */
     int (*validate)(const struct ms_workload_params *p, struct ms_err *err);
     void *(*create)(struct ms_workload *w, struct ms_err *err);
     /* Emit one batch: 1 if emitted, 0 at the end, -1 and err on failure. */
@@ -146,7 +152,8 @@ struct ms_workload {
     uint64_t n_emitted;     /* records so far (the allocator's included) */
 };
 
-/* Validate, create the allocator model and the generator. NULL and err on bad input. */
+/* Validate (as ops->validate), create the allocator model and the generator. NULL and err on
+ * bad input. */
 struct ms_workload *ms_workload_create(const char *generator, const struct ms_workload_params *p,
                                        ms_emit_fn emit, void *arg, struct ms_err *err);
 /* One batch: 1 emitted, 0 the stream has ended, -1 and err. */

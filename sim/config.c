@@ -37,8 +37,9 @@ struct ms_key {
     uint64_t umin, umax;        /* MS_T_UINT range, inclusive */
     uint64_t multiple;          /* MS_T_UINT: value must be a multiple of this (0: no rule) */
     int pow2;                   /* MS_T_UINT: value must be a power of two */
-    double dmin, dmax;          /* MS_T_DOUBLE range; dmin exclusive when dmin_open */
-    int dmin_open;
+    double dmin, dmax;          /* MS_T_DOUBLE range; dmin (dmax) exclusive when dmin_open
+                                 * (dmax_open) */
+    int dmin_open, dmax_open;
     const char *names[MS_MAX_NAMES]; /* MS_T_ENUM / MS_T_ENUM_LIST, NULL-terminated */
     const char *why;            /* reason appended to out-of-range errors, or NULL */
     const char *help;
@@ -132,17 +133,21 @@ static const struct ms_key ms_schema[] = {
     { .path = "workload.kv.large_fraction", D(0, 1), .unit = "fraction",
       .def = "0.1", /* an assumption: mostly small values */
       .help = "kv: share of value_max values (bimodal)", MS_FIELD(workload.kv.large_fraction) },
-    { .path = "workload.kv.theta", D(0, 1), .unit = "",
-      .def = "0.99", /* YCSB's ZIPFIAN_CONSTANT */
+    { .path = "workload.kv.theta", D(0, 1), .dmax_open = 1, .unit = "",
+      .def = "0.99", /* YCSB's ZIPFIAN_CONSTANT; below 1: the zipf sampler divides by 1 - theta */
       .help = "kv: zipf skew of keys, 0 <= theta < 1", MS_FIELD(workload.kv.theta) },
     { .path = "workload.kv.read_ratio", D(0, 1), .unit = "fraction",
       .def = "0.5", /* YCSB workload A */
       .help = "kv: share of gets", MS_FIELD(workload.kv.read_ratio) },
     { .path = "workload.graph.n_nodes", U(1, 268435456ull), .unit = "",
-      .def = "10000", /* small enough for a test */
+      .def = "10000", /* small enough for a test; max 2^28: the generator keeps four 8-byte
+                       * arrays per node (8 GiB of host memory there), and node ids are 32-bit */
       .help = "graph: nodes", MS_FIELD(workload.graph.n_nodes) },
-    { .path = "workload.graph.degree", U(1, 1048576), .unit = "",
-      .def = "8", /* an assumption: a sparse graph */
+    { .path = "workload.graph.degree", U(1, 4096), .unit = "",
+      .def = "8", /* an assumption: a sparse graph; max 4096: a BFS step emits up to 3 records
+                   * for each of a node's up to 2*degree-1 edges in one batch, and 4096 keeps
+                   * that batch (under 25,000 records) below the run's per-thread queue bound
+                   * of 65536 records */
       .help = "graph: mean out-degree", MS_FIELD(workload.graph.degree) },
     { .path = "workload.graph.traversal", E("bfs", "walk"), .unit = "",
       .def = "\"bfs\"", /* GraphChi-like sweeps */
@@ -564,14 +569,20 @@ static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_
         if (!json_is_number(v))
             return ms_type_error(k, v, origin, err);
         double d = json_number_value(v);
-        if (d < k->dmin || (k->dmin_open && d == k->dmin) || d > k->dmax) {
-            char sv[40], smin[40], smax[40];
+        if (d < k->dmin || (k->dmin_open && d == k->dmin) || d > k->dmax ||
+            (k->dmax_open && d == k->dmax)) {
+            char sv[40], smin[40], smax[40], open[128] = "";
             ms_fmt_double(sv, sizeof sv, d);
             ms_fmt_double(smin, sizeof smin, k->dmin);
             ms_fmt_double(smax, sizeof smax, k->dmax);
-            return ms_err_set(err, "%s: %s: %s is out of range %s..%s%s%s%s", origin, k->path,
-                              sv, smin, smax, k->dmin_open ? " (must be above " : "",
-                              k->dmin_open ? smin : "", k->dmin_open ? ")" : "");
+            if (k->dmin_open && k->dmax_open)
+                snprintf(open, sizeof open, " (must be above %s and below %s)", smin, smax);
+            else if (k->dmin_open)
+                snprintf(open, sizeof open, " (must be above %s)", smin);
+            else if (k->dmax_open)
+                snprintf(open, sizeof open, " (must be below %s)", smax);
+            return ms_err_set(err, "%s: %s: %s is out of range %s..%s%s", origin, k->path, sv,
+                              smin, smax, open);
         }
         MS_ASSERT(k->size == sizeof(double));
         memcpy(field, &d, sizeof d);
@@ -689,12 +700,22 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
     if (gen && cfg->workload.trace_given[0] != '\0')
         return ms_err_set(err, "%s: workload.trace: give a trace or workload.generator, not both", origin);
     if (gen) {
+        /* The schema bounds each key; the generator checks only how its keys relate. */
         struct ms_workload_params wp;
         struct ms_err e = { 0 };
         ms_config_workload_params(cfg, &wp);
         const struct ms_workload_ops *ops = ms_workload_ops_by_name(gen, &e);
         if (!ops || ops->validate(&wp, &e) < 0)
             return ms_err_set(err, "%s: %s", origin, e.msg);
+        /* Generator threads are 0..n_threads-1 and go to blade tid / threads_per_blade, as
+         * trace threads do; a trace's threads are only known once it is scanned, but these
+         * are known now, so a sweep finds a bad point when it loads it. */
+        uint32_t last = cfg->workload.n_threads - 1, tpb = cfg->cpu_blades.threads_per_blade;
+        if (last / tpb >= cfg->cpu_blades.count)
+            return ms_err_set(err, "%s: workload.n_threads: thread %u maps to blade %u but "
+                                   "cpu_blades.count is %u (threads go to blade tid / "
+                                   "cpu_blades.threads_per_blade = %u)",
+                              origin, last, last / tpb, cfg->cpu_blades.count, tpb);
     }
     if (!(cfg->cpu_blades.evict_low_pct < cfg->cpu_blades.evict_high_pct)) {
         char high[40];
@@ -937,7 +958,8 @@ static void ms_fmt_range(char *buf, size_t n, const struct ms_key *k)
         char lo[40], hi[40];
         ms_fmt_double(lo, sizeof lo, k->dmin);
         ms_fmt_double(hi, sizeof hi, k->dmax);
-        snprintf(buf, n, "%s%s..%s", k->dmin_open ? ">" : "", lo, hi);
+        snprintf(buf, n, "%s%s..%s%s", k->dmin_open ? ">" : "", lo, k->dmax_open ? "<" : "",
+                 hi);
         break;
     }
     case MS_T_PATH:
@@ -979,20 +1001,32 @@ void ms_config_print_help(FILE *out)
     }
 }
 
+const char *ms_config_enum_name(const char *path, int value)
+{
+    const struct ms_key *k = ms_key_find(path);
+    if (!k || (k->type != MS_T_ENUM && k->type != MS_T_ENUM_LIST) || value < 0 ||
+        value >= MS_MAX_NAMES)
+        return NULL;
+    for (int i = 0; i <= value; i++)
+        if (!k->names[i])
+            return NULL;
+    return k->names[value];
+}
+
 const char *ms_config_generator(const struct ms_config *cfg)
 {
-    static const char *const names[] = { NULL, "memtest", "kv", "graph" };
-    int g = cfg->workload.generator;
-    return g > 0 && g < 4 ? names[g] : NULL;
+    const char *name = ms_config_enum_name("workload.generator", cfg->workload.generator);
+    return name && name[0] ? name : NULL;     /* "": replay workload.trace */
 }
 
 void ms_config_workload_params(const struct ms_config *cfg, struct ms_workload_params *p)
 {
-    static const char *const allocs[] = { "ptmalloc", "mimalloc", "bitmap-mimalloc" };
+    const char *alloc = ms_config_enum_name("workload.allocator", cfg->workload.allocator);
+    MS_ASSERT(alloc != NULL);
     ms_workload_params_default(p);
     p->seed = cfg->seed;
     p->n_threads = cfg->workload.n_threads;
-    snprintf(p->allocator, sizeof p->allocator, "%s", allocs[cfg->workload.allocator]);
+    snprintf(p->allocator, sizeof p->allocator, "%s", alloc);
     p->compute_ns = cfg->workload.compute_ns;
     p->memtest.n_rounds = cfg->workload.memtest.n_rounds;
     p->memtest.min_size = cfg->workload.memtest.min_size;
@@ -1009,8 +1043,11 @@ void ms_config_workload_params(const struct ms_config *cfg, struct ms_workload_p
     p->kv.large_fraction = cfg->workload.kv.large_fraction;
     p->kv.theta = cfg->workload.kv.theta;
     p->kv.read_ratio = cfg->workload.kv.read_ratio;
-    if (cfg->workload.kv.preset != MS_KV_PRESET_NONE)
-        ms_workload_kv_preset(p, cfg->workload.kv.preset == MS_KV_PRESET_YCSB_A ? "ycsb-a" : "ycsb-c", NULL);
+    if (cfg->workload.kv.preset != MS_KV_PRESET_NONE) {
+        int rc = ms_workload_kv_preset(
+            p, ms_config_enum_name("workload.kv.preset", cfg->workload.kv.preset), NULL);
+        MS_ASSERT(rc == 0);     /* every schema name but "none" is a preset */
+    }
     p->graph.n_nodes = cfg->workload.graph.n_nodes;
     p->graph.degree = cfg->workload.graph.degree;
     p->graph.traversal = cfg->workload.graph.traversal;
@@ -1020,11 +1057,6 @@ void ms_config_workload_params(const struct ms_config *cfg, struct ms_workload_p
 
 const char *ms_fetch_mode_name(int mode)
 {
-    const struct ms_key *k = ms_key_find("fetch.mode");
-    if (mode < 0 || mode >= MS_MAX_NAMES)
-        return "?";
-    for (int i = 0; i <= mode; i++)
-        if (!k->names[i])
-            return "?";
-    return k->names[mode];
+    const char *name = ms_config_enum_name("fetch.mode", mode);
+    return name ? name : "?";
 }

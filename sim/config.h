@@ -92,12 +92,17 @@ json_t *ms_config_to_json(const struct ms_config *cfg);
 /* Print the schema: every key with type, unit, default, range and help, one per line. */
 void ms_config_print_help(FILE *out);
 
+/* The name an enum key's stored `value` stands for, as the schema spells it (e.g.
+ * ms_config_enum_name("workload.allocator", cfg->workload.allocator)); NULL if `path` is not
+ * an enum key or `value` is not one of its names. */
+const char *ms_config_enum_name(const char *path, int value);
+
 /* The built-in workload's name ("memtest", "kv", "graph"), or NULL when the trace is replayed. */
 const char *ms_config_generator(const struct ms_config *cfg);
 /* The generator parameters of the workload.* keys (preset applied). */
 void ms_config_workload_params(const struct ms_config *cfg, struct ms_workload_params *p);
 
-/* Name of a fetch mode ("4k", "sg"). */
+/* Name of a fetch mode ("4k", "sg"), or "?" for a value that is not one. */
 const char *ms_fetch_mode_name(int mode);
 
 #endif

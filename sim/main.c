@@ -105,10 +105,17 @@ static int parse_cli(int argc, char **argv, struct cli *c)
     return -1;
 }
 
+/* total 0: not known (a built-in workload's length is known only once it has run), so only
+ * the records done are shown. */
 static void progress_bar(uint64_t done, uint64_t total, double elapsed)
 {
+    if (!total) {
+        fprintf(stderr, "\r%" PRIu64 " records  %.1fs", done, elapsed);
+        fflush(stderr);
+        return;
+    }
     int width = 30;
-    double frac = total ? (double)done / (double)total : 1.0;
+    double frac = (double)done / (double)total;
     if (frac > 1)
         frac = 1;
     int fill = (int)(frac * width);
@@ -199,7 +206,6 @@ int main(int argc, char **argv)
         memset(&info, 0, sizeof info);
         info.n_threads = cfg.workload.n_threads;
         info.tids = ms_xcalloc(info.n_threads, sizeof *info.tids);
-        info.per_thread = ms_xcalloc(info.n_threads, sizeof *info.per_thread);
         for (uint32_t i = 0; i < info.n_threads; i++)
             info.tids[i] = i;
     } else if (ms_trace_scan(cfg.workload.trace, &info, &err) < 0) {
@@ -253,7 +259,11 @@ int main(int argc, char **argv)
         usleep(20000);
     }
     if (show) {
-        progress_bar(info.n_records * (uint64_t)n, info.n_records * (uint64_t)n, now_s() - t0);
+        /* the end: a full bar, or (total unknown) the records the runs took */
+        uint64_t total = info.n_records * (uint64_t)n, done = total;
+        for (int i = 0; !total && i < n; i++)
+            done += progress[i];
+        progress_bar(done, total, now_s() - t0);
         fputc('\n', stderr);
     }
 

@@ -353,13 +353,32 @@ static void ms_json_set_path(json_t *root, const char *path, json_t *v)
 
 static int ms_gen_write(const struct ms_config *cfg, const char *out, int format);
 
+/* An error about override i reads "--set PATH=JSON: ..." (config.c's wording for mindsim's
+ * --set); say it as the user typed it instead. */
+static void ms_gen_reword(struct ms_err *err, char *const *sets, const char *const *typed,
+                          int n_sets)
+{
+    for (int i = 0; i < n_sets; i++) {
+        char prefix[600];
+        int n = snprintf(prefix, sizeof prefix, "--set %s:", sets[i]);
+        if (n > 0 && (size_t)n < sizeof prefix && !strncmp(err->msg, prefix, (size_t)n)) {
+            char rest[sizeof err->msg];
+            snprintf(rest, sizeof rest, "%s", err->msg + n - 1);
+            snprintf(err->msg, sizeof err->msg, "%s%s", typed[i], rest);
+            return;
+        }
+    }
+}
+
 /* gen SPEC [--KEY=VALUE ...] OUT [--to text|binary]. Each --KEY=VALUE becomes the override
- * "PATH=JSON" in `sets` (a VALUE that is not JSON is a string). */
+ * "PATH=JSON" in `sets` (a VALUE that is not JSON is a string); typed[i] is the argument it
+ * came from. */
 static int ms_cmd_gen(int argc, char **argv)
 {
     const char *pos[2] = {0}, *to = NULL;
     int npos = 0, n_sets = 0, rc;
     char **sets = ms_xcalloc((size_t)argc, sizeof *sets);
+    const char **typed = ms_xcalloc((size_t)argc, sizeof *typed);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--to")) {
@@ -389,6 +408,7 @@ static int ms_cmd_gen(int argc, char **argv)
                 goto out;
             }
             size_t n = strlen(path) + strlen(js) + 2;
+            typed[n_sets] = a;
             sets[n_sets] = ms_xcalloc(n, 1);
             snprintf(sets[n_sets++], n, "%s=%s", path, js);
             free(js);
@@ -421,7 +441,18 @@ static int ms_cmd_gen(int argc, char **argv)
     if (ms_ends_with(pos[0], ".json")) {
         /* the file's keys, then the overrides, as mindsim's --set applies them */
         rc = ms_config_load(&cfg, pos[0], (const char *const *)sets, n_sets, &err);
+        if (rc < 0)
+            ms_gen_reword(&err, sets, typed, n_sets);
     } else {
+        /* GENERATOR names the generator: a second name, whichever came last, would be
+         * silently dropped */
+        for (int i = 0; i < n_sets; i++)
+            if (!strncmp(sets[i], "workload.generator=", 19)) {
+                fprintf(stderr, "mindsim-trace: %s: GENERATOR '%s' already names the "
+                        "generator (see mindsim-trace --help)\n", typed[i], pos[0]);
+                rc = 2;
+                goto out;
+            }
         json_t *root = json_object();
         for (int i = 0; i < n_sets; i++) {
             char *eq = strchr(sets[i], '=');
@@ -429,6 +460,10 @@ static int ms_cmd_gen(int argc, char **argv)
             ms_json_set_path(root, sets[i], json_loads(eq + 1, JSON_DECODE_ANY, NULL));
         }
         ms_json_set_path(root, "workload.generator", json_string(pos[0]));
+        /* A trace has no blades: let every thread fit on the one default blade, so that the
+         * config's check of threads against blades never stops a gen (no blade key can be
+         * given in this form). 1024 is the most threads workload.n_threads allows. */
+        ms_json_set_path(root, "cpu_blades.threads_per_blade", json_integer(1024));
         rc = ms_config_from_json(&cfg, root, "mindsim-trace gen", ".", &err);
         json_decref(root);
     }
@@ -437,6 +472,7 @@ out:
     for (int i = 0; i < n_sets; i++)
         free(sets[i]);
     free(sets);
+    free(typed);
     return rc;
 }
 

@@ -355,7 +355,7 @@ static int load_spec(struct sweep *sw, const char *path)
             free(idx);
             return -1;
         }
-        if (cfg.workload.generator == MS_GEN_NONE && access(cfg.workload.trace, R_OK) != 0) {
+        if (!ms_config_generator(&cfg) && access(cfg.workload.trace, R_OK) != 0) {
             fprintf(stderr, "%s: point %zu: workload.trace: %s: %s\n", sw->spec_path, i,
                     cfg.workload.trace, strerror(errno));
             free(idx);

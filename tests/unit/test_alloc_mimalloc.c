@@ -22,7 +22,7 @@ static void common(const char *name)
     struct recs R = {0};
     struct ms_alloc a;
     struct ms_err err = {0};
-    CHECK(ms_alloc_create(&a, name, NULL, 1, rec_emit, &R, &err) == 0);
+    CHECK(ms_alloc_create(&a, name, NULL, rec_emit, &R, &err) == 0);
     CHECK_EQ_U64(R.n, 0);
     /* first malloc: one 32 MiB segment, aligned */
     uint64_t p = ms_alloc_malloc(&a, 0, 40, &err);
@@ -95,7 +95,7 @@ int main(void)
         struct recs R = {0};
         struct ms_alloc a;
         struct ms_err err = {0};
-        ms_alloc_create(&a, v ? "bitmap-mimalloc" : "mimalloc", NULL, 1, rec_emit, &R, &err);
+        ms_alloc_create(&a, v ? "bitmap-mimalloc" : "mimalloc", NULL, rec_emit, &R, &err);
         uint64_t x = ms_alloc_malloc(&a, 0, 100, &err);
         uint64_t y = ms_alloc_malloc(&a, 0, 100, &err);
         (void)y;
@@ -119,7 +119,7 @@ int main(void)
         struct recs R = {0};
         struct ms_alloc a;
         struct ms_err err = {0};
-        ms_alloc_create(&a, "bitmap-mimalloc", NULL, 1, rec_emit, &R, &err);
+        ms_alloc_create(&a, "bitmap-mimalloc", NULL, rec_emit, &R, &err);
         uint64_t o[4];
         for (int i = 0; i < 4; i++)
             o[i] = ms_alloc_malloc(&a, 0, 128, &err);   /* 128 B: blocks 2i, 2i+1 */

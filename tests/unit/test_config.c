@@ -2,6 +2,7 @@
  * trip and relative-path resolution of sim/config.c. Runs inside a fresh mkdtemp directory so
  * that config paths (and so error messages) are short and exact. */
 #include "sim/config.h"
+#include "models/workload.h"
 #include "ms_test.h"
 
 #include <stdlib.h>
@@ -151,6 +152,27 @@ static void test_load(void)
     CHECK(strcmp(ms_fetch_mode_name(MS_FETCH_4K), "4k") == 0);
     CHECK(strcmp(ms_fetch_mode_name(MS_FETCH_SG), "sg") == 0);
     CHECK(strcmp(ms_fetch_mode_name(7), "?") == 0);
+
+    /* Enum names come from the schema. */
+    CHECK(strcmp(ms_config_enum_name("workload.allocator", MS_ALLOC_BITMAP_MIMALLOC),
+                 "bitmap-mimalloc") == 0);
+    CHECK(strcmp(ms_config_enum_name("workload.kv.preset", MS_KV_PRESET_YCSB_C), "ycsb-c") == 0);
+    CHECK(strcmp(ms_config_enum_name("workload.generator", MS_GEN_NONE), "") == 0);
+    CHECK(strcmp(ms_config_enum_name("fetch.mode", MS_FETCH_SG), "sg") == 0);
+    CHECK(ms_config_enum_name("workload.generator", 4) == NULL);
+    CHECK(ms_config_enum_name("workload.generator", -1) == NULL);
+    CHECK(ms_config_enum_name("cpu_blades.count", 0) == NULL);   /* not an enum */
+    CHECK(ms_config_enum_name("no.such.key", 0) == NULL);
+    CHECK(load(&c, "{\"workload\": {\"trace\": \"t\"}}", NULL, 0) == 0);
+    CHECK(ms_config_generator(&c) == NULL);
+    CHECK(load(&c, "{\"workload\": {\"generator\": \"graph\", \"allocator\": \"mimalloc\", "
+                   "\"kv\": {\"preset\": \"ycsb-c\", \"read_ratio\": 0.2}}}",
+               NULL, 0) == 0);
+    CHECK(strcmp(ms_config_generator(&c), "graph") == 0);
+    struct ms_workload_params wp;
+    ms_config_workload_params(&c, &wp);
+    CHECK(strcmp(wp.allocator, "mimalloc") == 0);
+    CHECK(wp.kv.read_ratio == 1.0 && wp.kv.theta == 0.99);   /* the preset overrides */
 }
 
 static void test_sets(void)
@@ -271,6 +293,18 @@ static void test_errors(void)
                "c.json: network.link_bandwidth_gbps: 0 is out of range 0..100000 (must be above 0)");
     EXPECT_ERR(WITH("\"network\": {\"link_latency_ns\": 1000000001}"),
                "c.json: network.link_latency_ns: 1000000001 is out of range 0..1000000000");
+    /* Workload keys: the schema is the one place their ranges are kept. */
+    EXPECT_ERR("{\"workload\": {\"generator\": \"kv\", \"kv\": {\"theta\": 1}}}",
+               "c.json: workload.kv.theta: 1 is out of range 0..1 (must be below 1)");
+    EXPECT_ERR("{\"workload\": {\"generator\": \"kv\", \"kv\": {\"theta\": -0.5}}}",
+               "c.json: workload.kv.theta: -0.5 is out of range 0..1 (must be below 1)");
+    EXPECT_ERR("{\"workload\": {\"generator\": \"graph\", \"graph\": {\"degree\": 5000}}}",
+               "c.json: workload.graph.degree: 5000 is out of range 1..4096");
+    EXPECT_ERR("{\"workload\": {\"generator\": \"graph\", \"graph\": {\"n_nodes\": "
+               "268435457}}}",
+               "c.json: workload.graph.n_nodes: 268435457 is out of range 1..268435456");
+    EXPECT_ERR("{\"workload\": {\"generator\": \"memtest\", \"memtest\": {\"n_rounds\": 0}}}",
+               "c.json: workload.memtest.n_rounds: 0 is out of range 1..4294967296");
 
     /* Names. */
     EXPECT_ERR(WITH("\"fetch\": {\"mode\": \"2m\"}"),
@@ -292,6 +326,22 @@ static void test_errors(void)
                "c.json: cpu_blades.evict_low_pct: must be below cpu_blades.evict_high_pct (90)");
     EXPECT_ERR(WITH("\"cpu_blades\": {\"evict_high_pct\": 50.5, \"evict_low_pct\": 60}"),
                "c.json: cpu_blades.evict_low_pct: must be below cpu_blades.evict_high_pct (50.5)");
+    EXPECT_ERR("{\"workload\": {\"generator\": \"memtest\", \"memtest\": {\"min_size\": 64, "
+               "\"max_size\": 32}}}",
+               "c.json: workload.memtest.max_size: must be at least workload.memtest.min_size (64)");
+    EXPECT_ERR("{\"workload\": {\"generator\": \"kv\", \"kv\": {\"value_dist\": \"bimodal\", "
+               "\"value_min\": 64, \"value_max\": 32}}}",
+               "c.json: workload.kv.value_max: must be at least workload.kv.value_min (64)");
+    /* Generator threads must land on blades: 25 threads at 12 a blade need 3 blades. */
+    EXPECT_ERR("{\"workload\": {\"generator\": \"kv\", \"n_threads\": 25}, "
+               "\"cpu_blades\": {\"count\": 2}}",
+               "c.json: workload.n_threads: thread 24 maps to blade 2 but cpu_blades.count is 2 "
+               "(threads go to blade tid / cpu_blades.threads_per_blade = 12)");
+    {
+        struct ms_config c;
+        CHECK(load(&c, "{\"workload\": {\"generator\": \"kv\", \"n_threads\": 24}, "
+                       "\"cpu_blades\": {\"count\": 2}}", NULL, 0) == 0);
+    }
 
     /* --set. */
     const char *ok = "{\"workload\": {\"trace\": \"t.trace\"}}";

@@ -176,30 +176,51 @@ int main(void)
         CHECK(cnt[1] > cnt[10] && cnt[10] > cnt[500]);
     }
 
-    /* bad parameters */
+    /* memtest with access "random" and k_reads 0 makes no reads: the same stream as no
+     * access pass (one operation per malloc and per free, none in between) */
+    {
+        struct ms_workload_params p;
+        struct chk a, b;
+        struct ms_err err = {0};
+        ms_workload_params_default(&p);
+        p.compute_ns = 10;
+        p.memtest.access = MS_WL_ACCESS_NONE;
+        CHECK(run("memtest", &p, &a, &err) > 0);
+        p.memtest.access = MS_WL_ACCESS_RANDOM;
+        p.memtest.k_reads = 0;
+        CHECK(run("memtest", &p, &b, &err) > 0);
+        CHECK(a.hash == b.hash && a.n == b.n);
+        CHECK_EQ_U64(b.by_op[MS_OP_COMPUTE], 2 * 1024);
+        chk_free(&a);
+        chk_free(&b);
+    }
+
+    /* bad parameters: only relations between keys (each key's range is the config schema's,
+     * tests/unit/test_config.c) */
     {
         struct ms_workload_params p;
         struct chk c = {0};
         struct ms_err err = {0};
         ms_workload_params_default(&p);
-        p.memtest.n_rounds = 0;
+        p.memtest.min_size = 100;
+        p.memtest.max_size = 50;
         CHECK(ms_workload_create("memtest", &p, chk_emit, &c, &err) == NULL);
-        CHECK_STR_CONTAINS(err.msg, "workload.memtest.n_rounds: 0 is out of range");
+        CHECK_STR_CONTAINS(err.msg, "workload.memtest.max_size: must be at least "
+                                    "workload.memtest.min_size (100)");
         ms_workload_params_default(&p);
-        p.kv.n_items = 0;
+        p.kv.value_dist = MS_WL_DIST_UNIFORM;
+        p.kv.value_min = 2000;
         memset(&err, 0, sizeof err);
         CHECK(ms_workload_create("kv", &p, chk_emit, &c, &err) == NULL);
-        CHECK_STR_CONTAINS(err.msg, "workload.kv.n_items: 0 is out of range");
-        ms_workload_params_default(&p);
-        p.kv.theta = 1.5;
+        CHECK_STR_CONTAINS(err.msg, "workload.kv.value_max: must be at least "
+                                    "workload.kv.value_min (2000)");
+        p.kv.value_dist = MS_WL_DIST_FIXED;     /* value_min..max unused */
+        p.kv.n_items = 10;
+        p.kv.n_ops = 10;
         memset(&err, 0, sizeof err);
-        CHECK(ms_workload_create("kv", &p, chk_emit, &c, &err) == NULL);
-        CHECK_STR_CONTAINS(err.msg, "workload.kv.theta: 1.5 is out of range");
-        ms_workload_params_default(&p);
-        p.graph.n_nodes = 0;
-        memset(&err, 0, sizeof err);
-        CHECK(ms_workload_create("graph", &p, chk_emit, &c, &err) == NULL);
-        CHECK_STR_CONTAINS(err.msg, "workload.graph.n_nodes: 0 is out of range");
+        CHECK(run("kv", &p, &c, &err) > 0);
+        chk_free(&c);
+        memset(&c, 0, sizeof c);
         memset(&err, 0, sizeof err);
         CHECK(ms_workload_create("tpcc", &p, chk_emit, &c, &err) == NULL);
         CHECK_STR_CONTAINS(err.msg, "workload.generator: 'tpcc'");
