@@ -384,13 +384,15 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
     rs.progress = progress;
     uint32_t nb = cfg->cpu_blades.count, nm = cfg->memory_blades.count;
 
-    /* Every thread must land on an existing blade. */
+    /* Every trace thread must land on an existing blade (a built-in workload's threads were
+     * checked when the config loaded). */
     for (uint32_t i = 0; i < info->n_threads; i++) {
         uint64_t blade = info->tids[i] / cfg->cpu_blades.threads_per_blade;
+        MS_ASSERT(blade < nb || !ms_config_generator(cfg));
         if (blade >= nb)
             return ms_err_set(err, "%s: thread %u maps to blade %" PRIu64 " but cpu_blades.count is %u (threads go to blade tid / cpu_blades.threads_per_blade = %u)",
-                              ms_config_generator(cfg) ? "workload.n_threads" : cfg->workload.trace_given,
-                              info->tids[i], blade, nb, cfg->cpu_blades.threads_per_blade);
+                              cfg->workload.trace_given, info->tids[i], blade, nb,
+                              cfg->cpu_blades.threads_per_blade);
     }
 
     simgrid_init(&sg_argc, sg_argv);
