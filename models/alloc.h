@@ -15,9 +15,9 @@
 
 #include <stdint.h>
 
-#include "../sim/trace.h"
-#include "ms_common.h"
-#include "u64map.h"     /* struct ms_u64map, used by the models */
+#include "traces/lib/record.h"
+#include "traces/lib/ms_common.h"
+#include "traces/lib/u64map.h"     /* struct ms_u64map, used by the models */
 
 typedef void (*ms_emit_fn)(void *arg, const struct ms_rec *r);
 

@@ -2,7 +2,7 @@
  * models share (the mmap address space). */
 #include <string.h>
 
-#include "alloc.h"
+#include "models/alloc.h"
 
 const struct ms_alloc_ops *ms_alloc_ops_by_name(const char *name, struct ms_err *err)
 {

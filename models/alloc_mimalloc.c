@@ -25,7 +25,7 @@
  * pages, secure mode, cross-thread frees of large objects (released at once). */
 #include <string.h>
 
-#include "alloc.h"
+#include "models/alloc.h"
 
 #define MI_SEG_SIZE (32ull << 20)
 #define MI_SLICE (64ull << 10)

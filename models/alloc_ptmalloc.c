@@ -13,7 +13,7 @@
  * between threads (each thread gets its own), trimming of thread heaps. docs/workloads.md. */
 #include <string.h>
 
-#include "alloc.h"
+#include "models/alloc.h"
 
 #define PT_MINSIZE 32ull
 #define PT_TOP_PAD (128ull << 10)           /* DEFAULT_TOP_PAD, M_TOP_PAD */

@@ -1,8 +1,8 @@
 /* bitmap.c: the name -> ops table of bitmap sources. */
-#include "bitmap.h"
+#include "models/bitmap.h"
 
-#include "ms_common.h"
-#include "params.h"
+#include "traces/lib/ms_common.h"
+#include "models/params.h"
 
 static const struct ms_bitmap_ops *const table[] = {
     [MS_BITMAP_ORACLE] = &ms_bitmap_oracle_ops,

@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "memmap.h"
+#include "models/memmap.h"
 
 /* An allocator model's bitmaps (models/alloc.h page_bitmap), or page_bitmap NULL. */
 struct ms_bitmap_model {

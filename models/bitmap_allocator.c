@@ -8,12 +8,12 @@
  * clears bits at once; a cross-thread free goes on a list the owner collects the next time it
  * allocates or frees in that page. On a trace every object's owner is the thread that
  * allocated it, and the rule is applied to its requested bytes. */
-#include "bitmap.h"
+#include "models/bitmap.h"
 
 #include <stdlib.h>
 
-#include "alloc.h"
-#include "ms_common.h"
+#include "models/alloc.h"
+#include "traces/lib/ms_common.h"
 
 static int binned(uint64_t size)
 {

@@ -1,6 +1,6 @@
 /* bitmap_oracle.c: exact liveness from the trace's allocation records, and the `touched`
  * source (see bitmap.h). */
-#include "bitmap.h"
+#include "models/bitmap.h"
 
 static uint64_t oracle_live(const struct ms_page *p, uint64_t touched,
                             const struct ms_bitmap_model *model)

@@ -1,5 +1,5 @@
 /* cpu_blade.c: hit path, fault path and background eviction of a CPU blade (see cpu_blade.h). */
-#include "cpu_blade.h"
+#include "models/cpu_blade.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/comm.h>
@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "actor.h"
-#include "msg.h"
-#include "rdma.h"
+#include "models/actor.h"
+#include "models/msg.h"
+#include "models/rdma.h"
 
 #define NS 1e-9
 

@@ -27,14 +27,14 @@
 #include <simgrid/forward.h>
 #include <stdint.h>
 
-#include "bitmap.h"
-#include "directory.h"
-#include "fabric.h"
-#include "fetch.h"
-#include "hist.h"
-#include "memmap.h"
-#include "page_cache.h"
-#include "params.h"
+#include "models/bitmap.h"
+#include "models/directory.h"
+#include "models/fabric.h"
+#include "models/fetch.h"
+#include "models/hist.h"
+#include "models/memmap.h"
+#include "models/page_cache.h"
+#include "models/params.h"
 
 struct ms_thread_stats {
     uint64_t accesses;               /* R/W records */

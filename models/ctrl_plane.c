@@ -1,14 +1,14 @@
 /* ctrl_plane.c: mmap/munmap/brk/mprotect on the switch CPU (see ctrl_plane.h). */
-#include "ctrl_plane.h"
+#include "models/ctrl_plane.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/comm.h>
 #include <simgrid/mailbox.h>
 #include <string.h>
 
-#include "actor.h"
-#include "ms_common.h"
-#include "msg.h"
+#include "models/actor.h"
+#include "traces/lib/ms_common.h"
+#include "models/msg.h"
 
 #define PAGE_DOWN(a) ((a) & ~(uint64_t)(MS_PAGE_SIZE - 1))
 #define PAGE_UP(a) (((a) + MS_PAGE_SIZE - 1) & ~(uint64_t)(MS_PAGE_SIZE - 1))

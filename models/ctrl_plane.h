@@ -20,8 +20,8 @@
 #include <simgrid/forward.h>
 #include <stdint.h>
 
-#include "params.h"
-#include "xlate.h"
+#include "models/params.h"
+#include "models/xlate.h"
 
 enum ms_syscall { MS_SYS_MMAP = 0, MS_SYS_MUNMAP = 1, MS_SYS_BRK = 2, MS_SYS_MPROTECT = 3, MS_SYS_KINDS = 4 };
 

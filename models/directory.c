@@ -1,9 +1,9 @@
 /* directory.c: the coherence directory's entries, lookup and bounded splitting (see directory.h). */
-#include "directory.h"
+#include "models/directory.h"
 
 #include <string.h>
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 static int32_t *bucket_of(const struct ms_directory *d, uint64_t base)
 {

@@ -1,16 +1,16 @@
 /* fabric.c: carrying RDMA operations through the rack (see fabric.h). */
-#include "fabric.h"
+#include "models/fabric.h"
 
 #include <simgrid/actor.h>
 #include <simgrid/host.h>
 #include <simgrid/semaphore.h>
 #include <stdio.h>
 
-#include "actor.h"
-#include "mem_blade.h"
-#include "ms_common.h"
-#include "msg.h"
-#include "switch.h"
+#include "models/actor.h"
+#include "models/mem_blade.h"
+#include "traces/lib/ms_common.h"
+#include "models/msg.h"
+#include "models/switch.h"
 
 struct ms_carrier {
     struct ms_fabric *f;

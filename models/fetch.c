@@ -1,7 +1,7 @@
 /* fetch.c: the name -> ops table of fetch policies. */
-#include "fetch.h"
+#include "models/fetch.h"
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 static const struct ms_fetch_ops *const table[] = {
     [MS_FETCH_4K] = &ms_fetch_4k_ops,

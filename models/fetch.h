@@ -18,9 +18,9 @@
 
 #include <stdint.h>
 
-#include "memmap.h"
-#include "params.h"
-#include "rdma.h"
+#include "models/memmap.h"
+#include "models/params.h"
+#include "models/rdma.h"
 
 struct ms_fetch_ops {
     const char *name;

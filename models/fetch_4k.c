@@ -1,5 +1,5 @@
 /* fetch_4k.c: whole-page fetch and write-back, what MIND and Linux swap do. */
-#include "fetch.h"
+#include "models/fetch.h"
 
 static void plan_fetch(const struct ms_fetch_cfg *c, const struct ms_page *p, struct ms_xfer *x)
 {

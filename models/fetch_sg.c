@@ -7,9 +7,9 @@
  * (fetch.past_max_sge), decided at eviction time because the remote layout depends on it.
  * The layout itself comes from the SG policy (fetch.sg_policy, sg_policy.c).
  * A page never written back holds nothing remotely, so its first fault reads only the head. */
-#include "fetch.h"
+#include "models/fetch.h"
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 static void plan_fetch(const struct ms_fetch_cfg *c, const struct ms_page *p, struct ms_xfer *x)
 {

@@ -1,9 +1,9 @@
 /* hist.c: log-linear histogram (see hist.h). */
-#include "hist.h"
+#include "models/hist.h"
 
 #include <math.h>
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 static unsigned bucket_of(uint64_t v)
 {

@@ -1,11 +1,11 @@
 /* mem_blade.c: the memory blade's NIC and DRAM (see mem_blade.h). */
-#include "mem_blade.h"
+#include "models/mem_blade.h"
 
 #include <simgrid/engine.h>
 #include <string.h>
 
-#include "ms_common.h"
-#include "msg.h"
+#include "traces/lib/ms_common.h"
+#include "models/msg.h"
 
 void ms_mem_blade_init(struct ms_mem_blade *mb, uint32_t id, const struct ms_mem_blade_cfg *cfg,
                        const struct ms_rdma_cfg *rdma, sg_host_t host)

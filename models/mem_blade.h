@@ -13,8 +13,8 @@
 #include <simgrid/forward.h>
 #include <stdint.h>
 
-#include "params.h"
-#include "rdma.h"
+#include "models/params.h"
+#include "models/rdma.h"
 
 struct ms_msg;
 

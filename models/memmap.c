@@ -1,9 +1,9 @@
 /* memmap.c: ground truth of the traced program's memory (see memmap.h). */
-#include "memmap.h"
+#include "models/memmap.h"
 
 #include <string.h>
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 #define SLAB_PAGES 4096
 #define HASH_K 0x9E3779B97F4A7C15ull
@@ -194,7 +194,7 @@ struct ms_page *ms_memmap_page_force(struct ms_memmap *m, uint64_t vpn)
 
 /* ---- allocations: open addressing keyed by address ----
  *
- * Not models/u64map.h: this table keeps the entries in its slots and places them by
+ * Not traces/lib/u64map.h: this table keeps the entries in its slots and places them by
  * multiplicative (Fibonacci) hashing, which spreads allocators' evenly spaced addresses with
  * almost no collisions. Measured against u64map with the entries in a side array, at a million
  * live objects a free plus an alloc took about 1.7x as long (kv, 500k items: A/F replay about

@@ -17,7 +17,7 @@
 
 #include <stdint.h>
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 enum ms_remote_layout {
     MS_REMOTE_NONE = 0,     /* never written back: the memory blade holds zeroes */

@@ -11,7 +11,7 @@
 #include <simgrid/forward.h>
 #include <stdint.h>
 
-#include "rdma.h"
+#include "models/rdma.h"
 
 enum ms_msg_kind {
     MS_MSG_READ = 1,        /* RDMA READ request: blade -> switch -> memory blade */

@@ -1,10 +1,10 @@
 /* page_cache.c: frames, the vpn -> frame hash and the free list (see page_cache.h). */
-#include "page_cache.h"
+#include "models/page_cache.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "params.h"
+#include "models/params.h"
 
 static const struct ms_repl_ops *const repl_table[] = {
     [MS_REPL_CLOCK] = &ms_repl_clock_ops,

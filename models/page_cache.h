@@ -10,8 +10,8 @@
 
 #include <stdint.h>
 
-#include "memmap.h"
-#include "ms_common.h"
+#include "models/memmap.h"
+#include "traces/lib/ms_common.h"
 
 enum ms_frame_state { MS_FRAME_FREE = 0, MS_FRAME_FETCHING, MS_FRAME_PRESENT, MS_FRAME_EVICTING };
 

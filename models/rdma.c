@@ -1,9 +1,9 @@
 /* rdma.c: RDMA NIC cost model (see rdma.h). */
-#include "rdma.h"
+#include "models/rdma.h"
 
 #include <string.h>
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 void ms_xfer_from_blocks(struct ms_xfer *x, uint64_t mask, uint32_t max_sge)
 {

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "params.h"
+#include "models/params.h"
 
 #define MS_MAX_WR 64   /* a page has at most 32 runs of blocks; a WR carries at least one */
 #define MS_SGE_HIST 33 /* histograms of SGEs per WR and WRs per fetch: 0..32 (a page has at

@@ -1,7 +1,7 @@
 /* repl_clock.c: CLOCK (second chance) replacement, the approximation of LRU that Linux-like
  * kernels use. A hit sets the frame's reference bit; the hand sweeps frames in index order,
  * clearing set bits and taking the first PRESENT frame whose bit is clear. */
-#include "page_cache.h"
+#include "models/page_cache.h"
 
 static void clock_insert(struct ms_page_cache *pc, int32_t f) { pc->frames[f].ref = 1; }
 static void clock_touch(struct ms_page_cache *pc, int32_t f) { pc->frames[f].ref = 1; }

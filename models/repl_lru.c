@@ -1,5 +1,5 @@
 /* repl_lru.c: exact LRU: a doubly linked list of PRESENT frames, most recent at the head. */
-#include "page_cache.h"
+#include "models/page_cache.h"
 
 static void unlink_frame(struct ms_page_cache *pc, int32_t f)
 {

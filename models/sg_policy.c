@@ -1,7 +1,7 @@
 /* sg_policy.c: remote layouts of `sg` pages (see fetch.h): runs, dilos, threshold. */
-#include "fetch.h"
+#include "models/fetch.h"
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 uint64_t ms_sg_merge_holes(uint64_t mask, unsigned max_runs)
 {

@@ -1,5 +1,5 @@
 /* switch.c: translation, forwarding and the coherence directory in the switch (see switch.h). */
-#include "switch.h"
+#include "models/switch.h"
 
 #include <inttypes.h>
 #include <simgrid/actor.h>
@@ -10,9 +10,9 @@
 #include <simgrid/semaphore.h>
 #include <stdio.h>
 
-#include "actor.h"
-#include "ms_common.h"
-#include "msg.h"
+#include "models/actor.h"
+#include "traces/lib/ms_common.h"
+#include "models/msg.h"
 
 /* A transaction waiting for acknowledgements. */
 struct txn {

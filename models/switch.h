@@ -27,11 +27,11 @@
 #include <simgrid/forward.h>
 #include <stdint.h>
 
-#include "directory.h"
-#include "hist.h"
-#include "page_cache.h"
-#include "params.h"
-#include "xlate.h"
+#include "models/directory.h"
+#include "models/hist.h"
+#include "models/page_cache.h"
+#include "models/params.h"
+#include "models/xlate.h"
 
 struct ms_msg;
 struct txn;

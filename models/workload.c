@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "workload.h"
+#include "models/workload.h"
 
 const struct ms_workload_ops *ms_workload_ops_by_name(const char *name, struct ms_err *err)
 {

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "alloc.h"
+#include "models/alloc.h"
 
 /* ---- deterministic random numbers: xoshiro256** seeded through splitmix64 ---- */
 

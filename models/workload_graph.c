@@ -7,7 +7,7 @@
  * the node's header and its adjacency array, as a program chasing pointers would. */
 #include <string.h>
 
-#include "workload.h"
+#include "models/workload.h"
 
 #define GR_HDR 32u
 

@@ -6,7 +6,7 @@
  * distribution), writes it and the header's value pointer. */
 #include <string.h>
 
-#include "workload.h"
+#include "models/workload.h"
 
 #define KV_HDR 48u          /* next, hash, value pointer, value size, flags, timestamps */
 

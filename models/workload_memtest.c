@@ -3,7 +3,7 @@
  * r mod n_threads, threads taking turns one operation at a time. */
 #include <string.h>
 
-#include "workload.h"
+#include "models/workload.h"
 
 #define MT_PER_ROUND 1024u
 

@@ -1,9 +1,9 @@
 /* xlate.c: translation and protection tables of the switch (see xlate.h). */
-#include "xlate.h"
+#include "models/xlate.h"
 
 #include <string.h>
 
-#include "ms_common.h"
+#include "traces/lib/ms_common.h"
 
 void ms_xlate_init(struct ms_xlate *x, const struct ms_switch_cfg *cfg, uint32_t n_mem,
                    uint64_t partition_bytes)

@@ -25,7 +25,7 @@
 
 #include <stdint.h>
 
-#include "params.h"
+#include "models/params.h"
 
 enum { MS_PROT_READ = 1, MS_PROT_WRITE = 2 };
 

@@ -7,7 +7,7 @@
  * and looks each key up in the table, ms_config_to_json and ms_config_print_help iterate it in
  * table order. Only the cross-key checks at the end of ms_config_from_json are written per key.
  * Errors are one line each: "<origin>: <key.path>: <what is wrong>". */
-#include "config.h"
+#include "sim/config.h"
 
 #include <errno.h>
 #include <float.h>
@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../models/workload.h"
+#include "models/workload.h"
 
 enum ms_type {
     MS_T_UINT,      /* JSON integer; stored in a uint32_t or uint64_t (size from the struct) */

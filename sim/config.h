@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#include "../models/ms_common.h"
-#include "../models/params.h"
+#include "traces/lib/ms_common.h"
+#include "models/params.h"
 
 #define MS_PATH_MAX 4096
 #define MS_NAME_MAX 32

@@ -16,10 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "report.h"
-#include "run.h"
-#include "trace.h"
+#include "sim/config.h"
+#include "sim/report.h"
+#include "sim/run.h"
+#include "traces/lib/trace.h"
 
 #define EXIT_BAD_INPUT 2
 #define EXIT_ABORTED 1

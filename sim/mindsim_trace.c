@@ -5,8 +5,8 @@
  *   mindsim-trace cat TRACE                           canonical text on stdout
  *   mindsim-trace import-mind DIR OUT [--to text|binary]  MIND PIN per-core files -> trace
  *
- * All parsing and validation is sim/trace.c's; this file only adds the bookkeeping of `stat`
- * (a page set and the live-allocation maps, models/u64map.h) and the command
+ * All parsing and validation is traces/lib/trace.c's; this file only adds the bookkeeping of `stat`
+ * (a page set and the live-allocation maps, traces/lib/u64map.h) and the command
  * line. Live allocations are tracked in file order. In an ordered trace, or one with a single
  * thread, that is a real order, so an A of a live address or an F of an address not live is
  * an error. In an unordered trace with several threads the order between threads is arbitrary:
@@ -20,11 +20,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../models/ms_common.h"
-#include "trace.h"
-#include "config.h"
-#include "../models/u64map.h"
-#include "../models/workload.h"
+#include "traces/lib/ms_common.h"
+#include "traces/lib/trace.h"
+#include "sim/config.h"
+#include "traces/lib/u64map.h"
+#include "models/workload.h"
 
 #define MS_STAT_MAX_SPAN (1ull << 30)   /* longest R/W whose pages stat will enumerate */
 

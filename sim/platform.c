@@ -1,5 +1,5 @@
 /* platform.c: SimGrid platform from the config (see platform.h). */
-#include "platform.h"
+#include "sim/platform.h"
 
 #include <errno.h>
 #include <simgrid/engine.h>

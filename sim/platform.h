@@ -12,7 +12,7 @@
 
 #include <stdio.h>
 
-#include "config.h"
+#include "sim/config.h"
 
 /* Write the platform XML for `cfg` to `out`. */
 void ms_platform_write(const struct ms_config *cfg, FILE *out);

@@ -1,5 +1,5 @@
 /* report.c: results JSON, table and CSV (see report.h). */
-#include "report.h"
+#include "sim/report.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -10,8 +10,8 @@
 #include <jansson.h>
 #include <stdio.h>
 
-#include "config.h"
-#include "run.h"
+#include "sim/config.h"
+#include "sim/run.h"
 
 json_t *ms_report_run(const struct ms_run_result *r);
 /* The results document: mindsim.version, config, runs (stolen reference), comparison. */

@@ -1,5 +1,5 @@
 /* run.c: wire components into a SimGrid simulation and run one fetch mode (see run.h). */
-#include "run.h"
+#include "sim/run.h"
 
 #include <inttypes.h>
 #include <simgrid/actor.h>
@@ -13,8 +13,8 @@
 #include <simgrid/cond.h>
 #include <simgrid/mutex.h>
 
-#include "../models/workload.h"
-#include "platform.h"
+#include "models/workload.h"
+#include "sim/platform.h"
 
 struct run_state;
 

@@ -10,14 +10,14 @@
 
 #include <stdint.h>
 
-#include "../models/alloc.h"
-#include "../models/cpu_blade.h"
-#include "../models/ctrl_plane.h"
-#include "../models/mem_blade.h"
-#include "../models/memmap.h"
-#include "../models/switch.h"
-#include "config.h"
-#include "trace.h"
+#include "models/alloc.h"
+#include "models/cpu_blade.h"
+#include "models/ctrl_plane.h"
+#include "models/mem_blade.h"
+#include "models/memmap.h"
+#include "models/switch.h"
+#include "sim/config.h"
+#include "traces/lib/trace.h"
 
 struct ms_run_result {
     int mode;                              /* enum ms_fetch_mode */

@@ -23,7 +23,7 @@
 
 #include <jansson.h>
 
-#include "config.h"
+#include "sim/config.h"
 
 #define EXIT_FAILED_POINTS 1
 #define EXIT_BAD_INPUT 2

@@ -2,9 +2,9 @@
  * system calls, free-list writes, and the bitmap's cross-thread stale-bit rule. */
 #include <stdlib.h>
 
-#include "alloc_recs.h"
+#include "tests/unit/alloc_recs.h"
 #include "models/alloc.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 static int wrote(const struct recs *R, size_t from, uint64_t lo, uint64_t hi)
 {

@@ -1,9 +1,9 @@
 /* test_alloc_ptmalloc.c: the ptmalloc model's placement and system calls. */
 #include <stdlib.h>
 
-#include "alloc_recs.h"
+#include "tests/unit/alloc_recs.h"
 #include "models/alloc.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 #define PAGE_ROUND(x) (((x) + 4095) & ~4095ull)
 

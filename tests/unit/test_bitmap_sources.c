@@ -3,9 +3,9 @@
  * frees in the page again, and the built-in model's bitmaps when given. */
 #include "models/bitmap.h"
 #include "models/memmap.h"
-#include "models/ms_common.h"
+#include "traces/lib/ms_common.h"
 #include "models/params.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 static void alloc(struct ms_memmap *m, uint64_t a, uint64_t s, uint32_t tid)
 {

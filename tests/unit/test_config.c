@@ -3,7 +3,7 @@
  * that config paths (and so error messages) are short and exact. */
 #include "sim/config.h"
 #include "models/workload.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 #include "models/cpu_blade.h"
 #include "models/mem_blade.h"
 #include "models/switch.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 #include "sim/config.h"
 #include "sim/platform.h"
 

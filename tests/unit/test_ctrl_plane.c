@@ -1,8 +1,8 @@
 /* The switch's translation/protection tables and the control plane's placement, without
  * SimGrid: ms_ctrl_plane_apply does a call's work at once. */
-#include "../../models/ctrl_plane.h"
-#include "../../sim/config.h"
-#include "ms_test.h"
+#include "models/ctrl_plane.h"
+#include "sim/config.h"
+#include "tests/unit/ms_test.h"
 
 #define MiB (1ull << 20)
 

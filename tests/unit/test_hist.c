@@ -1,6 +1,6 @@
 /* Latency histogram: bucket edges, the per-bucket CDF, quantiles and merging. */
 #include "models/hist.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 #define MAXPTS 512
 

@@ -1,9 +1,9 @@
 /* Ground truth: live blocks from allocations, data from writes, frees, mappings, the oracle. */
 #include "models/bitmap.h"
 #include "models/memmap.h"
-#include "models/ms_common.h"
+#include "traces/lib/ms_common.h"
 #include "models/params.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 int main(void)
 {

@@ -1,4 +1,4 @@
-/* test_mind_import.c: reading MIND PIN trace directories (sim/trace_mind.c) through the
+/* test_mind_import.c: reading MIND PIN trace directories (traces/lib/trace_mind.c) through the
  * generic reader: record layout, per-core order and tids, C gaps from absolute and delta
  * timestamps, the common clock start, per-thread filtering, errors naming file and record,
  * and import into a binary trace. Directories are written byte by byte in a mkdtemp dir. */
@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ms_test.h"
-#include "sim/trace.h"
-#include "sim/trace_mind.h"
+#include "tests/unit/ms_test.h"
+#include "traces/lib/trace.h"
+#include "traces/lib/trace_mind.h"
 
 static char ms_dir[256];
 

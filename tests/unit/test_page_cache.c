@@ -1,7 +1,7 @@
 /* Page cache: CLOCK and LRU victim order, watermarks, frame states, hash lookups. */
 #include "models/page_cache.h"
 #include "models/params.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 static void fill(struct ms_page_cache *pc, uint64_t vpn)
 {

@@ -1,9 +1,9 @@
 /* SG run encoding, max_sge handling and wire bytes of the RDMA cost model and the fetch
  * policies, with hand-computed expectations. */
 #include "models/fetch.h"
-#include "models/ms_common.h"
+#include "traces/lib/ms_common.h"
 #include "models/rdma.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 static struct ms_rdma_cfg rdma(void)
 {

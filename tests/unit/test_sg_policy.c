@@ -1,9 +1,9 @@
 /* SG policies (fetch.sg_policy) on hand-computed masks: runs, dilos, threshold, and the remote
  * copy plan_evict records for each. */
 #include "models/fetch.h"
-#include "models/ms_common.h"
+#include "traces/lib/ms_common.h"
 #include "models/rdma.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 static struct ms_fetch_cfg cfg(int policy)
 {

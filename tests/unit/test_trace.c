@@ -1,4 +1,4 @@
-/* test_trace.c: unit tests of sim/trace.c (text and binary readers, writers, scan).
+/* test_trace.c: unit tests of traces/lib/trace.c (text and binary readers, writers, scan).
  *
  * Covers every op in decimal and hex, comments and blank lines, the exact text of each parse
  * error, text -> binary -> text round trips (per-thread order), thread filters, truncated and
@@ -19,8 +19,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "ms_test.h"
-#include "sim/trace.h"
+#include "tests/unit/ms_test.h"
+#include "traces/lib/trace.h"
 
 static char ms_dir[256];
 

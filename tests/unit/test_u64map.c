@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/u64map.h"
-#include "ms_test.h"
+#include "traces/lib/u64map.h"
+#include "tests/unit/ms_test.h"
 
 /* ---- reference: sorted array of (key, value) ---- */
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "models/workload.h"
-#include "ms_test.h"
+#include "tests/unit/ms_test.h"
 
 /* A checker fed by the emit callback: a hash of the stream, live objects, mapped ranges. */
 struct chk {

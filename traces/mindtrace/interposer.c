@@ -45,12 +45,12 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "mindtrace_raw.h"
+#include "traces/mindtrace/mindtrace_raw.h"
 
 #if defined(__has_include)
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h>
-#include "mt_vgtool.h"
+#include "traces/mindtrace/mt_vgtool.h"
 #define MT_HAVE_VALGRIND 1
 #endif
 #endif

@@ -36,8 +36,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mindtrace_raw.h"
-#include "sim/trace.h"
+#include "traces/mindtrace/mindtrace_raw.h"
+#include "traces/lib/trace.h"
 
 static const char mt_usage[] =
     "usage: mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]\n"

@@ -38,7 +38,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "mindtrace_fmt.h"
+#include "traces/mindtrace/mindtrace_fmt.h"
 
 struct mt_raw_event {
     uint64_t addr;

@@ -25,24 +25,24 @@
  *
  * Threads: trace tid 0 is the first thread that runs, then in order of first run; a Valgrind
  * thread slot reused by a new thread gets a new trace tid. */
-#include "pub_tool_basics.h"
-#include "pub_tool_tooliface.h"
-#include "pub_tool_libcassert.h"
-#include "pub_tool_libcbase.h"
-#include "pub_tool_libcfile.h"
-#include "pub_tool_libcprint.h"
-#include "pub_tool_libcproc.h"
-#include "pub_tool_machine.h"
-#include "pub_tool_mallocfree.h"
-#include "pub_tool_options.h"
-#include "pub_tool_threadstate.h"
-#include "pub_tool_vki.h"
-#include "pub_tool_vkiscnums.h"
-#include "valgrind.h"
+#include <pub_tool_basics.h>
+#include <pub_tool_tooliface.h>
+#include <pub_tool_libcassert.h>
+#include <pub_tool_libcbase.h>
+#include <pub_tool_libcfile.h>
+#include <pub_tool_libcprint.h>
+#include <pub_tool_libcproc.h>
+#include <pub_tool_machine.h>
+#include <pub_tool_mallocfree.h>
+#include <pub_tool_options.h>
+#include <pub_tool_threadstate.h>
+#include <pub_tool_vki.h>
+#include <pub_tool_vkiscnums.h>
+#include <valgrind.h>
 
-#include "mt_vgtool.h"
+#include "traces/mindtrace/mt_vgtool.h"
 
-#include "mindtrace_fmt.h"   /* the raw format; mindtrace_raw.h needs <stdatomic.h> */
+#include "traces/mindtrace/mindtrace_fmt.h"   /* the raw format; mindtrace_raw.h needs <stdatomic.h> */
 #define MT_SLOT_WORDS (MT_SLOT_BYTES / 8u)
 typedef struct {
     UInt magic, next_tid;

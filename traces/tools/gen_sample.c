@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/trace.h"
+#include "traces/lib/trace.h"
 
 #define MS_GEN_REGION_BASE 0x10000000ull
 #define MS_GEN_REGION_SIZE 0x4000000ull

@@ -8,8 +8,8 @@
  * twice the slot memory. */
 #include <string.h>
 
-#include "ms_common.h"
-#include "u64map.h"
+#include "traces/lib/ms_common.h"
+#include "traces/lib/u64map.h"
 
 #define MIN_CAP 16u
 

@@ -6,7 +6,7 @@
  * start; a record whose time lies after the core's clock is preceded by a C record of the
  * difference in ns. A timestamp earlier than the clock adds no gap (the clock does not go
  * back). Addresses are the low 48 bits (the 6 bytes stored). */
-#include "trace_mind.h"
+#include "traces/lib/trace_mind.h"
 
 #include <dirent.h>
 #include <errno.h>

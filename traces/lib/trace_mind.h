@@ -6,14 +6,14 @@
  *   'M'|'U'  4-byte delta time (µs), 6-byte start, 4-byte length
  *   'B'      6-byte new brk, 8-byte absolute timestamp (µs)
  * Core i becomes thread i; timestamp gaps become C records (docs/trace-format.md, "MIND PIN
- * traces"). sim/trace.c opens a directory through this reader, so every reader of traces
+ * traces"). traces/lib/trace.c opens a directory through this reader, so every reader of traces
  * (mindsim, mindsim-trace) accepts such a directory where it accepts a trace file. */
 #ifndef MS_TRACE_MIND_H
 #define MS_TRACE_MIND_H
 
 #include <stdint.h>
 
-#include "trace.h"
+#include "traces/lib/trace.h"
 
 #define MS_MIND_REC 15u      /* bytes per MIND record */
 #define MS_MIND_RW_LEN 8u    /* length given to R and W records (MIND records no size) */

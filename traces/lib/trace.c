@@ -19,9 +19,9 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE     /* memrchr, qsort_r */
 #endif
-#include "trace.h"
-#include "trace_mind.h"
-#include "../models/u64map.h"
+#include "traces/lib/trace.h"
+#include "traces/lib/trace_mind.h"
+#include "traces/lib/u64map.h"
 
 #include <errno.h>
 #include <fcntl.h>
