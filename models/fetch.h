@@ -9,10 +9,9 @@
  *
  * How `sg` lays out the remote copy is itself a policy (fetch.sg_policy, models/sg_policy.c):
  * `runs` keeps exactly the live blocks (one SGE per run; past fetch.max_sge, several work
- * requests or the whole page), `dilos` moves the whole page when more than 32 of 64 blocks are
- * set and otherwise merges the smallest holes until at most 3 runs remain (DiLOS's eviction
- * path), `threshold` moves the whole page when more than fetch.sg_threshold of the blocks are
- * set and otherwise behaves as `runs`. */
+ * requests or the whole page), `dilos` is DiLOS's eviction mask (ms_sg_dilos_mask), `threshold`
+ * moves the whole page when more than fetch.sg_threshold of the blocks are set and otherwise
+ * behaves as `runs`. */
 #ifndef MS_FETCH_H
 #define MS_FETCH_H
 
@@ -47,14 +46,16 @@ extern const struct ms_sg_policy_ops ms_sg_threshold_ops;
 /* Lookup by enum ms_sg_policy. */
 const struct ms_sg_policy_ops *ms_sg_policy_for(int policy);
 
-/* DiLOS's limits: above this many set blocks the page moves whole; otherwise at most this many
- * runs (dilos-artifact, dilos/core-ddc/eviction.cc). */
+/* DiLOS moves the whole page when more than this many of its 64 blocks are set
+ * (dilos-artifact, dilos/core-ddc/eviction.cc, ddc_eviction_get_mask). */
 #define MS_DILOS_MAX_BLOCKS 32
-#define MS_DILOS_MAX_RUNS 3
 
-/* Fill the holes of `mask` (gaps between runs), smallest first (the lower one on a tie), until
- * at most `max_runs` runs remain. */
-uint64_t ms_sg_merge_holes(uint64_t mask, unsigned max_runs);
+/* DiLOS's eviction mask (ddc_eviction_get_mask) for a page whose blocks `keep` must move:
+ * ~0 (the whole page) when more than 32 are set; otherwise every block except the two
+ * longest runs of zeros of the 64-bit mask (a leading or a trailing run counts like any
+ * other; on a tie the lower run), which leaves at most 3 segments; block 0 alone when
+ * nothing is set. */
+uint64_t ms_sg_dilos_mask(uint64_t keep);
 
 extern const struct ms_fetch_ops ms_fetch_4k_ops;
 extern const struct ms_fetch_ops ms_fetch_sg_ops;

@@ -3,30 +3,52 @@
 
 #include "traces/lib/ms_common.h"
 
-uint64_t ms_sg_merge_holes(uint64_t mask, unsigned max_runs)
+uint64_t ms_sg_dilos_mask(uint64_t keep)
 {
-    while (ms_runs(mask) > max_runs) {
-        /* find the smallest hole between two runs */
-        unsigned best_start = 0, best_len = 65;
-        unsigned i = (unsigned)__builtin_ctzll(mask);
-        while (i < 64) {
-            /* skip the run starting at i */
-            uint64_t rest = mask >> i;
-            unsigned run = ~rest == 0 ? 64 - i : (unsigned)__builtin_ctzll(~rest);
-            unsigned hole = i + run;
-            if (hole >= 64 || (mask >> hole) == 0)
-                break;   /* no run after this one: trailing zeros are no hole */
-            unsigned len = (unsigned)__builtin_ctzll(mask >> hole);
-            if (len < best_len) {
-                best_len = len;
-                best_start = hole;
-            }
-            i = hole + len;
+    if (ms_popcount(keep) > MS_DILOS_MAX_BLOCKS)
+        return ~0ull;
+    /* The two longest runs of zeros over all 64 blocks, leading and trailing runs included.
+     * Runs are visited from block 0 up and a run replaces a kept one only when strictly
+     * longer, so on a tie the lower run is skipped (eviction.cc: max_zeros[0] < count). */
+    unsigned len[2] = {0, 0}, start[2] = {64, 64};
+    unsigned i = 0;
+    while (i < 64) {
+        while (i < 64 && (keep >> i & 1))
+            i++;
+        unsigned s = i;
+        while (i < 64 && !(keep >> i & 1))
+            i++;
+        unsigned n = i - s;
+        if (n > len[0]) {
+            len[1] = len[0];
+            start[1] = start[0];
+            len[0] = n;
+            start[0] = s;
+        } else if (n > len[1]) {
+            len[1] = n;
+            start[1] = s;
         }
-        MS_ASSERT(best_len <= 64);
-        mask |= ms_block_mask(best_start, best_start + best_len - 1);
     }
-    return mask;
+    if (start[0] > start[1]) {
+        unsigned t = start[0];
+        start[0] = start[1];
+        start[1] = t;
+        t = len[0];
+        len[0] = len[1];
+        len[1] = t;
+    }
+    /* Everything but the two runs: at most 3 segments. start[1] is 64 when there is only one
+     * run of zeros; it is never 64 for start[0], since at most 32 blocks are set. */
+    uint64_t out = 0;
+    if (start[0] > 0)
+        out |= ms_block_mask(0, start[0] - 1);
+    if (start[0] + len[0] < 64)
+        out |= ms_block_mask(start[0] + len[0], start[1] - 1);
+    if (start[1] + len[1] < 64)
+        out |= ms_block_mask(start[1] + len[1], 63);
+    /* No segment at all (nothing set): DiLOS moves block 0 (eviction.cc: "if (!vec) vec = 1",
+     * the packed segment start 0, length 1). */
+    return out ? out : 1ull;
 }
 
 static uint64_t runs_layout(const struct ms_fetch_cfg *c, uint64_t keep)
@@ -39,9 +61,7 @@ static uint64_t runs_layout(const struct ms_fetch_cfg *c, uint64_t keep)
 static uint64_t dilos_layout(const struct ms_fetch_cfg *c, uint64_t keep)
 {
     (void)c;
-    if (ms_popcount(keep) > MS_DILOS_MAX_BLOCKS)
-        return ~0ull;
-    return ms_sg_merge_holes(keep, MS_DILOS_MAX_RUNS);
+    return ms_sg_dilos_mask(keep);
 }
 
 static uint64_t threshold_layout(const struct ms_fetch_cfg *c, uint64_t keep)

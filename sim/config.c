@@ -273,8 +273,9 @@ static const struct ms_key ms_schema[] = {
       .help = "more runs than max_sge: split into several WRs, or move the whole page",
       MS_FIELD(fetch.past_max_sge) },
     { .path = "fetch.sg_policy", E("runs", "dilos", "threshold"), .unit = "",
-      .def = "\"runs\"", /* exact runs: the policy the SG study starts from */
-      .help = "sg remote layout: exact runs, DiLOS (>32 blocks: page, else <=3 runs), or page above sg_threshold",
+      .def = "\"runs\"", /* exact runs: the policy the SG study starts from; dilos is
+                           * ddc_eviction_get_mask, dilos-artifact dilos/core-ddc/eviction.cc */
+      .help = "sg remote layout: exact runs, DiLOS (>32 blocks: page, else all but the two longest zero runs), or page above sg_threshold",
       MS_FIELD(fetch.sg_policy) },
     { .path = "fetch.sg_threshold", D(0, 1), .unit = "fraction",
       .def = "0.5", /* DiLOS's cut-over (32 of 64 blocks), as a fraction */

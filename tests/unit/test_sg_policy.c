@@ -12,6 +12,38 @@ static struct ms_fetch_cfg cfg(int policy)
     return c;
 }
 
+/* DiLOS's rule stated another way, to check ms_sg_dilos_mask against: list every run of zeros,
+ * take the two longest (the lower one first among equals), keep every other block. */
+static uint64_t dilos_reference(uint64_t keep)
+{
+    if (ms_popcount(keep) > 32)
+        return ~0ull;
+    unsigned start[64], len[64], n = 0;
+    for (unsigned i = 0; i < 64;) {
+        if (keep >> i & 1) {
+            i++;
+            continue;
+        }
+        start[n] = i;
+        while (i < 64 && !(keep >> i & 1))
+            i++;
+        len[n] = i - start[n];
+        n++;
+    }
+    uint64_t skip = 0;
+    for (int pick = 0; pick < 2; pick++) {
+        int best = -1;
+        for (unsigned k = 0; k < n; k++)
+            if (len[k] && (best < 0 || len[k] > len[best]))
+                best = (int)k;
+        if (best < 0)
+            break;
+        skip |= ms_block_mask(start[best], start[best] + len[best] - 1);
+        len[best] = 0;
+    }
+    return ~skip ? ~skip : 1ull;
+}
+
 int main(void)
 {
     const struct ms_sg_policy_ops *runs = ms_sg_policy_for(MS_SG_RUNS);
@@ -19,37 +51,61 @@ int main(void)
     const struct ms_sg_policy_ops *thr = ms_sg_policy_for(MS_SG_THRESHOLD);
     struct ms_fetch_cfg c = cfg(MS_SG_RUNS);
 
-    /* merging holes: runs {0-1}, {3}, {10-11}, {20}, {63}: holes 2 (len 1), 4-9 (6), 12-19 (8),
-     * 21-62 (42). Down to 3 runs: fill 2 (1 block), then 4-9 (6 blocks). */
+    /* runs {0-1}, {3}, {10-11}, {20}, {63}: runs keeps exactly that */
     uint64_t m = 0x3ull | (1ull << 3) | (0x3ull << 10) | (1ull << 20) | (1ull << 63);
     CHECK_EQ_U64(ms_runs(m), 5);
-    uint64_t merged = ms_sg_merge_holes(m, 3);
-    CHECK_EQ_U64(merged, 0xfffull | (1ull << 20) | (1ull << 63));
-    CHECK_EQ_U64(ms_runs(merged), 3);
-    /* tie: holes of equal length, the lower one goes first */
-    CHECK_EQ_U64(ms_sg_merge_holes(0x15ull, 2), 0x17ull);   /* 1,0,1,0,1: fill bit 1 */
-    /* already few enough runs: unchanged; trailing zeros are no hole */
-    CHECK_EQ_U64(ms_sg_merge_holes(0x3ull, 3), 0x3ull);
-    CHECK_EQ_U64(ms_sg_merge_holes(0, 3), 0);
-
-    /* runs: exact */
     CHECK_EQ_U64(runs->layout(&c, m), m);
-    /* dilos: <= 32 set, merged to <= 3 runs */
-    CHECK_EQ_U64(dilos->layout(&c, m), merged);
-    /* dilos: 32 set is not more than 32: merged, not the page */
-    uint64_t alt = 0x5555555555555555ull;   /* 32 single-block runs */
-    uint64_t d = dilos->layout(&c, alt);
-    CHECK(d != ~0ull);
-    CHECK(ms_runs(d) <= 3);
-    CHECK_EQ_U64(d & alt, alt);
+
+    /* dilos, worked by hand from eviction.cc. Zero runs of m: 2 (1), 4-9 (6), 12-19 (8),
+     * 21-62 (42). The two longest, 21-62 and 12-19, are skipped: {0-11}, {20}, {63}. */
+    CHECK_EQ_U64(ms_sg_dilos_mask(m), 0xfffull | (1ull << 20) | (1ull << 63));
+    CHECK_EQ_U64(dilos->layout(&c, m), 0xfffull | (1ull << 20) | (1ull << 63));
+    /* a leading run of zeros is skipped like any other: set 30-31, 40, 60; zero runs 0-29 (30),
+     * 32-39 (8), 41-59 (19), 61-63 (3): skip 0-29 and 41-59, keep {30-40}, {60-63} (the short
+     * trailing run stays in) */
+    m = (0x3ull << 30) | (1ull << 40) | (1ull << 60);
+    CHECK_EQ_U64(ms_sg_dilos_mask(m), ms_block_mask(30, 40) | ms_block_mask(60, 63));
+    /* a trailing run is skipped: set 0-3, 20, 30; zero runs 4-19 (16), 21-29 (9), 31-63 (33):
+     * skip 31-63 and 4-19, keep {0-3}, {20-30} */
+    m = 0xfull | (1ull << 20) | (1ull << 30);
+    CHECK_EQ_U64(ms_sg_dilos_mask(m), 0xfull | ms_block_mask(20, 30));
+    /* leading and trailing both skipped: set 10-19 and 40-49; zero runs 0-9 (10), 20-39 (20),
+     * 50-63 (14): skip 20-39 and 50-63; the leading run is the shortest and stays in */
+    m = ms_block_mask(10, 19) | ms_block_mask(40, 49);
+    CHECK_EQ_U64(ms_sg_dilos_mask(m), ms_block_mask(0, 19) | ms_block_mask(40, 49));
+    /* a single block at the top: one zero run 0-62, skipped: {63} */
+    CHECK_EQ_U64(ms_sg_dilos_mask(1ull << 63), 1ull << 63);
+    /* ties go to the lower run: set 10, 21, 32, 43; zero runs 0-9, 11-20, 22-31, 33-42 (10 each)
+     * and 44-63 (20): skip 44-63 and 0-9, keep {10-43} (34 blocks for 4 set) */
+    m = (1ull << 10) | (1ull << 21) | (1ull << 32) | (1ull << 43);
+    CHECK_EQ_U64(ms_sg_dilos_mask(m), ms_block_mask(10, 43));
+    /* a tie below a longer run found later: set 4, 9, 14; zero runs 0-3, 5-8, 10-13 (4 each),
+     * 15-63 (49): skip 15-63 and 0-3 (the first of the three 4s), keep {4-14} */
+    m = (1ull << 4) | (1ull << 9) | (1ull << 14);
+    CHECK_EQ_U64(ms_sg_dilos_mask(m), ms_block_mask(4, 14));
+    /* exactly 32 set is not more than 32: 0x5555...: 32 zero runs of one block; the two lowest
+     * (blocks 1 and 3) are skipped and 62 blocks move as {0}, {2}, {4-63} */
+    uint64_t alt = 0x5555555555555555ull;
+    CHECK_EQ_U64(ms_sg_dilos_mask(alt), ~0xaull);
+    CHECK_EQ_U64(ms_runs(ms_sg_dilos_mask(alt)), 3);
+    /* 32 contiguous, either half: the other half is the only zero run */
+    CHECK_EQ_U64(ms_sg_dilos_mask(0xffffffffull), 0xffffffffull);
+    CHECK_EQ_U64(ms_sg_dilos_mask(0xffffffffull << 32), 0xffffffffull << 32);
     /* 33 set: the whole page */
+    CHECK_EQ_U64(ms_sg_dilos_mask(alt | 2ull), ~0ull);
     CHECK_EQ_U64(dilos->layout(&c, alt | 2ull), ~0ull);
-    /* dilos never > 3 SGEs over a sweep of masks */
+    CHECK_EQ_U64(ms_sg_dilos_mask(0x1ffffffffull), ~0ull);
+    /* full and empty masks: the page; block 0 alone (DiLOS's "vec = 1") */
+    CHECK_EQ_U64(ms_sg_dilos_mask(~0ull), ~0ull);
+    CHECK_EQ_U64(ms_sg_dilos_mask(0), 1ull);
+
+    /* a sweep of masks against the reference; never more than 3 SGEs */
     uint64_t x = 0x9E3779B97F4A7C15ull;
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < 50000; i++) {
         x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-        uint64_t mask = x & (x >> (i % 7)) & (i & 1 ? x << 3 : ~0ull);
+        uint64_t mask = x & (x >> (i % 7)) & (i & 1 ? x << 3 : ~0ull) & (i & 2 ? x >> 11 : ~0ull);
         uint64_t l = dilos->layout(&c, mask);
+        CHECK_EQ_U64(l, dilos_reference(mask));
         CHECK_EQ_U64(l & mask, mask);
         if (l != ~0ull) {
             struct ms_xfer xf;
@@ -78,17 +134,28 @@ int main(void)
     struct ms_page p = {0};
     struct ms_xfer xf;
     uint64_t live = (1ull << 5) | (1ull << 9) | (1ull << 30) | (1ull << 50);
-    /* keep = head {0,1} + 5, 9, 30, 50: runs {0-1},{5},{9},{30},{50}: holes 2-4 (3), 6-8 (3),
-     * 10-29 (20), 31-49 (19): fill 2-4 then 6-8 → {0-9},{30},{50} */
+    /* the head goes into the mask before DiLOS's rule: keep = head {0,1} + 5, 9, 30, 50; zero
+     * runs 2-4 (3), 6-8 (3), 10-29 (20), 31-49 (19), 51-63 (13): skip 10-29 and 31-49 →
+     * {0-9}, {30}, {50-63}, 25 blocks */
     ms_fetch_sg_ops.plan_evict(&cd, &p, live, &xf);
     CHECK_EQ_U64(p.remote_layout, MS_REMOTE_COMPACT);
-    CHECK_EQ_U64(p.remote, 0x3ffull | (1ull << 30) | (1ull << 50));
+    CHECK_EQ_U64(p.remote, 0x3ffull | (1ull << 30) | ms_block_mask(50, 63));
     CHECK_EQ_U64(p.remote_marked, live);
     CHECK_EQ_U64(xf.nsge, 3);
-    CHECK_EQ_U64(xf.payload, 12 * 64);
+    CHECK_EQ_U64(xf.payload, 25 * 64);
     ms_fetch_sg_ops.plan_fetch(&cd, &p, &xf);
     CHECK_EQ_U64(xf.nsge, 3);
-    CHECK_EQ_U64(xf.payload, 12 * 64);
+    CHECK_EQ_U64(xf.payload, 25 * 64);
+    /* DiLOS exactly (no head): the same live blocks, zero runs 0-4 (5), 6-8, 10-29 (20),
+     * 31-49 (19), 51-63 (13): skip 10-29 and 31-49 → {0-9}, {30}, {50-63} again */
+    cd.head_bytes = 0;
+    ms_fetch_sg_ops.plan_evict(&cd, &p, live, &xf);
+    CHECK_EQ_U64(p.remote, 0x3ffull | (1ull << 30) | ms_block_mask(50, 63));
+    /* nothing live and no head: block 0 moves */
+    ms_fetch_sg_ops.plan_evict(&cd, &p, 0, &xf);
+    CHECK_EQ_U64(p.remote, 1ull);
+    CHECK_EQ_U64(xf.payload, 64);
+    cd.head_bytes = 128;
     /* > 32 set: 4096 B */
     ms_fetch_sg_ops.plan_evict(&cd, &p, 0xffffffffull << 8, &xf);
     CHECK_EQ_U64(p.remote_layout, MS_REMOTE_FULL);
