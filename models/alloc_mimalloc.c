@@ -14,15 +14,21 @@
  *
  * bitmap-mimalloc: the same, except that pages whose block size is 32..1024 B keep a bitmap
  * (one bit per 64 B block of each 4 KiB page, stored in a second metadata slice of the
- * segment) instead of free lists: allocation takes the lowest free block, a local free clears
- * bits (writes the metadata, not the block) and takes effect at once (no deferred list), a
- * free by another thread is pushed on the page's thread-free list (written through the block)
- * and reaches the bitmap only when the owner next allocates or frees in that page; until then
- * the block's bits are stale.
+ * segment) instead of free lists, as DiLOS's mimalloc-bitmap does (dilos-artifact,
+ * mimalloc-bitmap/src/page.c, alloc.c). Each object gets a slot of its block size rounded up
+ * to 64 B (page.c: ssize = _mi_align_up(bsize, 64)), so slot i starts at page start + i * ssize
+ * on a 64-byte boundary and covers ssize / 64 bits. Allocation takes the lowest free slot; a
+ * local free clears its bits (writes the metadata, not the block) at once (no deferred list);
+ * a free by another thread is pushed on the page's thread-free list (written through the
+ * block) and reaches the bitmap only on the owner's slow path: when the current page of the
+ * owner's bin has no free slot, the owner collects the thread-free lists of its pages of that
+ * bin, from the current one on, until one has a free slot (page.c: mi_find_free_page,
+ * mi_page_queue_find_free_ex). Until then the block's bits are stale.
  *
  * Left out: page retirement and segment release or reset (empty pages and segments stay with
- * their heap), the delayed-free list of full pages, abandoned segments, arenas and huge OS
- * pages, secure mode, cross-thread frees of large objects (released at once). */
+ * their heap), the full-page queue and its delayed-free list (all of a bin's pages stay in its
+ * queue), abandoned segments, arenas and huge OS pages, secure mode, cross-thread frees of
+ * large objects (released at once). */
 #include <string.h>
 
 #include "models/alloc.h"
@@ -51,6 +57,8 @@ struct mpage {
     uint64_t start;         /* first block */
     uint32_t owner;
     uint64_t bsize;
+    uint64_t ssize;         /* slot stride, bytes: bsize, or bsize rounded up to 64 B on a
+                             * bitmap page */
     uint32_t reserved, capacity;
     uint32_t used;          /* blocks live or freed by another thread and not yet collected */
     uint32_t free_head, local_head, xthread_head;
@@ -218,13 +226,14 @@ static struct mpage *page_init(struct mi *m, uint32_t tid, struct mseg *s, uint3
     pg->owner = tid;
     pg->bsize = bsize;
     pg->large = large;
-    pg->reserved = large ? 1 : (uint32_t)(((uint64_t)n * MI_SLICE) / bsize);
+    pg->bitmap = m->bitmap_variant && !large && bsize >= MI_BM_MIN && bsize <= MI_BM_MAX;
+    pg->ssize = pg->bitmap ? ms_align_up(bsize, MS_BLOCK_SIZE) : bsize;
+    pg->reserved = large ? 1 : (uint32_t)(((uint64_t)n * MI_SLICE) / pg->ssize);
     pg->capacity = large ? 1 : 0;
     pg->free_head = pg->local_head = pg->xthread_head = NONE;
     pg->next = ms_xcalloc(pg->reserved, sizeof *pg->next);
     pg->state = ms_xcalloc(pg->reserved, 1);
     pg->req = ms_xcalloc(pg->reserved, sizeof *pg->req);
-    pg->bitmap = m->bitmap_variant && !large && bsize >= MI_BM_MIN && bsize <= MI_BM_MAX;
     if (pg->bitmap) {
         uint32_t words = (pg->reserved + 63) / 64;
         pg->freemask = ms_xcalloc(words, sizeof *pg->freemask);
@@ -293,16 +302,16 @@ static void sub_masks(const struct mpage *pg, uint64_t pa, uint64_t *any, uint64
     *any = *live = 0;
     if (pa + MS_PAGE_SIZE <= pg->start)
         return;
-    uint64_t lo = pa > pg->start ? (pa - pg->start) / pg->bsize : 0;
-    uint64_t hi = (pa + MS_PAGE_SIZE - 1 - pg->start) / pg->bsize;
+    uint64_t lo = pa > pg->start ? (pa - pg->start) / pg->ssize : 0;
+    uint64_t hi = (pa + MS_PAGE_SIZE - 1 - pg->start) / pg->ssize;
     if (hi >= pg->reserved)
         hi = pg->reserved - 1;
     for (uint64_t i = lo; i <= hi && i < pg->reserved; i++) {
         if (!pg->state[i])
             continue;
         /* blocks lo..hi all overlap the 4 KiB page */
-        uint64_t s = pg->start + i * pg->bsize;
-        uint64_t mask = ms_range_blocks(pa, s, s + pg->bsize);
+        uint64_t s = pg->start + i * pg->ssize;
+        uint64_t mask = ms_range_blocks(pa, s, s + pg->ssize);
         *any |= mask;
         if (pg->state[i] == 1)
             *live |= mask;
@@ -311,7 +320,7 @@ static void sub_masks(const struct mpage *pg, uint64_t pa, uint64_t *any, uint64
 
 static uint64_t stale_of_block(const struct mpage *pg, uint32_t i)
 {
-    uint64_t s = pg->start + (uint64_t)i * pg->bsize, e = s + pg->bsize - 1, n = 0;
+    uint64_t s = pg->start + (uint64_t)i * pg->ssize, e = s + pg->ssize - 1, n = 0;
     for (uint64_t pa = ms_align_down(s, MS_PAGE_SIZE); pa <= e; pa += MS_PAGE_SIZE) {
         uint64_t any, live;
         sub_masks(pg, pa, &any, &live);
@@ -348,7 +357,7 @@ static void collect_xthread(struct mi *m, uint32_t tid, struct mpage *pg)
     em(m, tid, MS_OP_WRITE, page_meta(pg), 8);             /* atomic exchange of the head */
     while (pg->xthread_head != NONE) {
         uint32_t i = pg->xthread_head;
-        uint64_t blk = pg->start + (uint64_t)i * pg->bsize;
+        uint64_t blk = pg->start + (uint64_t)i * pg->ssize;
         pg->xthread_head = pg->next[i];
         em(m, tid, MS_OP_READ, blk, 8);
         set_state(m, pg, i, 0);
@@ -370,12 +379,48 @@ static int page_available(const struct mpage *pg)
     return pg->used < pg->reserved || pg->n_xthread;
 }
 
+/* The page of bin queue q a malloc takes a block from, or NULL when the bin needs a new page.
+ * Free-list pages: the current page if it has a block or a collectable one, else the next such
+ * page in turn (their lists are collected in page_take). Bitmap pages: the fast path takes the
+ * current page while its bitmap has a free slot, without looking at the thread-free list; only
+ * when it has none does the slow path collect the pages' thread-free lists, from the current
+ * page on, until one has a free slot (page.c: _mi_malloc_generic, mi_find_free_page,
+ * mi_page_queue_find_free_ex). */
+static struct mpage *bin_page(struct mi *m, uint32_t tid, struct mbinq *q)
+{
+    if (!q->n)
+        return NULL;
+    struct mpage *cur = q->v[q->cur];
+    if (cur->bitmap) {
+        if (cur->used < cur->reserved)
+            return cur;
+        for (uint32_t k = 0; k < q->n; k++) {
+            uint32_t j = (q->cur + k) % q->n;
+            collect_xthread(m, tid, q->v[j]);
+            if (q->v[j]->used < q->v[j]->reserved) {
+                q->cur = j;
+                return q->v[j];
+            }
+        }
+        return NULL;
+    }
+    if (page_available(cur))
+        return cur;
+    for (uint32_t k = 1; k < q->n; k++) {
+        uint32_t j = (q->cur + k) % q->n;
+        if (page_available(q->v[j])) {
+            q->cur = j;
+            return q->v[j];
+        }
+    }
+    return NULL;
+}
+
 /* One block from a page known to be available; its index. */
 static uint32_t page_take(struct mi *m, uint32_t tid, struct mpage *pg)
 {
     uint64_t meta = page_meta(pg);
     if (pg->bitmap) {
-        collect_xthread(m, tid, pg);
         uint32_t i = NONE;
         for (uint32_t w = 0; w < (pg->reserved + 63) / 64; w++)
             if (pg->freemask[w]) {
@@ -384,7 +429,7 @@ static uint32_t page_take(struct mi *m, uint32_t tid, struct mpage *pg)
             }
         MS_ASSERT(i != NONE);
         pg->freemask[i / 64] &= ~(1ull << (i % 64));
-        uint64_t blk = pg->start + (uint64_t)i * pg->bsize;
+        uint64_t blk = pg->start + (uint64_t)i * pg->ssize;
         em(m, tid, MS_OP_READ, meta, 8);                   /* bitmap-of-bitmaps index */
         em(m, tid, MS_OP_READ, bm_word(pg, blk), 8);
         em(m, tid, MS_OP_WRITE, bm_word(pg, blk), 8);
@@ -456,15 +501,7 @@ static uint64_t mi_malloc(void *st, uint32_t tid, uint64_t size, struct ms_err *
     } else {
         unsigned b = mi_bin(size);
         struct mbinq *q = &heap_of(m, tid)->bins[b];
-        if (q->n && page_available(q->v[q->cur]))
-            pg = q->v[q->cur];
-        for (uint32_t k = 1; !pg && k < q->n; k++) {
-            uint32_t j = (q->cur + k) % q->n;
-            if (page_available(q->v[j])) {
-                pg = q->v[j];
-                q->cur = j;
-            }
-        }
+        pg = bin_page(m, tid, q);
         if (!pg) {
             uint64_t bs = bin_bsize[b];
             pg = page_new(m, tid, bs <= MI_SMALL_MAX ? 1 : MI_MEDIUM_SLICES, bs, 0);
@@ -483,7 +520,7 @@ static uint64_t mi_malloc(void *st, uint32_t tid, uint64_t size, struct ms_err *
     pg->req[i] = (uint32_t)(size > UINT32_MAX ? UINT32_MAX : size);
     set_state(m, pg, i, 1);
     ms_alloc_stats_malloc(&m->s, size);
-    return pg->start + (uint64_t)i * pg->bsize;
+    return pg->start + (uint64_t)i * pg->ssize;
 oom:
     ms_err_set(err, "allocator mimalloc: address space exhausted");
     return 0;
@@ -504,9 +541,9 @@ static struct mpage *page_at(const struct mi *m, uint64_t addr)
 static struct mpage *find_live(const struct mi *m, uint64_t addr, uint32_t *idx)
 {
     struct mpage *pg = page_at(m, addr);
-    if (!pg || addr < pg->start || (addr - pg->start) % pg->bsize)
+    if (!pg || addr < pg->start || (addr - pg->start) % pg->ssize)
         return NULL;
-    uint64_t i = (addr - pg->start) / pg->bsize;
+    uint64_t i = (addr - pg->start) / pg->ssize;
     if (i >= pg->reserved || pg->state[i] != 1)
         return NULL;
     *idx = (uint32_t)i;
@@ -559,11 +596,11 @@ static int mi_free(void *st, uint32_t tid, uint64_t addr, struct ms_err *err)
         return 0;
     }
     if (pg->bitmap) {
-        collect_xthread(m, tid, pg);
+        /* alloc.c, mi_free: a local free clears the bits; the thread-free list is left alone */
         set_state(m, pg, i, 0);
         pg->freemask[i / 64] |= 1ull << (i % 64);
         pg->used--;
-        for (uint64_t a = ms_align_down(addr, MS_PAGE_SIZE); a < addr + pg->bsize;
+        for (uint64_t a = ms_align_down(addr, MS_PAGE_SIZE); a < addr + pg->ssize;
              a += MS_PAGE_SIZE)
             em(m, tid, MS_OP_WRITE, bm_word(pg, a), 8);
         em(m, tid, MS_OP_WRITE, meta, 8);
