@@ -11,10 +11,11 @@
  * - `allocator` is what the bitmap-mimalloc port can give. Only pages whose live objects all
  *   fall in the 25..1024 B classes (mimalloc bins 32..1024 B) have a bitmap; any other page
  *   (a larger object, raw mapped data) moves whole. A free by a thread other than the one that
- *   allocated the object leaves its bits set until the owner next allocates or frees in that
- *   page (the cross-thread free list): stale bits, never a loss. On a trace the rule is applied
- *   to the trace's allocation records (ms_alloc_rule_*); with the built-in bitmap-mimalloc
- *   model the model's own page bitmaps are used (struct ms_bitmap_model). */
+ *   allocated the object leaves its bits set until the owner's slow path collects the
+ *   page's cross-thread free list: stale bits, never a loss. On a trace the rule is applied
+ *   to the trace's allocation records (ms_alloc_rule_*, where the slow path shows as the
+ *   first allocation over a pending free's blocks); with the built-in bitmap-mimalloc model
+ *   the model's own page bitmaps are used (struct ms_bitmap_model). */
 #ifndef MS_BITMAP_H
 #define MS_BITMAP_H
 

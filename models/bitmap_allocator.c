@@ -2,12 +2,21 @@
  *
  * Per page the memmap keeps how many live objects outside the bitmap classes overlap it
  * (n_unbinned; the whole pages of a large object count in the memmap's `full` instead) and the
- * pending cross-thread frees (stale: owner and blocks). The rule follows
- * DiLOS's mimalloc-bitmap: classes of 32..1024 B blocks (requests of 17..1024 B after mimalloc's
+ * pending cross-thread frees (stale: owner and blocks). The rule follows DiLOS's
+ * mimalloc-bitmap: classes of 32..1024 B blocks (requests of 17..1024 B after mimalloc's
  * rounding; the design brief's 25..1024 B names the same bins) keep a bitmap; a local free
- * clears bits at once; a cross-thread free goes on a list the owner collects the next time it
- * allocates or frees in that page. On a trace every object's owner is the thread that
- * allocated it, and the rule is applied to its requested bytes. */
+ * clears bits at once; a cross-thread free goes on the page's thread-free list, which the
+ * owner collects only on its slow path, when its page has no free slot.
+ *
+ * A trace shows no slots and no slow path, only addresses. It shows reuse: the port's fast
+ * path hands out only slots its bitmap shows free, so a slot freed by another thread is handed
+ * out again only after a slow path collected it, and a slow path that collects anything from
+ * the page it was called for (which was full) hands one of the collected slots out at once.
+ * So the first allocation over the blocks of a pending free marks the slow path, and at that
+ * moment every pending free of the same owner in that mimalloc page (the 64 KiB-aligned
+ * region: mimalloc's small pages are 64 KiB and aligned) is collected. On a trace every
+ * object's owner is the thread that allocated it, and the rule is applied to its requested
+ * bytes. */
 #include "models/bitmap.h"
 
 #include <stdlib.h>
@@ -15,28 +24,52 @@
 #include "models/alloc.h"
 #include "traces/lib/ms_common.h"
 
+/* Pages of one mimalloc small page (64 KiB). */
+#define MI_PAGE_VPNS 16u
+
 static int binned(uint64_t size)
 {
     uint64_t c = ms_mimalloc_class_size(size);
     return c >= 32 && c <= 1024;
 }
 
-/* The owner touches the page: its pending cross-thread frees are collected. */
-static void collect(struct ms_page *p, uint32_t owner)
+/* The slow path of `owner` collected its thread-free list in the mimalloc page holding `vpn`:
+ * its pending frees there are no longer stale. */
+static void collect(struct ms_memmap *m, uint64_t vpn, uint32_t owner)
 {
-    struct ms_stale **pp = &p->stale;
-    while (*pp) {
-        if ((*pp)->owner == owner) {
-            struct ms_stale *s = *pp;
-            *pp = s->next;
-            free(s);
-        } else {
-            pp = &(*pp)->next;
+    uint64_t first = vpn & ~(uint64_t)(MI_PAGE_VPNS - 1);
+    for (uint64_t v = first; v < first + MI_PAGE_VPNS; v++) {
+        struct ms_page *p = ms_memmap_find(m, v);
+        if (!p)
+            continue;
+        struct ms_stale **pp = &p->stale;
+        while (*pp) {
+            if ((*pp)->owner == owner) {
+                struct ms_stale *s = *pp;
+                *pp = s->next;
+                free(s);
+            } else {
+                pp = &(*pp)->next;
+            }
         }
     }
 }
 
-static void collect_fn(struct ms_page *p, void *arg) { collect(p, *(const uint32_t *)arg); }
+/* An allocation covers blocks `mask` of page p: the pending frees it reuses were collected. */
+static void reuse(struct ms_memmap *m, struct ms_page *p, uint64_t mask)
+{
+    struct ms_stale *s = p->stale;
+    while (s) {
+        if (s->mask & mask) {
+            collect(m, p->vpn, s->owner);
+            s = p->stale;   /* the list changed: look again from its head */
+        } else {
+            s = s->next;
+        }
+    }
+}
+
+static void reuse_fn(struct ms_page *p, void *arg) { reuse(arg, p, ~0ull); }
 
 /* The pages of [addr, addr+size) that have their own counts: all of them, or for a large
  * object only the partial pages at its ends (its whole pages are the memmap's `full`, which
@@ -61,6 +94,7 @@ static void each_counted_page(struct ms_memmap *m, uint64_t addr, uint64_t size,
 }
 
 struct rule_arg {
+    struct ms_memmap *m;
     int binned;
     uint32_t owner, tid;
     uint64_t addr, size;
@@ -69,8 +103,7 @@ struct rule_arg {
 static void alloc_page(uint64_t vpn, struct ms_page *p, void *arg)
 {
     const struct rule_arg *r = arg;
-    (void)vpn;
-    collect(p, r->tid);
+    reuse(r->m, p, ms_range_blocks(vpn << MS_PAGE_SHIFT, r->addr, r->addr + r->size));
     if (!r->binned)
         p->n_unbinned++;
 }
@@ -79,12 +112,13 @@ void ms_alloc_rule_alloc(struct ms_memmap *m, uint64_t addr, uint64_t size, uint
 {
     if (!size)
         return;
-    struct rule_arg r = {.binned = binned(size), .owner = tid, .tid = tid, .addr = addr, .size = size};
+    struct rule_arg r = {.m = m, .binned = binned(size), .owner = tid, .tid = tid, .addr = addr,
+                         .size = size};
     uint64_t v0, v1;
     each_counted_page(m, addr, size, &v0, &v1, alloc_page, &r);
-    /* the owner touches the whole pages too: only pages with records can hold stale bits */
+    /* a large object covers its whole pages: only pages with records can hold stale bits */
     if (v0 <= v1)
-        ms_memmap_for_range(m, v0 << MS_PAGE_SHIFT, (v1 - v0 + 1) << MS_PAGE_SHIFT, collect_fn, &tid);
+        ms_memmap_for_range(m, v0 << MS_PAGE_SHIFT, (v1 - v0 + 1) << MS_PAGE_SHIFT, reuse_fn, m);
 }
 
 static void free_page(uint64_t vpn, struct ms_page *p, void *arg)
@@ -95,10 +129,8 @@ static void free_page(uint64_t vpn, struct ms_page *p, void *arg)
         p->n_unbinned--;
         return;
     }
-    if (r->tid == r->owner) {
-        collect(p, r->tid);
-        return;
-    }
+    if (r->tid == r->owner)
+        return;   /* a local free: its bits go with the allocation, nothing is collected */
     /* One entry per owner: the owner collects all of its pending frees in the page at once,
      * so their blocks can share an entry and the list stays as short as the number of owners. */
     uint64_t mask = ms_range_blocks(vpn << MS_PAGE_SHIFT, r->addr, r->addr + r->size);
@@ -119,7 +151,8 @@ void ms_alloc_rule_free(struct ms_memmap *m, uint64_t addr, uint64_t size, uint3
 {
     if (!size)
         return;
-    struct rule_arg r = {.binned = binned(size), .owner = owner, .tid = tid, .addr = addr, .size = size};
+    struct rule_arg r = {.m = m, .binned = binned(size), .owner = owner, .tid = tid,
+                         .addr = addr, .size = size};
     uint64_t v0, v1;
     each_counted_page(m, addr, size, &v0, &v1, free_page, &r);
 }

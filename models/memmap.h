@@ -44,8 +44,8 @@ struct ms_page {
 };
 
 /* Blocks of objects freed by a thread other than their owner, still set in the owner's page
- * bitmap until the owner next allocates or frees in the page (bitmap_allocator.c). One entry
- * per owner and page. */
+ * bitmap until the owner's slow path collects them (bitmap_allocator.c). One entry per owner
+ * and page. */
 struct ms_stale {
     uint32_t owner;
     uint64_t mask;

@@ -1,6 +1,7 @@
 /* Bitmap sources on hand-built pages: oracle, touched, and the allocator (bitmap-mimalloc)
- * rule: bitmap classes only, stale bits after cross-thread frees until the owner allocates or
- * frees in the page again, and the built-in model's bitmaps when given. */
+ * rule: bitmap classes only, stale bits after cross-thread frees until an allocation reuses
+ * their blocks (the slow path), which collects the owner's pending frees in that 64 KiB
+ * mimalloc page, and the built-in model's bitmaps when given. */
 #include "models/bitmap.h"
 #include "models/memmap.h"
 #include "traces/lib/ms_common.h"
@@ -53,10 +54,18 @@ int main(void)
     /* a thread that is not the owner allocating in the page does not collect it */
     alloc(&m, base + 640, 64, 1);
     CHECK_EQ_U64(al->live(p, 0, NULL), (1ull << 2) | (1ull << 5) | (1ull << 10));
-    /* the owner allocating in the page does */
+    /* nor does the owner allocating elsewhere in the page (its fast path found a free slot) */
     alloc(&m, base + 768, 48, 0);
-    CHECK_EQ_U64(al->live(p, 0, NULL), (1ull << 2) | (1ull << 10) | (1ull << 12));
-    /* a local free clears at once */
+    CHECK_EQ_U64(al->live(p, 0, NULL), (1ull << 2) | (1ull << 5) | (1ull << 10) | (1ull << 12));
+    /* nor a local free: its own bits clear at once, the stale one stays */
+    release(&m, base + 768, 0);
+    CHECK_EQ_U64(al->live(p, 0, NULL), (1ull << 2) | (1ull << 5) | (1ull << 10));
+    /* an allocation over block 5 reuses it: the slow path collected it */
+    alloc(&m, base + 320, 64, 0);
+    CHECK(p->stale == NULL);
+    release(&m, base + 320, 0);
+    CHECK_EQ_U64(al->live(p, 0, NULL), (1ull << 2) | (1ull << 10));
+    alloc(&m, base + 768, 48, 0);
     release(&m, base + 128, 0);
     CHECK_EQ_U64(al->live(p, 0, NULL), (1ull << 10) | (1ull << 12));
 
@@ -87,8 +96,8 @@ int main(void)
 
     /* A large object (20 pages): the partial pages at its ends and a whole page made later
      * by an access all move whole; after its free a small object on that page has a bitmap
-     * again, and a stale bit left there by a cross-thread free is collected when the owner
-     * allocates the large object over it. */
+     * again, and a stale bit left there by a cross-thread free is collected when the large
+     * object is allocated over it. */
     {
         struct ms_memmap g;
         ms_memmap_init(&g);
@@ -99,7 +108,7 @@ int main(void)
         alloc(&g, lb, 20 * 4096, 0);
         CHECK_EQ_U64(al->live(ms_memmap_find(&g, 0x50000), 0, NULL), ~0ull);
         CHECK_EQ_U64(al->live(ms_memmap_find(&g, 0x50014), 0, NULL), ~0ull);
-        CHECK(ms_memmap_find(&g, 0x50003)->stale == NULL);   /* the owner touched it */
+        CHECK(ms_memmap_find(&g, 0x50003)->stale == NULL);   /* reused */
         struct ms_page *w = ms_memmap_page(&g, 0x50007, 1);
         CHECK(w && al->live(w, 0, NULL) == ~0ull);
         release(&g, lb, 1);
@@ -109,12 +118,13 @@ int main(void)
     }
 
     /* Pending cross-thread frees of one owner share an entry however many there are; another
-     * owner's get their own; the owner collects only its own. Entries still pending when the
-     * memmap is torn down are released with it. */
+     * owner's get their own; a reuse collects only the reused entry's owner, in every 4 KiB
+     * page of that 64 KiB mimalloc page and no other. Entries still pending when the memmap is
+     * torn down are released with it. */
     {
         struct ms_memmap g;
         ms_memmap_init(&g);
-        ms_memmap_mmap(&g, 0x60000000, 0x1000);
+        ms_memmap_mmap(&g, 0x60000000, 0x20000);
         uint64_t b = 0x60000000;
         alloc(&g, b, 64, 0);
         alloc(&g, b + 64, 64, 0);
@@ -130,9 +140,23 @@ int main(void)
             CHECK_EQ_U64(e->mask, e->owner == 0 ? 0x33 : 1ull << 16);
         CHECK_EQ_U64(n, 2);
         CHECK_EQ_U64(al->live(s, 0, NULL), 0x33 | (1ull << 16));
-        alloc(&g, b + 2048, 64, 2);       /* owner 2 collects its entry, not owner 0's */
+        alloc(&g, b + 2048, 64, 2);       /* no reuse: nothing collected */
+        CHECK_EQ_U64(al->live(s, 0, NULL), 0x33 | (1ull << 16) | (1ull << 32));
+        alloc(&g, b + 1024, 64, 2);       /* reuses owner 2's block: its entry only */
         CHECK(s->stale && !s->stale->next && s->stale->owner == 0);
-        CHECK_EQ_U64(al->live(s, 0, NULL), 0x33 | (1ull << 32));
+        CHECK_EQ_U64(al->live(s, 0, NULL), 0x33 | (1ull << 16) | (1ull << 32));
+        /* owner 0 also has pending frees two pages on (same 64 KiB page) and 64 KiB on */
+        alloc(&g, b + 0x2000, 64, 0);
+        alloc(&g, b + 0x10000, 64, 0);
+        release(&g, b + 0x2000, 1);
+        release(&g, b + 0x10000, 1);
+        struct ms_page *s2 = ms_memmap_find(&g, (b >> 12) + 2), *s16 = ms_memmap_find(&g, (b >> 12) + 16);
+        CHECK(s2->stale && s16->stale);
+        alloc(&g, b + 256, 100, 0);       /* reuses blocks 4, 5: owner 0's slow path */
+        CHECK(s->stale == NULL && s2->stale == NULL);
+        CHECK(s16->stale && s16->stale->owner == 0);
+        CHECK_EQ_U64(al->live(s, 0, NULL), 0x30 | (1ull << 16) | (1ull << 32));
+        CHECK_EQ_U64(al->live(s2, 0, NULL), 0);
         ms_memmap_fini(&g);
     }
     ms_memmap_fini(&m);
