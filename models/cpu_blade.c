@@ -157,13 +157,27 @@ static void wake_free_frame_waiters(struct ms_cpu_blade *b)
     }
 }
 
-/* SGE and WR histograms of a fetch, and why it moved bytes beyond the live ones. */
+/* SGE and WR histograms of a fetch `x` (after the layout lookup `lx`, or NULL), and why it
+ * moved bytes beyond the live ones. */
 static void account_fetch(struct ms_cpu_thread *t, const struct ms_page *pg, const struct ms_xfer *x,
-                          uint64_t truly_live)
+                          const struct ms_xfer *lx, uint64_t truly_live)
 {
+    uint32_t nwr = x->nwr;
     for (uint32_t w = 0; w < x->nwr; w++)
         t->stats.sge_hist[x->wr_sge[w] < MS_SGE_HIST ? x->wr_sge[w] : MS_SGE_HIST - 1]++;
-    t->stats.wr_hist[x->nwr < MS_SGE_HIST ? x->nwr : MS_SGE_HIST - 1]++;
+    if (lx) {
+        t->stats.layout_lookups++;
+        t->stats.bytes_fetched += lx->payload;
+        t->stats.extra_layout += lx->payload;
+        t->stats.wrs += lx->nwr;
+        t->stats.sges += lx->nsge;
+        t->stats.sge_hist[lx->wr_sge[0]]++;
+        nwr += lx->nwr;
+    }
+    t->stats.wr_hist[nwr < MS_SGE_HIST ? nwr : MS_SGE_HIST - 1]++;
+    /* a read of a slot whose layout the blade did not know: the slot's bytes beyond the
+     * blocks it places (the word, and the unused rest of the slot) */
+    t->stats.extra_layout += x->payload - (uint64_t)ms_popcount(x->blocks) * MS_BLOCK_SIZE;
     uint64_t extra = x->blocks & ~truly_live;
     if (!extra)
         return;
@@ -372,9 +386,20 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
             present = ~0ull;   /* a fresh zero page, nothing to fetch */
             lat_ns = (simgrid_get_clock() - t0) / NS;
         } else {
-            struct ms_xfer x;
+            struct ms_xfer x, lx;
             double scatter_ns = 0;
-            b->fetch->plan_fetch(b->fetch_cfg, pg, &x);
+            int knows = ms_fetch_knows_layout(pg, b->id);
+            int looked = b->fetch->plan_lookup(b->fetch_cfg, pg, knows, &lx);
+            if (looked) {
+                /* the layout is in another blade's page table: read the word the memory blade
+                 * keeps with the slot first (a plain read, no permission asked) */
+                double word_ns;
+                rdma_read(t, vpn << MS_PAGE_SHIFT, &lx, pre_ns, MS_PERM_NONE, NULL, NULL, &word_ns);
+                t->pending_ns -= word_ns;   /* the word must be in place before the next post */
+                pre_ns = word_ns;
+                knows = 1;
+            }
+            b->fetch->plan_fetch(b->fetch_cfg, pg, knows, &x);
             /* after a zero-touch permission grant the read needs no further permission */
             uint8_t w = r.kind == MS_MSG_UPGRADE_ACK ? MS_PERM_NONE : want;
             struct ms_msg rr;
@@ -386,9 +411,10 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
                 r = rr;
             if (r.trans == MS_TR_M_S || r.trans == MS_TR_M_M) {
                 /* the owner wrote its copy back while the request waited: what the read
-                 * returns is the copy as it is now */
-                b->fetch->plan_fetch(b->fetch_cfg, pg, &x);
+                 * returns is the copy as it is now, whose layout only the owner knows */
+                b->fetch->plan_fetch(b->fetch_cfg, pg, ms_fetch_knows_layout(pg, b->id), &x);
             }
+            pg->layout_known |= (uint16_t)(1u << b->id);
             lat_ns = (simgrid_get_clock() - t0) / NS + scatter_ns;
             present = x.blocks;
             t->stats.fetches++;
@@ -397,7 +423,7 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
             t->stats.live_bytes_fetched += (uint64_t)ms_popcount(x.blocks & truly_live) * MS_BLOCK_SIZE;
             t->stats.wrs += x.nwr;
             t->stats.sges += x.nsge;
-            account_fetch(t, pg, &x, truly_live);
+            account_fetch(t, pg, &x, looked ? &lx : NULL, truly_live);
         }
         /* The frame may have been asked for by others meanwhile; they wait on it. */
         ms_page_cache_fill(pc, f, present);
@@ -524,7 +550,9 @@ static uint64_t start_writeback(struct ms_cpu_blade *b, int32_t f, struct ms_xfe
 {
     struct ms_frame *fr = &b->pc.frames[f];
     struct ms_page *pg = fr->page;
-    b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg, fr->touched, b->bitmap_model), x);
+    b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg, fr->touched, b->bitmap_model),
+                         !b->alone, x);
+    pg->layout_known = (uint16_t)(1u << b->id);   /* the new layout is in this page table only */
     ms_page_cache_begin_evict(&b->pc, f);
     sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
     *m = (struct ms_msg){.kind = MS_MSG_WRITE,

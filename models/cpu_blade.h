@@ -53,6 +53,9 @@ struct ms_thread_stats {
      * an SG policy merged into a run, blocks the bitmap source called live that hold no live
      * object (stale bits), whole pages (4k, or an sg page moved whole). */
     uint64_t extra_head, extra_merged, extra_stale, extra_whole;
+    uint64_t extra_layout;           /* read because the layout was another blade's: layout
+                                      * words, and the unused rest of slots read whole */
+    uint64_t layout_lookups;         /* layout words read before a fetch (fetch.unknown_layout) */
     uint64_t violations;             /* accesses that hit lost data */
     uint64_t violation_blocks;       /* blocks involved */
     uint64_t refetches, refetch_bytes, refetch_wrs;
@@ -103,7 +106,8 @@ struct ms_cpu_blade {
     uint32_t syscall_bytes;                  /* ctrl_plane.msg_bytes */
     uint64_t backoff_ns;                     /* switch.retry_backoff_ns (run.c sets it) */
     int alone;                               /* the only CPU blade: zero-filled first touches
-                                              * need no permission (run.c sets it) */
+                                              * need no permission, and no other blade reads
+                                              * a layout word (run.c sets it) */
     sg_mailbox_t coh_mbox;                   /* INVALs and DOWNGRADEs from the switch */
     struct ms_inbox cohwb_in;                /* acks of the agent's write-backs */
     struct ms_inbox evict_in;                /* acks of the evictor's write-backs */

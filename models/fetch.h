@@ -4,8 +4,16 @@
  * A policy is an ops table selected by name (fetch.mode). `4k` moves whole pages. `sg` moves
  * only the blocks the bitmap source calls live: eviction gathers them into a compact slot on
  * the memory blade (one contiguous remote range per work request) and records the bitmap in
- * the page-table entry (ms_page.remote); a fault reads that slot and scatters it back into the
- * right offsets, one SGE per run of blocks. The first fetch.head_bytes of a page always move.
+ * the evicting blade's page-table entry (ms_page.remote, ms_page.layout_known); a fault reads
+ * that slot and scatters it back into the right offsets, one SGE per run of blocks. The first
+ * fetch.head_bytes of a page always move.
+ *
+ * Only the blades in ms_page.layout_known know a copy's layout. In a rack of several CPU
+ * blades an sg write-back therefore also stores the layout word (the 64-bit bitmap) at the
+ * start of the page's slot on the memory blade, and a blade that does not know the layout
+ * either reads the whole slot, word and 4 KiB, and places the blocks itself
+ * (fetch.unknown_layout "page"), or first reads the word alone and then the blocks
+ * ("lookup"). A page never written back holds nothing remotely; every blade treats it so.
  *
  * How `sg` lays out the remote copy is itself a policy (fetch.sg_policy, models/sg_policy.c):
  * `runs` keeps exactly the live blocks (one SGE per run; past fetch.max_sge, several work
@@ -23,13 +31,32 @@
 
 struct ms_fetch_ops {
     const char *name;
-    /* The transfer a fault on page `p` makes. */
-    void (*plan_fetch)(const struct ms_fetch_cfg *c, const struct ms_page *p, struct ms_xfer *x);
-    /* Write back dirty page `p` whose live blocks are `live`: fill the transfer and record the
-     * new remote copy in p->remote / p->remote_layout. */
-    void (*plan_evict)(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t live,
+    /* A fault on page `p` by a blade that does not know its layout (`knows` 0), under
+     * fetch.unknown_layout "lookup", first reads the layout word: fill `x` with that read and
+     * return 1; otherwise return 0. */
+    int (*plan_lookup)(const struct ms_fetch_cfg *c, const struct ms_page *p, int knows,
                        struct ms_xfer *x);
+    /* The transfer a fault on page `p` makes; `knows`: the faulting blade knows the layout
+     * (or has just looked it up). x->blocks are the blocks it brings into place. */
+    void (*plan_fetch)(const struct ms_fetch_cfg *c, const struct ms_page *p, int knows,
+                       struct ms_xfer *x);
+    /* Write back dirty page `p` whose live blocks are `live`: fill the transfer and record the
+     * new remote copy in p->remote / p->remote_layout. `shared`: other blades may fault the
+     * page, so the layout word goes to the memory blade with the data. */
+    void (*plan_evict)(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t live,
+                       int shared, struct ms_xfer *x);
 };
+
+/* The layout word an sg write-back stores with its slot when other blades may read it: the
+ * page's 64-bit bitmap, one bit per 64 B block. */
+#define MS_LAYOUT_WORD_BYTES 8
+
+/* Does CPU blade `blade` know the layout of p's remote copy? Every blade knows that a page
+ * never written back holds nothing. */
+static inline int ms_fetch_knows_layout(const struct ms_page *p, uint32_t blade)
+{
+    return p->remote_layout == MS_REMOTE_NONE || (p->layout_known >> blade & 1);
+}
 
 /* The remote layout of an `sg` page: which blocks the memory blade keeps. */
 struct ms_sg_policy_ops {

@@ -3,9 +3,11 @@
  * Tracks, per 4 KiB page, which 64 B blocks are covered by a live allocation (from A/F
  * records), which blocks hold data (written since they last became live), whether the page
  * lies in a mapped region (M/U/B records), and what the memory blade holds for it (the remote
- * copy's block set and layout). Fetch policies and bitmap sources read it; the lost-data check
- * compares a blade's local copy against it. It is shared by every blade: it describes memory,
- * not any one cache. It leaves out permissions (the switch's protection tables do that).
+ * copy's block set and layout, and which blades know that layout). Fetch policies and bitmap
+ * sources read it; the lost-data check compares a blade's local copy against it. It is shared
+ * by every blade: it describes memory, not any one cache; what a blade may know of it is the
+ * fetch policy's business (layout_known). It leaves out permissions (the switch's protection
+ * tables do that).
  *
  * Page records are made on demand. A large allocation (one covering at least
  * MS_MEMMAP_BIG_PAGES whole pages) makes records only for the partial pages at its ends; its
@@ -34,6 +36,9 @@ struct ms_page {
                              * (the rest of a COMPACT copy is the head and merged holes) */
     uint8_t remote_layout;  /* enum ms_remote_layout */
     uint8_t mapped;         /* inside an mmap'ed region or the brk heap */
+    uint16_t layout_known;  /* CPU blades (bit i: blade i) whose page table holds the remote
+                             * copy's layout: the blade that wrote the copy, and those that
+                             * have read it since (fetch.unknown_layout) */
     uint32_t full;          /* live allocations covering the whole page (not in cnt) */
     uint8_t *cnt;           /* per block, the other live allocations overlapping it; NULL
                              * until one covers only part of the page */

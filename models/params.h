@@ -14,6 +14,7 @@ enum ms_past_max_sge { MS_PAST_MAX_SGE_SPLIT = 0, MS_PAST_MAX_SGE_PAGE = 1 };
 enum ms_on_violation { MS_VIOLATION_REFETCH = 0, MS_VIOLATION_ABORT = 1 };
 enum ms_bitmap_src { MS_BITMAP_ORACLE = 0, MS_BITMAP_TOUCHED = 1, MS_BITMAP_ALLOCATOR = 2 };
 enum ms_sg_policy { MS_SG_RUNS = 0, MS_SG_DILOS = 1, MS_SG_THRESHOLD = 2 };
+enum ms_unknown_layout { MS_UNKNOWN_LAYOUT_PAGE = 0, MS_UNKNOWN_LAYOUT_LOOKUP = 1 };
 
 struct ms_cpu_blade_cfg {
     uint32_t count;                    /* cpu_blades.count */
@@ -63,6 +64,7 @@ struct ms_fetch_cfg {
     int on_violation;                  /* fetch.on_violation: enum ms_on_violation */
     int sg_policy;                     /* fetch.sg_policy: enum ms_sg_policy */
     double sg_threshold;               /* fetch.sg_threshold: threshold policy, fraction of blocks set */
+    int unknown_layout;                /* fetch.unknown_layout: enum ms_unknown_layout */
 };
 
 enum ms_placement { MS_PLACE_PARTITION = 0, MS_PLACE_FIRST_FIT = 1, MS_PLACE_ROUND_ROBIN = 2, MS_PLACE_LEAST_LOADED = 3 };

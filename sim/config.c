@@ -284,6 +284,11 @@ static const struct ms_key ms_schema[] = {
     { .path = "fetch.head_bytes", U(0, 4096), .multiple = 64, .unit = "bytes",
       .def = "128", /* the bitmap mimalloc port always fetches a page's first 128 B */
       .help = "always fetched from a page's start (multiple of 64)", MS_FIELD(fetch.head_bytes) },
+    { .path = "fetch.unknown_layout", E("page", "lookup"), .unit = "",
+      .def = "\"page\"", /* a design choice, the safe one: reads all the memory blade holds
+                          * for the page, whatever its layout (docs/model.md) */
+      .help = "sg fault on a page another blade wrote back: read its whole slot (layout word + 4 KiB), or read the layout word first, then the blocks",
+      MS_FIELD(fetch.unknown_layout) },
     { .path = "fetch.on_violation", E("refetch", "abort"), .unit = "",
       .def = "\"refetch\"", /* a design choice: a missing block costs a second fetch */
       .help = "access to a block sg mode did not fetch: fetch it, or stop the run",

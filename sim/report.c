@@ -248,6 +248,8 @@ json_t *ms_report_run(const struct ms_run_result *r)
         t.extra_merged += s->extra_merged;
         t.extra_stale += s->extra_stale;
         t.extra_whole += s->extra_whole;
+        t.extra_layout += s->extra_layout;
+        t.layout_lookups += s->layout_lookups;
         for (int k = 0; k < MS_SGE_HIST; k++) {
             t.sge_hist[k] += s->sge_hist[k];
             t.wr_hist[k] += s->wr_hist[k];
@@ -311,9 +313,11 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(extra, "merged_holes", u64(t.extra_merged));
     json_object_set_new(extra, "stale_bits", u64(t.extra_stale));
     json_object_set_new(extra, "whole_page", u64(t.extra_whole));
+    json_object_set_new(extra, "unknown_layout", u64(t.extra_layout));
     json_object_set_new(o, "bytes_beyond_live", extra);
     json_object_set_new(o, "violations", u64(t.violations));
     json_object_set_new(o, "violation_blocks", u64(t.violation_blocks));
+    json_object_set_new(o, "layout_lookups", u64(t.layout_lookups));
     json_object_set_new(o, "refetches", u64(t.refetches));
     json_object_set_new(o, "refetch_bytes", u64(t.refetch_bytes));
     json_object_set_new(o, "evictions", u64(b.evictions));

@@ -501,8 +501,10 @@ static void test_help(void)
         }
         if (strncmp(line, "fetch.mode ", 11) == 0)
             CHECK_STR_CONTAINS(line, "4k|sg");
+        if (strncmp(line, "fetch.unknown_layout ", 21) == 0)
+            CHECK_STR_CONTAINS(line, "page|lookup");
     }
-    CHECK_EQ_U64(n, 1 + 82); /* header + one line per key */
+    CHECK_EQ_U64(n, 1 + 83); /* header + one line per key */
     CHECK(found);
     fclose(f);
 }

@@ -73,30 +73,30 @@ int main(void)
     const struct ms_fetch_ops *k4 = ms_fetch_ops_for(MS_FETCH_4K);
 
     /* never written back: sg reads only the head */
-    sg->plan_fetch(&fc, &pg, &x);
+    sg->plan_fetch(&fc, &pg, 1, &x);
     CHECK_EQ_U64(x.blocks, 0x3);
     CHECK_EQ_U64(x.payload, 128);
-    k4->plan_fetch(&fc, &pg, &x);
+    k4->plan_fetch(&fc, &pg, 1, &x);
     CHECK_EQ_U64(x.payload, 4096);
 
     /* eviction gathers live | head; the PTE keeps the bitmap; the fetch reads it back */
     uint64_t live = (1ull << 10) | (1ull << 20) | (1ull << 21);
-    sg->plan_evict(&fc, &pg, live, &x);
+    sg->plan_evict(&fc, &pg, live, 0, &x);
     CHECK_EQ_U64(pg.remote_layout, MS_REMOTE_COMPACT);
     CHECK_EQ_U64(pg.remote, live | 0x3);
     CHECK_EQ_U64(x.payload, 5 * 64);
     CHECK_EQ_U64(x.nsge, 3);
     CHECK_EQ_U64(x.nwr, 2);   /* 3 runs, 2 per WR */
-    sg->plan_fetch(&fc, &pg, &x);
+    sg->plan_fetch(&fc, &pg, 1, &x);
     CHECK_EQ_U64(x.blocks, live | 0x3);
     CHECK_EQ_U64(x.nwr, 2);
 
     /* past max_sge with "page": the whole page moves, in place */
     fc.past_max_sge = MS_PAST_MAX_SGE_PAGE;
-    sg->plan_evict(&fc, &pg, live, &x);
+    sg->plan_evict(&fc, &pg, live, 0, &x);
     CHECK_EQ_U64(pg.remote_layout, MS_REMOTE_FULL);
     CHECK_EQ_U64(x.payload, 4096);
-    sg->plan_fetch(&fc, &pg, &x);
+    sg->plan_fetch(&fc, &pg, 1, &x);
     CHECK_EQ_U64(x.payload, 4096);
     CHECK_EQ_U64(x.nsge, 1);
 
@@ -104,13 +104,75 @@ int main(void)
     fc.head_bytes = 0;
     fc.past_max_sge = MS_PAST_MAX_SGE_SPLIT;
     fc.max_sge = 30;
-    sg->plan_evict(&fc, &pg, 1ull << 5, &x);
+    sg->plan_evict(&fc, &pg, 1ull << 5, 0, &x);
     CHECK_EQ_U64(x.payload, 64);
     CHECK_EQ_U64(pg.remote, 1ull << 5);
 
     /* 4k eviction is always the full page */
-    k4->plan_evict(&fc, &pg, 1ull << 5, &x);
+    k4->plan_evict(&fc, &pg, 1ull << 5, 0, &x);
     CHECK_EQ_U64(x.payload, 4096);
     CHECK_EQ_U64(pg.remote_layout, MS_REMOTE_FULL);
+
+    /* Layouts other blades wrote. A page never written back: every blade knows. */
+    struct ms_page np = {0};
+    CHECK(ms_fetch_knows_layout(&np, 3));
+    CHECK(!sg->plan_lookup(&fc, &np, 1, &x));
+    /* in a rack of several blades the write-back stores the layout word ahead of the slot:
+     * live {5} + head {0,1} as runs {0-1}, {5} in 2 WRs (max_sge 1): the word joins the first */
+    fc.head_bytes = 128;
+    fc.max_sge = 1;
+    sg->plan_evict(&fc, &pg, 1ull << 5, 1, &x);
+    CHECK_EQ_U64(pg.remote, 0x23);
+    CHECK_EQ_U64(x.payload, 3 * 64 + 8);
+    CHECK_EQ_U64(x.nwr, 2);
+    CHECK_EQ_U64(x.wr_payload[0], 128 + 8);
+    CHECK_EQ_U64(x.wr_sge[0], 2);
+    CHECK_EQ_U64(x.wr_payload[1], 64);
+    CHECK_EQ_U64(x.nsge, 3);
+    pg.layout_known = 1u << 2;   /* blade 2 wrote it */
+    CHECK(ms_fetch_knows_layout(&pg, 2));
+    CHECK(!ms_fetch_knows_layout(&pg, 0));
+    /* "page": a blade that does not know reads the word and 4 KiB in one WR, two SGEs, and
+     * places the copy's blocks */
+    fc.unknown_layout = MS_UNKNOWN_LAYOUT_PAGE;
+    CHECK(!sg->plan_lookup(&fc, &pg, 0, &x));
+    sg->plan_fetch(&fc, &pg, 0, &x);
+    CHECK_EQ_U64(x.payload, 4096 + 8);
+    CHECK_EQ_U64(x.nwr, 1);
+    CHECK_EQ_U64(x.nsge, 2);
+    CHECK_EQ_U64(x.wr_sge[0], 2);
+    CHECK_EQ_U64(x.blocks, 0x23);
+    /* the blade that knows reads the blocks alone */
+    sg->plan_fetch(&fc, &pg, 1, &x);
+    CHECK_EQ_U64(x.payload, 3 * 64);
+    CHECK_EQ_U64(x.nwr, 2);
+    /* "lookup": the word first (8 B, one SGE), then the blocks as the writer would */
+    fc.unknown_layout = MS_UNKNOWN_LAYOUT_LOOKUP;
+    CHECK(sg->plan_lookup(&fc, &pg, 0, &x));
+    CHECK_EQ_U64(x.payload, 8);
+    CHECK_EQ_U64(x.nwr, 1);
+    CHECK_EQ_U64(x.nsge, 1);
+    CHECK_EQ_U64(x.blocks, 0);
+    CHECK(!sg->plan_lookup(&fc, &pg, 1, &x));
+    sg->plan_fetch(&fc, &pg, 0, &x);
+    CHECK_EQ_U64(x.payload, 3 * 64);
+    /* a whole page written back by another blade: 4 KiB + the word under "page" */
+    sg->plan_evict(&fc, &pg, ~0ull, 1, &x);
+    CHECK_EQ_U64(pg.remote_layout, MS_REMOTE_FULL);
+    CHECK_EQ_U64(x.payload, 4096 + 8);
+    CHECK_EQ_U64(x.nsge, 2);
+    fc.unknown_layout = MS_UNKNOWN_LAYOUT_PAGE;
+    sg->plan_fetch(&fc, &pg, 0, &x);
+    CHECK_EQ_U64(x.payload, 4096 + 8);
+    CHECK_EQ_U64(x.blocks, ~0ull);
+    sg->plan_fetch(&fc, &pg, 1, &x);
+    CHECK_EQ_U64(x.payload, 4096);
+    /* 4k has no layout: never a lookup, never a word */
+    fc.unknown_layout = MS_UNKNOWN_LAYOUT_LOOKUP;
+    CHECK(!k4->plan_lookup(&fc, &pg, 0, &x));
+    k4->plan_fetch(&fc, &pg, 0, &x);
+    CHECK_EQ_U64(x.payload, 4096);
+    k4->plan_evict(&fc, &pg, 1ull << 5, 1, &x);
+    CHECK_EQ_U64(x.payload, 4096);
     TEST_DONE();
 }

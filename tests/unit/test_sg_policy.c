@@ -137,34 +137,34 @@ int main(void)
     /* the head goes into the mask before DiLOS's rule: keep = head {0,1} + 5, 9, 30, 50; zero
      * runs 2-4 (3), 6-8 (3), 10-29 (20), 31-49 (19), 51-63 (13): skip 10-29 and 31-49 →
      * {0-9}, {30}, {50-63}, 25 blocks */
-    ms_fetch_sg_ops.plan_evict(&cd, &p, live, &xf);
+    ms_fetch_sg_ops.plan_evict(&cd, &p, live, 0, &xf);
     CHECK_EQ_U64(p.remote_layout, MS_REMOTE_COMPACT);
     CHECK_EQ_U64(p.remote, 0x3ffull | (1ull << 30) | ms_block_mask(50, 63));
     CHECK_EQ_U64(p.remote_marked, live);
     CHECK_EQ_U64(xf.nsge, 3);
     CHECK_EQ_U64(xf.payload, 25 * 64);
-    ms_fetch_sg_ops.plan_fetch(&cd, &p, &xf);
+    ms_fetch_sg_ops.plan_fetch(&cd, &p, 1, &xf);
     CHECK_EQ_U64(xf.nsge, 3);
     CHECK_EQ_U64(xf.payload, 25 * 64);
     /* DiLOS exactly (no head): the same live blocks, zero runs 0-4 (5), 6-8, 10-29 (20),
      * 31-49 (19), 51-63 (13): skip 10-29 and 31-49 → {0-9}, {30}, {50-63} again */
     cd.head_bytes = 0;
-    ms_fetch_sg_ops.plan_evict(&cd, &p, live, &xf);
+    ms_fetch_sg_ops.plan_evict(&cd, &p, live, 0, &xf);
     CHECK_EQ_U64(p.remote, 0x3ffull | (1ull << 30) | ms_block_mask(50, 63));
     /* nothing live and no head: block 0 moves */
-    ms_fetch_sg_ops.plan_evict(&cd, &p, 0, &xf);
+    ms_fetch_sg_ops.plan_evict(&cd, &p, 0, 0, &xf);
     CHECK_EQ_U64(p.remote, 1ull);
     CHECK_EQ_U64(xf.payload, 64);
     cd.head_bytes = 128;
     /* > 32 set: 4096 B */
-    ms_fetch_sg_ops.plan_evict(&cd, &p, 0xffffffffull << 8, &xf);
+    ms_fetch_sg_ops.plan_evict(&cd, &p, 0xffffffffull << 8, 0, &xf);
     CHECK_EQ_U64(p.remote_layout, MS_REMOTE_FULL);
     CHECK_EQ_U64(xf.payload, 4096);
-    ms_fetch_sg_ops.plan_fetch(&cd, &p, &xf);
+    ms_fetch_sg_ops.plan_fetch(&cd, &p, 1, &xf);
     CHECK_EQ_U64(xf.payload, 4096);
     CHECK_EQ_U64(xf.nsge, 1);
     /* runs: exact, 5 SGEs */
-    ms_fetch_sg_ops.plan_evict(&c, &p, live, &xf);
+    ms_fetch_sg_ops.plan_evict(&c, &p, live, 0, &xf);
     CHECK_EQ_U64(p.remote, live | 3ull);
     CHECK_EQ_U64(xf.nsge, 5);
     CHECK_EQ_U64(xf.payload, 6 * 64);
