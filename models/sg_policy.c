@@ -9,7 +9,7 @@ uint64_t ms_sg_dilos_mask(uint64_t keep)
         return ~0ull;
     /* The two longest runs of zeros over all 64 blocks, leading and trailing runs included.
      * Runs are visited from block 0 up and a run replaces a kept one only when strictly
-     * longer, so on a tie the lower run is skipped (eviction.cc: max_zeros[0] < count). */
+     * longer, as in eviction.cc, so on a tie the lower run is skipped. */
     unsigned len[2] = {0, 0}, start[2] = {64, 64};
     unsigned i = 0;
     while (i < 64) {
@@ -46,8 +46,8 @@ uint64_t ms_sg_dilos_mask(uint64_t keep)
         out |= ms_block_mask(start[0] + len[0], start[1] - 1);
     if (start[1] + len[1] < 64)
         out |= ms_block_mask(start[1] + len[1], 63);
-    /* No segment at all (nothing set): DiLOS moves block 0 (eviction.cc: "if (!vec) vec = 1",
-     * the packed segment start 0, length 1). */
+    /* No segment at all (nothing set): eviction.cc then encodes one segment of start 0 and
+     * length 1, so DiLOS moves block 0. */
     return out ? out : 1ull;
 }
 

@@ -28,7 +28,8 @@ if a["bytes_beyond_live"]["stale_bits"] <= o["bytes_beyond_live"]["stale_bits"]:
 if a["bytes_beyond_live"]["whole_page"] == 0: fail.append("allocator moved no whole page")
 for r in (o, t, a):
     e = r["bytes_beyond_live"]
-    if e["total"] != e["head"] + e["merged_holes"] + e["stale_bits"] + e["whole_page"] + e["unknown_layout"]:
+    if e["total"] != (e["head"] + e["merged_holes"] + e["stale_bits"] + e["whole_page"]
+                      + e["unknown_layout"]):
         fail.append("bytes_beyond_live does not add up: %s" % e)
 if fail:
     print("\n".join(fail)); sys.exit(1)

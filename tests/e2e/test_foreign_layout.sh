@@ -52,7 +52,8 @@ net = cfg["network"]
 rtt_us = 2 * (2 * net["link_latency_ns"] + net["switch_latency_ns"]) / 1000.0
 extra = t1(lookup)["fault_latency_us"]["max"] - t1(one)["fault_latency_us"]["max"]
 if extra < rtt_us:
-    fail.append("lookup adds %.3f us to the fault, less than a round trip (%.3f us)" % (extra, rtt_us))
+    fail.append("lookup adds %.3f us to the fault, less than a round trip (%.3f us)"
+                % (extra, rtt_us))
 if fail:
     print("\n".join(fail)); sys.exit(1)
 PY

@@ -150,7 +150,8 @@ int main(void)
         alloc(&g, b + 0x10000, 64, 0);
         release(&g, b + 0x2000, 1);
         release(&g, b + 0x10000, 1);
-        struct ms_page *s2 = ms_memmap_find(&g, (b >> 12) + 2), *s16 = ms_memmap_find(&g, (b >> 12) + 16);
+        struct ms_page *s2 = ms_memmap_find(&g, (b >> 12) + 2);
+        struct ms_page *s16 = ms_memmap_find(&g, (b >> 12) + 16);
         CHECK(s2->stale && s16->stale);
         alloc(&g, b + 256, 100, 0);       /* reuses blocks 4, 5: owner 0's slow path */
         CHECK(s->stale == NULL && s2->stale == NULL);

@@ -95,7 +95,7 @@ int main(void)
     CHECK_EQ_U64(ms_sg_dilos_mask(alt | 2ull), ~0ull);
     CHECK_EQ_U64(dilos->layout(&c, alt | 2ull), ~0ull);
     CHECK_EQ_U64(ms_sg_dilos_mask(0x1ffffffffull), ~0ull);
-    /* full and empty masks: the page; block 0 alone (DiLOS's "vec = 1") */
+    /* full mask: the page; empty mask: block 0 alone (DiLOS's one-block segment) */
     CHECK_EQ_U64(ms_sg_dilos_mask(~0ull), ~0ull);
     CHECK_EQ_U64(ms_sg_dilos_mask(0), 1ull);
 
