@@ -857,7 +857,8 @@ int ms_config_load(struct ms_config *cfg, const char *path, const char *const *s
 
 /* ---- output ---- */
 
-json_t *ms_config_to_json(const struct ms_config *cfg)
+/* The config as JSON: paths as written (`resolved` 0) or as resolved (1). */
+static json_t *ms_config_json(const struct ms_config *cfg, int resolved)
 {
     json_t *root = json_object();
     for (size_t i = 0; i < MS_N_KEYS; i++) {
@@ -884,7 +885,7 @@ json_t *ms_config_to_json(const struct ms_config *cfg)
             break;
         }
         case MS_T_PATH:
-            v = json_string(field);
+            v = json_string(resolved ? (const char *)cfg + k->off2 : field);
             break;
         case MS_T_BOOL: {
             int b;
@@ -929,6 +930,16 @@ json_t *ms_config_to_json(const struct ms_config *cfg)
         json_object_set_new(obj, seg, v);
     }
     return root;
+}
+
+json_t *ms_config_to_json(const struct ms_config *cfg)
+{
+    return ms_config_json(cfg, 0);
+}
+
+json_t *ms_config_to_json_resolved(const struct ms_config *cfg)
+{
+    return ms_config_json(cfg, 1);
 }
 
 static const char *ms_type_label(enum ms_type t)

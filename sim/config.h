@@ -88,6 +88,9 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
 
 /* The full effective config as a nested JSON object (new reference). */
 json_t *ms_config_to_json(const struct ms_config *cfg);
+/* The same with every path as resolved against the config's directory instead of as written:
+ * a config that loads from any directory and means the same files. */
+json_t *ms_config_to_json_resolved(const struct ms_config *cfg);
 
 /* Print the schema: every key with type, unit, default, range and help, one per line. */
 void ms_config_print_help(FILE *out);

@@ -7,7 +7,9 @@
  * (`--set` per override), N at a time, writing DIR/points/<id>.json (and .csv) atomically.
  * A point whose results file exists and echoes exactly the point's effective config is
  * skipped, so a killed sweep resumes where it stopped. DIR/summary.csv gets one row per point
- * and fetch mode. See docs/sweeps.md. */
+ * and fetch mode. --slurm freezes the points into DIR/slurm/<n>/points.json and submits them
+ * as Slurm job arrays that run from that list, plus a summary job. See docs/sweeps.md. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -28,9 +30,24 @@
 #define EXIT_FAILED_POINTS 1
 #define EXIT_BAD_INPUT 2
 
+/* Points per Slurm array task unless --points-per-task says otherwise. A point of the shipped
+ * sweeps (configs/sweeps/, default trace, both fetch modes) takes 0.2-0.3 s on one 2-core
+ * node (measured: bw_latency's 30 points in 7.0 s), so 500 points keep a task busy for about
+ * two minutes: long next to the seconds Slurm takes to start a task, short next to any time
+ * limit. Points of bigger traces need a smaller K (docs/sweeps.md). */
+#define PER_TASK_DEFAULT 500
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* Slurm's default MaxArraySize (slurm.conf(5)): array indices 0..1000. */
+#define SLURM_MAX_ARRAY_DEFAULT 1001
+#define FROZEN_FORMAT "mindsim-sweep points 1"
+
 static const char usage[] =
-    "usage: mindsim-sweep SPEC.json -o DIR [-j N] [--slurm] [--point I] [--list]\n"
-    "                     [--summary] [--mindsim PATH]\n"
+    "usage: mindsim-sweep SPEC.json -o DIR [-j N] [--point I] [--list] [--summary]\n"
+    "                     [--mindsim PATH]\n"
+    "       mindsim-sweep SPEC.json -o DIR --slurm [--points-per-task K] [--throttle N]\n"
+    "                     [--slurm-opt ARG ...] [--max-array-size N] [--no-submit]\n"
+    "       mindsim-sweep -o DIR [--slurm ... | --summary | --list | -j N]\n"
     "\n"
     "Runs every point of a sweep spec (see docs/sweeps.md) with mindsim, N at a time,\n"
     "writing DIR/points/<id>.json and .csv, then DIR/summary.csv (one row per point and\n"
@@ -39,11 +56,27 @@ static const char usage[] =
     "\n"
     "  -o DIR          output directory (created if missing)\n"
     "  -j N            points run at once (default 1)\n"
-    "  --slurm         write DIR/sweep.slurm (a job array, one task per point) and exit\n"
     "  --point I       run point I only (0-based, as listed by --list); no summary\n"
     "  --list          print every point (index, id, overrides) and exit\n"
     "  --summary       write DIR/summary.csv from the results present; run nothing\n"
     "  --mindsim PATH  the mindsim binary (default: next to this program)\n"
+    "\n"
+    "  --slurm         freeze the points that have no results yet into\n"
+    "                  DIR/slurm/<n>/points.json and submit them to Slurm: job arrays\n"
+    "                  whose tasks run from that list, and a summary job that writes\n"
+    "                  DIR/summary.csv once every task succeeded; nothing runs here\n"
+    "  --points-per-task K  points each array task runs in turn (default " STR(PER_TASK_DEFAULT) ")\n"
+    "  --throttle N         at most N array tasks at once (sbatch --array=...%N)\n"
+    "  --slurm-opt ARG      pass ARG to every sbatch, e.g. --slurm-opt=--time=30\n"
+    "                       (repeatable: --account, --partition, --qos, ...)\n"
+    "  --max-array-size N   the cluster's MaxArraySize (default: from\n"
+    "                       `scontrol show config`, else Slurm's default 1001)\n"
+    "  --no-submit          write the job scripts and DIR/slurm/<n>/submit; run nothing\n"
+    "\n"
+    "Without SPEC, the points are those DIR's last --slurm submission froze: `-o DIR\n"
+    "--slurm` resubmits the points still missing after a failed or cancelled array.\n"
+    "  --frozen SUB --task T  run task T of the submission folder SUB (what each array\n"
+    "                         task runs)\n"
     "\n"
     "Exit status: 0 every point done, 1 some point failed, 2 bad input.\n";
 
@@ -79,14 +112,17 @@ struct point {
     char **sets;      /* "key=json", spec order: set, axes, seed */
     int n_sets;
     json_t *values;   /* array: the value of each axis column */
-    json_t *config;   /* effective config, as mindsim echoes it */
+    json_t *config;   /* effective config, paths resolved (ms_config_to_json_resolved) */
     int state;        /* 0 pending, 1 done (skipped or ran), 2 failed */
     char err[1024];
 };
 
 struct sweep {
-    char spec_path[PATH_MAX];
+    char spec_path[PATH_MAX + 64]; /* the file the points came from: the spec or a points.json */
+    char spec_origin[PATH_MAX];  /* the spec as named when the sweep was loaded from it */
+    char frozen[PATH_MAX + 32];  /* the submission folder of that points.json, or "" */
     char base[PATH_MAX];         /* absolute, for running mindsim */
+    char base_dir[PATH_MAX];     /* its directory: relative paths in configs resolve here */
     char base_shown[PATH_MAX * 2]; /* relative to the working directory, for messages */
     const char *description;
     json_t *spec;
@@ -155,11 +191,30 @@ static char *make_set(const char *key, const json_t *v)
     return s;
 }
 
+/* A config as mindsim echoes it (paths as written, relative to base_dir) with every path
+ * resolved instead: results echoing a path either way compare equal to the point's config.
+ * NULL if `echo` is not a valid config. */
+static json_t *resolved_config(json_t *echo, const char *base_dir)
+{
+    static struct ms_config cfg;
+    struct ms_err err = {0};
+    if (!json_is_object(echo) || ms_config_from_json(&cfg, echo, "results", base_dir, &err) < 0)
+        return NULL;
+    return ms_config_to_json_resolved(&cfg);
+}
+
+static void set_base_dir(struct sweep *sw)
+{
+    snprintf(sw->base_dir, sizeof sw->base_dir, "%s", sw->base);
+    *strrchr(sw->base_dir, '/') = 0;
+}
+
 /* Parse and check the spec, build and validate every point. 0 or -1 (message printed). */
 static int load_spec(struct sweep *sw, const char *path)
 {
     memset(sw, 0, sizeof *sw);
     snprintf(sw->spec_path, sizeof sw->spec_path, "%s", path);
+    snprintf(sw->spec_origin, sizeof sw->spec_origin, "%s", path);
     json_error_t jerr;
     sw->spec = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
     if (!sw->spec) {
@@ -211,6 +266,7 @@ static int load_spec(struct sweep *sw, const char *path)
     if (!realpath(joined, sw->base))
         return bad(sw, "base: %s: %s", joined, strerror(errno));
     snprintf(sw->base_shown, sizeof sw->base_shown, "%s", joined);
+    set_base_dir(sw);
 
     sw->set = json_object_get(sw->spec, "set");
     if (sw->set && !json_is_object(sw->set))
@@ -361,7 +417,15 @@ static int load_spec(struct sweep *sw, const char *path)
             free(idx);
             return -1;
         }
-        p->config = ms_config_to_json(&cfg);
+        json_t *echo = ms_config_to_json(&cfg);
+        p->config = resolved_config(echo, sw->base_dir);
+        json_decref(echo);
+        if (!p->config) {
+            fprintf(stderr, "%s: point %zu: its effective config does not load back\n",
+                    sw->spec_path, i);
+            free(idx);
+            return -1;
+        }
         for (size_t j = 0; j < i; j++)
             if (!strcmp(sw->pts[j].id, p->id))
                 return bad(sw, "two points have the same id %s%s", p->id, NULL);
@@ -438,7 +502,7 @@ static void point_path(char *buf, size_t size, const char *dir, const struct poi
 }
 
 /* The results document of a point if it exists and matches the point's config, else NULL. */
-static json_t *load_result(const char *dir, const struct point *p)
+static json_t *load_result(const struct sweep *sw, const char *dir, const struct point *p)
 {
     char path[PATH_MAX + 64];
     point_path(path, sizeof path, dir, p, "csv");
@@ -449,12 +513,200 @@ static json_t *load_result(const char *dir, const struct point *p)
     json_t *doc = json_load_file(path, 0, &jerr);
     if (!doc)
         return NULL;
-    if (!json_equal(json_object_get(doc, "config"), p->config) ||
-        !json_is_array(json_object_get(doc, "runs"))) {
+    json_t *config = resolved_config(json_object_get(doc, "config"), sw->base_dir);
+    int same = config && json_equal(config, p->config);
+    json_decref(config);
+    if (!same || !json_is_array(json_object_get(doc, "runs"))) {
         json_decref(doc);
         return NULL;
     }
     return doc;
+}
+
+/* ---- frozen points ---- */
+
+/* SUB/points.json: everything the array tasks and the summary job need (the spec's axes,
+ * columns and plots; each point's id, axis values, overrides and effective config with its
+ * paths resolved), so that editing the spec or the base config after submission changes
+ * nothing. One point a line. */
+static int write_frozen(const struct sweep *sw, const char *path)
+{
+    json_t *head = json_object();
+    json_object_set_new(head, "format", json_string(FROZEN_FORMAT));
+    json_object_set_new(head, "spec", json_string(sw->spec_origin));
+    json_object_set_new(head, "description", json_string(sw->description));
+    json_object_set_new(head, "base", json_string(sw->base));
+    json_object_set(head, "set", sw->set);
+    json_object_set(head, "axes", sw->axes);
+    if (sw->columns)
+        json_object_set(head, "columns", sw->columns);
+    if (sw->plots)
+        json_object_set(head, "plots", sw->plots);
+    char *text = json_compact(head);
+    json_decref(head);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    fprintf(f, "%.*s,\n\"points\": [\n", (int)strlen(text) - 1, text);
+    free(text);
+    for (size_t i = 0; i < sw->n; i++) {
+        const struct point *p = &sw->pts[i];
+        json_t *sets = json_array();
+        for (int k = 0; k < p->n_sets; k++)
+            json_array_append_new(sets, json_string(p->sets[k]));
+        json_t *o = json_pack("{s:s, s:O, s:o, s:O}", "id", p->id, "values", p->values, "sets",
+                              sets, "config", p->config);
+        char *line = json_compact(o);
+        json_decref(o);
+        fprintf(f, "%s%s\n", line, i + 1 < sw->n ? "," : "");
+        free(line);
+    }
+    fputs("]}\n", f);
+    fclose(f);
+    int rc = write_atomic(path, buf, len, 0666);
+    free(buf);
+    return rc;
+}
+
+/* The sweep as frozen in SUB/points.json. 0 or -1 (message printed). */
+static int load_frozen(struct sweep *sw, const char *sub)
+{
+    memset(sw, 0, sizeof *sw);
+    snprintf(sw->frozen, sizeof sw->frozen, "%s", sub);
+    snprintf(sw->spec_path, sizeof sw->spec_path, "%s/points.json", sub);
+    json_error_t jerr;
+    sw->spec = json_load_file(sw->spec_path, JSON_REJECT_DUPLICATES, &jerr);
+    if (!sw->spec) {
+        if (access(sw->spec_path, R_OK) != 0)
+            fprintf(stderr, "%s: cannot read: %s\n", sw->spec_path, strerror(errno));
+        else
+            fprintf(stderr, "%s:%d:%d: %s\n", sw->spec_path, jerr.line, jerr.column, jerr.text);
+        return -1;
+    }
+    const char *format = json_string_value(json_object_get(sw->spec, "format"));
+    if (!format || strcmp(format, FROZEN_FORMAT))
+        return bad(sw, "format: expected \"%s\" (points frozen by mindsim-sweep --slurm)%s",
+                   FROZEN_FORMAT, NULL);
+    const char *spec = json_string_value(json_object_get(sw->spec, "spec"));
+    sw->description = json_string_value(json_object_get(sw->spec, "description"));
+    const char *base = json_string_value(json_object_get(sw->spec, "base"));
+    sw->set = json_incref(json_object_get(sw->spec, "set"));
+    sw->axes = json_incref(json_object_get(sw->spec, "axes"));
+    sw->columns = json_object_get(sw->spec, "columns");
+    sw->plots = json_object_get(sw->spec, "plots");
+    json_t *pts = json_object_get(sw->spec, "points");
+    if (!spec || !sw->description || !base || base[0] != '/' || !json_is_object(sw->set) ||
+        !json_is_object(sw->axes) || (sw->columns && !json_is_array(sw->columns)) ||
+        (sw->plots && !json_is_array(sw->plots)) || !json_is_array(pts) ||
+        json_array_size(pts) == 0)
+        return bad(sw, "expected spec, description, base (absolute), set, axes and points, "
+                       "as mindsim-sweep --slurm writes them%s%s", NULL, NULL);
+    snprintf(sw->spec_origin, sizeof sw->spec_origin, "%s", spec);
+    snprintf(sw->base, sizeof sw->base, "%s", base);
+    snprintf(sw->base_shown, sizeof sw->base_shown, "%s", base);
+    set_base_dir(sw);
+    sw->n = json_array_size(pts);
+    sw->pts = calloc(sw->n, sizeof *sw->pts);
+    for (size_t i = 0; i < sw->n; i++) {
+        struct point *p = &sw->pts[i];
+        json_t *o = json_array_get(pts, i), *sets = json_object_get(o, "sets");
+        const char *id = json_string_value(json_object_get(o, "id"));
+        p->values = json_incref(json_object_get(o, "values"));
+        p->config = json_incref(json_object_get(o, "config"));
+        char where[32];
+        snprintf(where, sizeof where, "%zu", i);
+        if (!id || !json_is_array(sets) || !json_is_array(p->values) ||
+            json_array_size(p->values) != json_object_size(sw->axes) ||
+            !json_is_object(p->config))
+            return bad(sw, "points[%s]: expected id, values (one per axis), sets and config%s",
+                       where, NULL);
+        p->sets = calloc(json_array_size(sets) + 1, sizeof *p->sets);
+        for (size_t k = 0; k < json_array_size(sets); k++) {
+            const char *set = json_string_value(json_array_get(sets, k));
+            if (!set)
+                return bad(sw, "points[%s].sets: must be strings%s", where, NULL);
+            p->sets[p->n_sets++] = strdup(set);
+        }
+        point_id(p);
+        if (strcmp(p->id, id))
+            return bad(sw, "points[%s].id: %s does not match the point's overrides", where, id);
+    }
+    return 0;
+}
+
+/* The highest submission number in DIR/slurm (0 when there is none). */
+static long last_submission(const char *dir)
+{
+    char path[PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/slurm", dir);
+    DIR *d = opendir(path);
+    long last = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        char *end;
+        long n = strtol(e->d_name, &end, 10);
+        if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && !*end && n > last)
+            last = n;
+    }
+    if (d)
+        closedir(d);
+    return last;
+}
+
+/* The point indices of line `task` (0-based) of SUB/tasks into *sel. 0 or -1 (printed). */
+static int read_task(const struct sweep *sw, long task, size_t **sel, size_t *n_sel)
+{
+    char path[PATH_MAX + 48];
+    snprintf(path, sizeof path, "%s/tasks", sw->frozen);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "mindsim-sweep: %s: cannot read: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    long t = 0;
+    while ((got = getline(&line, &cap, f)) >= 0 && t < task)
+        t++;
+    fclose(f);
+    if (got < 0) {
+        free(line);
+        fprintf(stderr, "mindsim-sweep: --task %ld: %s has %ld tasks (0..%ld)\n", task, path, t,
+                t - 1);
+        return -1;
+    }
+    *sel = calloc(sw->n, sizeof **sel);
+    *n_sel = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+        char *end;
+        errno = 0;
+        unsigned long long i = strtoull(tok, &end, 10);
+        if (errno || *end || i >= sw->n || *n_sel == sw->n) {
+            fprintf(stderr, "%s:%ld: expected point indices 0..%zu separated by spaces\n", path,
+                    task + 1, sw->n - 1);
+            free(line);
+            return -1;
+        }
+        (*sel)[(*n_sel)++] = (size_t)i;
+    }
+    free(line);
+    return 0;
+}
+
+/* SUB/configs/ID.json: the frozen effective config a task runs the point from. */
+static int write_point_config(const struct sweep *sw, const struct point *p, char *path,
+                              size_t size)
+{
+    snprintf(path, size, "%s/configs", sw->frozen);
+    if (mkdir(path, 0777) < 0 && errno != EEXIST)
+        return cannot_write(path);
+    snprintf(path, size, "%s/configs/%s.json", sw->frozen, p->id);
+    char *text = json_dumps(p->config, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    int rc = write_atomic(path, text, strlen(text), 0666);
+    free(text);
+    return rc;
 }
 
 /* ---- running ---- */
@@ -481,16 +733,19 @@ static pid_t start_point(const char *mindsim, const struct sweep *sw, const char
         dup2(nul, 1);
         close(nul);
     }
+    /* a frozen point runs from its effective config, written by write_point_config */
+    char frozen_config[PATH_MAX + 64];
+    snprintf(frozen_config, sizeof frozen_config, "%s/configs/%s.json", sw->frozen, p->id);
     char **argv = calloc((size_t)p->n_sets * 2 + 10, sizeof *argv);
     int n = 0;
     argv[n++] = (char *)mindsim;
-    argv[n++] = (char *)sw->base;
+    argv[n++] = sw->frozen[0] ? frozen_config : (char *)sw->base;
     argv[n++] = "--quiet";
     argv[n++] = "-o";
     argv[n++] = out;
     argv[n++] = "--csv";
     argv[n++] = csv;
-    for (int i = 0; i < p->n_sets; i++) {
+    for (int i = 0; !sw->frozen[0] && i < p->n_sets; i++) {
         argv[n++] = "--set";
         argv[n++] = p->sets[i];
     }
@@ -501,12 +756,12 @@ static pid_t start_point(const char *mindsim, const struct sweep *sw, const char
 }
 
 /* After a child ended: decide done/failed, keep the error line. */
-static void finish_point(const char *dir, struct point *p, int status)
+static void finish_point(const struct sweep *sw, const char *dir, struct point *p, int status)
 {
     char errf[PATH_MAX + 64];
     point_path(errf, sizeof errf, dir, p, "err");
     json_t *doc = NULL;
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && (doc = load_result(dir, p))) {
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && (doc = load_result(sw, dir, p))) {
         json_decref(doc);
         p->state = 1;
         unlink(errf);
@@ -585,7 +840,7 @@ static void run_points(const char *mindsim, struct sweep *sw, const char *dir, s
             for (int s = 0; s < jobs; s++)
                 if (pids[s] == pid) {
                     struct point *p = &sw->pts[which[s]];
-                    finish_point(dir, p, st);
+                    finish_point(sw, dir, p, st);
                     if (p->state == 1)
                         done++;
                     else
@@ -687,7 +942,7 @@ static int write_summary(struct sweep *sw, const char *dir)
     fputc('\n', f);
     for (size_t i = 0; i < sw->n; i++) {
         struct point *p = &sw->pts[i];
-        json_t *doc = load_result(dir, p);
+        json_t *doc = load_result(sw, dir, p);
         if (!doc)
             continue;
         json_t *runs = json_object_get(doc, "runs");
@@ -791,105 +1046,374 @@ static int write_info(struct sweep *sw, const char *dir)
     return rc;
 }
 
-static int write_slurm(struct sweep *sw, const char *dir, const char *self, const char *spec_abs)
+/* ---- Slurm ---- */
+
+struct slurm_opts {
+    long per_task;      /* points per array task */
+    long throttle;      /* array tasks at once (the %N of --array); 0: no limit */
+    long max_array;     /* the cluster's MaxArraySize; 0: ask scontrol */
+    int no_submit;
+    const char **extra; /* --slurm-opt arguments, given to every sbatch */
+    int n_extra;
+};
+
+/* MaxArraySize as `scontrol show config` reports it, or -1 when it reports none (no Slurm
+ * here, or no controller answering). */
+static long scontrol_max_array_size(void)
 {
+    fflush(NULL);
+    FILE *f = popen("scontrol show config 2>&1", "r");
+    if (!f)
+        return -1;
+    char line[512];
+    long v = -1, x;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "MaxArraySize = %ld", &x) == 1)
+            v = x;
+    pclose(f);
+    return v;
+}
+
+/* `s` as one bash word, single-quoted. */
+static void shell_quote(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("'\\''", f);
+        else
+            fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+/* Write the stream `f` (an open_memstream on *buf) to `path` as an executable script. */
+static int write_script(FILE *f, char **buf, size_t *len, const char *path)
+{
+    fclose(f);
+    int rc = write_atomic(path, *buf, *len, 0777);
+    free(*buf);
+    return rc;
+}
+
+/* The command line an array task or the summary job runs: this program by absolute path. */
+static void job_command(FILE *f, const char *self, const char *sub, const char *dir,
+                        const char *mindsim)
+{
+    fputs("exec ", f);
+    shell_quote(f, self);
+    fputs(" --frozen ", f);
+    shell_quote(f, sub);
+    fputs(" -o ", f);
+    shell_quote(f, dir);
+    fputs(" --mindsim ", f);
+    shell_quote(f, mindsim);
+}
+
+/* Freeze the points that have no results into a new DIR/slurm/<n>/ (points.json, tasks),
+ * write the array and summary job scripts and the submit script there, and run it unless
+ * --no-submit. Returns the exit status. */
+static int slurm_submit(struct sweep *sw, const char *dir, const char *self, const char *mindsim,
+                        const struct slurm_opts *o)
+{
+    size_t *todo = calloc(sw->n, sizeof *todo), n_todo = 0;
+    for (size_t i = 0; i < sw->n; i++) {
+        json_t *doc = load_result(sw, dir, &sw->pts[i]);
+        if (doc)
+            json_decref(doc);
+        else
+            todo[n_todo++] = i;
+    }
+    if (!n_todo) {
+        free(todo);
+        if (write_summary(sw, dir) < 0)
+            return EXIT_BAD_INPUT;
+        printf("every point has results, nothing to submit; wrote %s/summary.csv\n", dir);
+        return 0;
+    }
+    long max_array = o->max_array;
+    const char *source = "--max-array-size";
+    if (!max_array) {
+        max_array = scontrol_max_array_size();
+        source = "from scontrol show config";
+        if (max_array < 0) {
+            max_array = SLURM_MAX_ARRAY_DEFAULT;
+            source = "Slurm's default: scontrol show config gave none";
+        }
+    }
+    if (max_array < 1) {
+        fprintf(stderr, "mindsim-sweep: job arrays are disabled on this cluster (MaxArraySize = %ld)\n",
+                max_array);
+        return EXIT_BAD_INPUT;
+    }
+
+    /* a submission folder of its own: running tasks never see a later submission's files */
+    char sub[PATH_MAX + 32], path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/slurm", dir);
+    long number = last_submission(dir);
+    int made = mkdir_p(path);
+    while (made == 0) {
+        snprintf(sub, sizeof sub, "%s/slurm/%ld", dir, ++number);
+        if (mkdir(sub, 0777) == 0)
+            break;
+        if (errno != EEXIST)
+            made = -1;
+    }
+    if (made == 0)
+        snprintf(path, sizeof path, "%s/logs", sub);
+    if (made < 0 || mkdir(path, 0777) < 0) {
+        fprintf(stderr, "mindsim-sweep: %s: cannot create: %s\n", path, strerror(errno));
+        return EXIT_BAD_INPUT;
+    }
+    snprintf(path, sizeof path, "%s/points.json", sub);
+    if (write_frozen(sw, path) < 0)
+        return EXIT_BAD_INPUT;
+
+    /* tasks: the points to run in point order, cut into near-equal runs of at most K */
+    size_t per_task = (size_t)o->per_task, n_tasks = (n_todo + per_task - 1) / per_task;
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    int cpus = 1;
-    json_t *modes = json_object_get(json_object_get(sw->pts[0].config, "fetch"), "mode");
-    if (json_is_array(modes) && json_array_size(modes) > 1)
-        cpus = (int)json_array_size(modes);
+    for (size_t t = 0; t < n_tasks; t++)
+        for (size_t i = t * n_todo / n_tasks, end = (t + 1) * n_todo / n_tasks; i < end; i++)
+            fprintf(f, "%zu%c", todo[i], i + 1 < end ? ' ' : '\n');
+    fclose(f);
+    snprintf(path, sizeof path, "%s/tasks", sub);
+    int rc = write_atomic(path, buf, len, 0666);
+    free(buf);
+    free(todo);
+    if (rc < 0)
+        return EXIT_BAD_INPUT;
+
+    /* a point runs its fetch modes in parallel, one CPU each */
+    size_t cpus = 1;
+    for (size_t i = 0; i < sw->n; i++) {
+        size_t m = json_array_size(json_object_get(json_object_get(sw->pts[i].config, "fetch"), "mode"));
+        if (m > cpus)
+            cpus = m;
+    }
+
+    f = open_memstream(&buf, &len);
     fprintf(f,
             "#!/bin/bash\n"
-            "# mindsim sweep as a Slurm job array: one task per point; each task runs the same\n"
-            "# resumable per-point command as `mindsim-sweep --point I` (a finished point is\n"
-            "# skipped). When every task is done, rerun the sweep without --slurm to write\n"
-            "# summary.csv (it skips the finished points).\n"
+            "# mindsim sweep, Slurm submission %ld: an array task runs line $1 + SLURM_ARRAY_TASK_ID\n"
+            "# of ./tasks (point indices into ./points.json), one point after the other. ./submit\n"
+            "# submits it and gives $1.\n"
             "#SBATCH --job-name=mindsim-sweep\n"
-            "#SBATCH --array=0-%zu\n"
-            "#SBATCH --cpus-per-task=%d\n"
-            "#SBATCH --output=%s/slurm/%%A_%%a.out\n"
-            "set -eu\n"
-            "exec '%s' '%s' -o '%s' --point \"$SLURM_ARRAY_TASK_ID\"\n",
-            sw->n - 1, cpus, dir, self, spec_abs, dir);
-    fclose(f);
-    char path[PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/slurm", dir);
-    mkdir_p(path);
-    snprintf(path, sizeof path, "%s/sweep.slurm", dir);
-    int rc = write_atomic(path, buf, len, 0777);
-    free(buf);
-    if (rc < 0)
-        return rc;
-    printf("wrote %s (%zu array tasks)\n", path, sw->n);
-    printf("submit:   sbatch %s\n", path);
-    printf("then:     mindsim-sweep %s -o %s   (skips finished points, writes summary.csv)\n",
-           spec_abs, dir);
+            "#SBATCH --cpus-per-task=%zu\n"
+            "set -eu\n",
+            number, cpus);
+    job_command(f, self, sub, dir, mindsim);
+    fputs(" --task \"$((${1:-0} + SLURM_ARRAY_TASK_ID))\"\n", f);
+    snprintf(path, sizeof path, "%s/array.sbatch", sub);
+    if (write_script(f, &buf, &len, path) < 0)
+        return EXIT_BAD_INPUT;
+
+    f = open_memstream(&buf, &len);
+    fprintf(f,
+            "#!/bin/bash\n"
+            "# mindsim sweep, Slurm submission %ld: the summary job, run once every array task\n"
+            "# succeeded; writes summary.csv from the results of every point of ./points.json.\n"
+            "#SBATCH --job-name=mindsim-summary\n"
+            "#SBATCH --cpus-per-task=1\n"
+            "set -eu\n",
+            number);
+    job_command(f, self, sub, dir, mindsim);
+    fputs(" --summary\n", f);
+    snprintf(path, sizeof path, "%s/summary.sbatch", sub);
+    if (write_script(f, &buf, &len, path) < 0)
+        return EXIT_BAD_INPUT;
+
+    size_t n_arrays = (n_tasks + (size_t)max_array - 1) / (size_t)max_array;
+    char throttle[32] = "";
+    if (o->throttle)
+        snprintf(throttle, sizeof throttle, "%%%ld", o->throttle);
+    f = open_memstream(&buf, &len);
+    fprintf(f,
+            "#!/bin/bash\n"
+            "# Submits mindsim sweep submission %ld: %zu array tasks of up to %zu points in %zu array\n"
+            "# job(s) (MaxArraySize %ld), then the summary job, which runs once they all succeeded.\n"
+            "# Written by mindsim-sweep --slurm; run it once.\n"
+            "set -euo pipefail\n"
+            "sub=",
+            number, n_tasks, per_task, n_arrays, max_array);
+    shell_quote(f, sub);
+    fputs("\nopts=(", f);
+    for (int i = 0; i < o->n_extra; i++) {
+        fputs(i ? " " : "", f);
+        shell_quote(f, o->extra[i]);
+    }
+    fputs(")\n"
+          "if [[ -e $sub/jobs ]]; then\n"
+          "  echo \"submit: $sub was submitted already (jobs $(<\"$sub/jobs\"))\" >&2\n"
+          "  exit 1\n"
+          "fi\n"
+          "# an earlier submission still running would run the same points twice\n"
+          "for f in \"$sub\"/../*/jobs; do\n"
+          "  [[ -e $f ]] || continue\n"
+          "  if q=$(squeue -h -o %i -j \"$(<\"$f\")\" 2>/dev/null) && [[ -n $q ]]; then\n"
+          "    echo \"submit: jobs of ${f%/jobs} are still queued or running:\" $q \"- let them end\" \\\n"
+          "      \"or scancel them, then run $0 again\" >&2\n"
+          "    exit 1\n"
+          "  fi\n"
+          "done\n"
+          "jobs=()\n"
+          "trap 'if ((${#jobs[@]})) && [[ ! -e $sub/jobs ]]; then\n"
+          "        echo \"submit: stopped after submitting ${jobs[*]}: scancel them before running $0 again\" >&2\n"
+          "      fi' EXIT\n"
+          "submit() {\n"
+          "  local id\n"
+          "  id=$(sbatch --parsable \"$@\")\n"
+          "  jobs+=(\"${id%%;*}\")\n"
+          "}\n",
+          f);
+    for (size_t a = 0; a < n_arrays; a++) {
+        size_t first = a * (size_t)max_array, count = n_tasks - first;
+        if (count > (size_t)max_array)
+            count = (size_t)max_array;
+        fprintf(f, "submit --array=0-%zu%s", count - 1, throttle);
+        /* throttled: one array job after the other, so the limit holds over all of them */
+        if (a && o->throttle)
+            fputs(" --dependency=afterany:\"${jobs[-1]}\"", f);
+        fprintf(f, " --output=\"$sub/logs/%%A_%%a.out\" \"${opts[@]}\" \"$sub/array.sbatch\" %zu\n",
+                first);
+    }
+    fputs("arrays=$(IFS=:; echo \"${jobs[*]}\")\n"
+          "submit --dependency=afterok:\"$arrays\" --kill-on-invalid-dep=yes \\\n"
+          "  --output=\"$sub/logs/summary_%j.out\" \"${opts[@]}\" \"$sub/summary.sbatch\"\n"
+          "(IFS=,; echo \"${jobs[*]}\") >\"$sub/jobs\"\n"
+          "echo \"submitted: array job(s) ${arrays//:/ }; summary job ${jobs[-1]}, once they all succeeded\"\n"
+          "echo \"follow:    squeue -j $(<\"$sub/jobs\")   (task logs: $sub/logs)\"\n"
+          "printf 'resume:    %q -o %q --slurm   (after a failed or cancelled task: submits the "
+          "points still missing)\\n' ",
+          f);
+    shell_quote(f, self);
+    fputc(' ', f);
+    shell_quote(f, dir);
+    fputc('\n', f);
+    snprintf(path, sizeof path, "%s/submit", sub);
+    if (write_script(f, &buf, &len, path) < 0)
+        return EXIT_BAD_INPUT;
+
+    printf("froze %zu points in %s/points.json: %zu to run in %zu array tasks of up to %zu points "
+           "(%zu CPUs each), %zu array job(s) (MaxArraySize %ld, %s)\n",
+           sw->n, sub, n_todo, n_tasks, per_task, cpus, n_arrays, max_array, source);
+    if (o->no_submit) {
+        printf("submit:    %s\n", path);
+        return 0;
+    }
+    fflush(NULL);
+    execl(path, path, (char *)NULL);
+    fprintf(stderr, "mindsim-sweep: cannot run %s: %s\n", path, strerror(errno));
+    return EXIT_BAD_INPUT;
+}
+
+/* `val` as a whole number >= min for option `opt`; -1 with the message printed if it is not. */
+static int parse_count(const char *opt, const char *val, long min, long *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(val, &end, 10);
+    if (errno || *end || end == val || n < min || n > 1000000000) {
+        fprintf(stderr, "mindsim-sweep: %s: not a valid number: %s (see --help)\n", opt, val);
+        return -1;
+    }
+    *out = n;
     return 0;
 }
 
 int main(int argc, char **argv)
 {
-    const char *spec = NULL, *out = NULL, *mindsim_arg = NULL;
-    int jobs = 1, slurm = 0, list = 0, summary_only = 0;
-    long point = -1;
+    const char *spec = NULL, *out = NULL, *mindsim_arg = NULL, *frozen_arg = NULL;
+    int slurm = 0, list = 0, summary_only = 0, slurm_only = 0;
+    long jobs = 1, point = -1, task = -1;
+    struct slurm_opts so = {.per_task = PER_TASK_DEFAULT};
+    so.extra = calloc((size_t)argc, sizeof *so.extra);
+    static const char *const valued[] = {"-o", "-j", "--point", "--mindsim", "--frozen", "--task",
+                                         "--points-per-task", "--throttle", "--slurm-opt",
+                                         "--max-array-size"};
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            fputs(usage, stdout);
-            return 0;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "-j") || !strcmp(a, "--point") ||
-                   !strcmp(a, "--mindsim")) {
-            if (i + 1 >= argc) {
+        const char *arg = argv[i], *a = arg, *val = NULL;
+        char name[32];
+        const char *eq = strncmp(arg, "--", 2) ? NULL : strchr(arg, '=');
+        if (eq && (size_t)(eq - arg) < sizeof name) { /* --name=value */
+            snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+            a = name;
+            val = eq + 1;
+        }
+        size_t v = 0;
+        while (v < sizeof valued / sizeof valued[0] && strcmp(a, valued[v]))
+            v++;
+        if (v < sizeof valued / sizeof valued[0]) {
+            if (!val && i + 1 >= argc) {
                 fprintf(stderr, "mindsim-sweep: missing value after %s (see --help)\n", a);
                 return EXIT_BAD_INPUT;
             }
-            const char *val = argv[++i];
-            char *end;
-            if (!strcmp(a, "-o")) {
+            if (!val)
+                val = argv[++i];
+            int rc = 0;
+            if (!strcmp(a, "-o"))
                 out = val;
-            } else if (!strcmp(a, "--mindsim")) {
+            else if (!strcmp(a, "--mindsim"))
                 mindsim_arg = val;
-            } else {
-                errno = 0;
-                long n = strtol(val, &end, 10);
-                if (errno || *end || end == val || n < (a[1] == 'j' ? 1 : 0) || n > 1000000000) {
-                    fprintf(stderr, "mindsim-sweep: %s: not a valid number: %s (see --help)\n", a,
-                            val);
-                    return EXIT_BAD_INPUT;
-                }
-                if (a[1] == 'j')
-                    jobs = (int)(n > 1024 ? 1024 : n);
-                else
-                    point = n;
-            }
-        } else if (!strncmp(a, "-j", 2) && a[2]) {
-            char *end;
-            errno = 0;
-            long n = strtol(a + 2, &end, 10);
-            if (errno || *end || n < 1 || n > 1000000000) {
-                fprintf(stderr, "mindsim-sweep: -j: not a valid number: %s (see --help)\n", a + 2);
+            else if (!strcmp(a, "--frozen"))
+                frozen_arg = val;
+            else if (!strcmp(a, "--slurm-opt"))
+                so.extra[so.n_extra++] = val;
+            else if (!strcmp(a, "-j"))
+                rc = parse_count(a, val, 1, &jobs);
+            else if (!strcmp(a, "--point"))
+                rc = parse_count(a, val, 0, &point);
+            else if (!strcmp(a, "--task"))
+                rc = parse_count(a, val, 0, &task);
+            else if (!strcmp(a, "--points-per-task"))
+                rc = parse_count(a, val, 1, &so.per_task);
+            else if (!strcmp(a, "--throttle"))
+                rc = parse_count(a, val, 1, &so.throttle);
+            else
+                rc = parse_count(a, val, 1, &so.max_array);
+            if (rc < 0)
                 return EXIT_BAD_INPUT;
-            }
-            jobs = (int)(n > 1024 ? 1024 : n);
-        } else if (!strcmp(a, "--slurm")) {
+            slurm_only |= !strcmp(a, "--slurm-opt") || !strcmp(a, "--points-per-task") ||
+                          !strcmp(a, "--throttle") || !strcmp(a, "--max-array-size");
+        } else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (!strncmp(arg, "-j", 2) && arg[2]) {
+            if (parse_count("-j", arg + 2, 1, &jobs) < 0)
+                return EXIT_BAD_INPUT;
+        } else if (!strcmp(arg, "--slurm")) {
             slurm = 1;
-        } else if (!strcmp(a, "--list")) {
+        } else if (!strcmp(arg, "--no-submit")) {
+            so.no_submit = slurm_only = 1;
+        } else if (!strcmp(arg, "--list")) {
             list = 1;
-        } else if (!strcmp(a, "--summary")) {
+        } else if (!strcmp(arg, "--summary")) {
             summary_only = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "mindsim-sweep: unknown option %s (see --help)\n", a);
+        } else if (arg[0] == '-' && arg[1]) {
+            fprintf(stderr, "mindsim-sweep: unknown option %s (see --help)\n", arg);
             return EXIT_BAD_INPUT;
         } else if (!spec) {
-            spec = a;
+            spec = arg;
         } else {
-            fprintf(stderr, "mindsim-sweep: more than one spec: %s (see --help)\n", a);
+            fprintf(stderr, "mindsim-sweep: more than one spec: %s (see --help)\n", arg);
             return EXIT_BAD_INPUT;
         }
     }
-    if (!spec) {
+    const char *conflict = spec && frozen_arg           ? "give a spec or --frozen, not both"
+                           : task >= 0 && !frozen_arg   ? "--task needs --frozen SUB"
+                           : task >= 0 && point >= 0    ? "give --task or --point, not both"
+                           : slurm_only && !slurm       ? "--points-per-task, --throttle, "
+                                                          "--slurm-opt, --max-array-size and "
+                                                          "--no-submit go with --slurm"
+                           : slurm && (point >= 0 || task >= 0 || summary_only)
+                               ? "--slurm runs nothing here: not with --point, --task or --summary"
+                               : NULL;
+    if (conflict) {
+        fprintf(stderr, "mindsim-sweep: %s (see --help)\n", conflict);
+        return EXIT_BAD_INPUT;
+    }
+    if (!spec && !frozen_arg && !out) {
         fprintf(stderr, "mindsim-sweep: no spec given (see --help)\n");
         return EXIT_BAD_INPUT;
     }
@@ -899,8 +1423,25 @@ int main(int argc, char **argv)
     }
 
     static struct sweep sw;
-    if (load_spec(&sw, spec) < 0)
-        return EXIT_BAD_INPUT;
+    if (spec) {
+        if (load_spec(&sw, spec) < 0)
+            return EXIT_BAD_INPUT;
+    } else {
+        /* the points frozen by a submission: the one named, else DIR's last */
+        char sub[PATH_MAX + 32];
+        long last = frozen_arg ? 0 : last_submission(out);
+        if (!frozen_arg && !last) {
+            fprintf(stderr, "mindsim-sweep: no spec given, and %s/slurm has no submission to "
+                            "take the points from (see --help)\n", out);
+            return EXIT_BAD_INPUT;
+        }
+        if (frozen_arg)
+            snprintf(sub, sizeof sub, "%s", frozen_arg);
+        else
+            snprintf(sub, sizeof sub, "%s/slurm/%ld", out, last);
+        if (load_frozen(&sw, sub) < 0)
+            return EXIT_BAD_INPUT;
+    }
     if (list) {
         for (size_t i = 0; i < sw.n; i++) {
             printf("%zu\t%s", i, sw.pts[i].id);
@@ -910,10 +1451,23 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    if (point >= 0 && (size_t)point >= sw.n) {
-        fprintf(stderr, "mindsim-sweep: --point %ld: the sweep has %zu points (0..%zu)\n", point,
-                sw.n, sw.n - 1);
-        return EXIT_BAD_INPUT;
+    /* the points this run is about: one, one array task's, or all */
+    size_t *sel = NULL, n_sel = 0;
+    if (task >= 0) {
+        if (read_task(&sw, task, &sel, &n_sel) < 0)
+            return EXIT_BAD_INPUT;
+    } else if (point >= 0) {
+        if ((size_t)point >= sw.n) {
+            fprintf(stderr, "mindsim-sweep: --point %ld: the sweep has %zu points (0..%zu)\n",
+                    point, sw.n, sw.n - 1);
+            return EXIT_BAD_INPUT;
+        }
+        sel = calloc(1, sizeof *sel);
+        sel[n_sel++] = (size_t)point;
+    } else {
+        sel = calloc(sw.n, sizeof *sel);
+        for (; n_sel < sw.n; n_sel++)
+            sel[n_sel] = n_sel;
     }
 
     char mindsim[PATH_MAX], self[PATH_MAX];
@@ -931,7 +1485,8 @@ int main(int argc, char **argv)
         snprintf(slash ? slash + 1 : mindsim, sizeof mindsim - (size_t)(slash ? slash + 1 - mindsim : 0),
                  "mindsim");
     }
-    if (access(mindsim, X_OK) != 0) {
+    char mindsim_abs[PATH_MAX];
+    if (access(mindsim, X_OK) != 0 || !realpath(mindsim, mindsim_abs)) {
         fprintf(stderr, "mindsim-sweep: %s: not an executable (build mindsim first)\n", mindsim);
         return EXIT_BAD_INPUT;
     }
@@ -942,34 +1497,38 @@ int main(int argc, char **argv)
         fprintf(stderr, "mindsim-sweep: %s: cannot create: %s\n", pdir, strerror(errno));
         return EXIT_BAD_INPUT;
     }
-    char dir[PATH_MAX], spec_abs[PATH_MAX];
-    if (!realpath(out, dir) || !realpath(spec, spec_abs)) {
+    char dir[PATH_MAX];
+    if (!realpath(out, dir)) {
         fprintf(stderr, "mindsim-sweep: %s: %s\n", out, strerror(errno));
         return EXIT_BAD_INPUT;
     }
-    if (write_info(&sw, dir) < 0)
+    if (task < 0 && point < 0 && write_info(&sw, dir) < 0)
         return EXIT_BAD_INPUT;
     if (slurm)
-        return write_slurm(&sw, dir, self, spec_abs) < 0 ? EXIT_BAD_INPUT : 0;
+        return slurm_submit(&sw, dir, self, mindsim_abs, &so);
 
-    size_t lo = point >= 0 ? (size_t)point : 0, hi = point >= 0 ? (size_t)point + 1 : sw.n;
     size_t *todo = calloc(sw.n, sizeof *todo), n_todo = 0, skipped = 0;
-    for (size_t i = lo; i < hi; i++) {
-        json_t *doc = load_result(dir, &sw.pts[i]);
+    for (size_t k = 0; k < n_sel; k++) {
+        size_t i = sel[k];
+        json_t *doc = load_result(&sw, dir, &sw.pts[i]);
         if (doc) {
             sw.pts[i].state = 1;
             skipped++;
             json_decref(doc);
         } else if (!summary_only) {
+            char path[PATH_MAX + 64];
+            if (sw.frozen[0] && write_point_config(&sw, &sw.pts[i], path, sizeof path) < 0)
+                return EXIT_BAD_INPUT;
             todo[n_todo++] = i;
         }
     }
     if (!summary_only)
-        run_points(mindsim, &sw, dir, todo, n_todo, jobs, skipped);
+        run_points(mindsim_abs, &sw, dir, todo, n_todo, (int)(jobs > 1024 ? 1024 : jobs), skipped);
     free(todo);
 
     size_t failed = 0, done = 0;
-    for (size_t i = lo; i < hi; i++) {
+    for (size_t k = 0; k < n_sel; k++) {
+        size_t i = sel[k];
         if (sw.pts[i].state == 2) {
             failed++;
             fprintf(stderr, "mindsim-sweep: point %zu (%s) failed: %s\n", i, sw.pts[i].id,
@@ -978,13 +1537,17 @@ int main(int argc, char **argv)
             done++;
         }
     }
-    if (point < 0 && write_summary(&sw, dir) < 0)
+    free(sel);
+    if (point < 0 && task < 0 && write_summary(&sw, dir) < 0)
         return EXIT_BAD_INPUT;
-    if (point < 0 && !summary_only)
+    if (point < 0 && task < 0 && !summary_only)
         fprintf(stderr, "mindsim-sweep: %zu points: %zu run, %zu already done, %zu failed; %s/summary.csv\n",
                 sw.n, n_todo - failed, skipped, failed, dir);
-    if (summary_only && done < hi - lo)
-        fprintf(stderr, "mindsim-sweep: %zu of %zu points have no results yet\n", hi - lo - done,
-                hi - lo);
+    if (task >= 0)
+        fprintf(stderr, "mindsim-sweep: task %ld: %zu points: %zu run, %zu already done, %zu failed\n",
+                task, n_sel, n_todo - failed, skipped, failed);
+    if (summary_only && done < n_sel)
+        fprintf(stderr, "mindsim-sweep: %zu of %zu points have no results yet\n", n_sel - done,
+                n_sel);
     return failed ? EXIT_FAILED_POINTS : 0;
 }

@@ -1,7 +1,8 @@
 #!/bin/sh
 # scripts/sweep end to end on a tiny 2x2 sweep: results and summary, resume after a point's
 # results are deleted or belong to another config, determinism (-j1 vs -j2), repetitions,
-# a failing point, and the Slurm array script's per-task command run locally.
+# a failing point, and the Slurm job scripts run locally: frozen points, resuming, and the
+# arrays of a 1,500-point sweep under MaxArraySize.
 # usage: sh tests/e2e/test_sweep.sh BUILD_DIR SOURCE_DIR
 set -eu
 
@@ -91,18 +92,68 @@ rc=0
 grep 'point 2 (' d.err | grep -q 'bad.trace' || fail "the error does not come from mindsim: $(cat d.err)"
 [ "$(wc -l <d/summary.csv)" = 5 ] || fail "expected the two good points (4 rows) in the summary"
 
-# --- Slurm: the array script, each task run locally as Slurm would ---
-"$sweep" spec.json -o e --slurm >slurm.out
-grep -q 'sbatch .*e/sweep.slurm' slurm.out || fail "no submit line: $(cat slurm.out)"
-grep -q '^#SBATCH --array=0-3$' e/sweep.slurm || fail "array range: $(cat e/sweep.slurm)"
+# --- Slurm: the job scripts, each array task run here as Slurm would run it ---
+cp base.json fbase.json
+sed 's/"base.json"/"fbase.json"/' spec.json >frozen.json
+"$sweep" frozen.json -o e --slurm --no-submit --points-per-task 3 >slurm.out
+grep -q 'froze 4 points in .*/e/slurm/1/points.json: 4 to run in 2 array tasks of up to 3 points (2 CPUs each), 1 array job' slurm.out \
+  || fail "--slurm: $(cat slurm.out)"
+sub=e/slurm/1
+grep -q "^submit:  *$(pwd)/$sub/submit\$" slurm.out || fail "no submit line: $(cat slurm.out)"
+grep -q '^submit --array=0-1 .*"$sub/array.sbatch" 0$' $sub/submit || fail "array: $(grep ^submit $sub/submit)"
+grep -q '^submit --dependency=afterok:"$arrays" --kill-on-invalid-dep=yes' $sub/submit || fail "no summary job"
+[ "$(cat $sub/tasks | tr '\n' /)" = "0 1/2 3/" ] || fail "tasks: $(cat $sub/tasks)"
 [ ! -e e/summary.csv ] && [ -z "$(ls e/points)" ] || fail "--slurm ran points"
-for i in 0 1 2 3; do
-  SLURM_ARRAY_TASK_ID=$i bash e/sweep.slurm 2>/dev/null || fail "array task $i"
+# the points are frozen: editing the spec or the base config after submission changes nothing
+sed -i 's/\[10, 100\]/[1, 2, 3]/' frozen.json
+sed -i 's/1048576/65536/' fbase.json
+for i in 0 1; do
+  SLURM_ARRAY_TASK_ID=$i bash $sub/array.sbatch 0 2>task$i.err || fail "array task $i: $(cat task$i.err)"
 done
-SLURM_ARRAY_TASK_ID=2 bash e/sweep.slurm || fail "array task 2, rerun"
+grep -q 'task 1: 2 points: 2 run, 0 already done, 0 failed' task1.err || fail "task 1: $(cat task1.err)"
+SLURM_ARRAY_TASK_ID=1 bash $sub/array.sbatch 0 2>task1.err || fail "array task 1, rerun"
+grep -q 'task 1: 2 points: 0 run, 2 already done' task1.err || fail "task 1 rerun: $(cat task1.err)"
+bash $sub/summary.sbatch 2>/dev/null || fail "summary job"
+cmp -s first.csv e/summary.csv || fail "summary from the array tasks differs"
+# results from the frozen configs count as done for a local run of the same spec
 "$sweep" spec.json -o e 2>e.err
 grep -q '0 run, 4 already done' e.err || fail "tasks did not leave finished points: $(cat e.err)"
-cmp -s first.csv e/summary.csv || fail "summary from the array tasks differs"
+# a lost point: `-o DIR --slurm` resubmits only it, from the frozen points
+lost=$(sed -n 3p e/summary.csv | cut -d, -f2)
+rm "e/points/$lost.json"
+"$sweep" -o e --slurm --no-submit >resume.out || fail "resume: $(cat resume.out)"
+grep -q 'froze 4 points .*: 1 to run in 1 array tasks' resume.out || fail "resume: $(cat resume.out)"
+[ "$(cat e/slurm/2/tasks)" = 0 ] || fail "resume tasks: $(cat e/slurm/2/tasks)"
+cmp -s $sub/points.json e/slurm/2/points.json || fail "the resumed points differ from the frozen ones"
+SLURM_ARRAY_TASK_ID=0 bash e/slurm/2/array.sbatch 0 2>/dev/null || fail "resumed task"
+"$sweep" -o e --slurm >resume2.out || fail "nothing to resume: $(cat resume2.out)"
+grep -q 'every point has results, nothing to submit' resume2.out || fail "nothing to resume: $(cat resume2.out)"
+[ ! -e e/slurm/3 ] || fail "a submission with nothing to run"
+cmp -s first.csv e/summary.csv || fail "summary after the resumed task differs"
+rc=0; "$sweep" -o a --slurm 2>noslurm.err || rc=$?
+[ "$rc" = 2 ] && grep -q 'a/slurm has no submission' noslurm.err || fail "resume without a submission: $rc $(cat noslurm.err)"
+rc=0; "$sweep" spec.json -o x --throttle 2 2>opt.err || rc=$?
+[ "$rc" = 2 ] && grep -q 'go with --slurm' opt.err || fail "--throttle without --slurm: $rc $(cat opt.err)"
+rc=0; "$sweep" spec.json -o x --slurm --points-per-task 0 2>opt.err || rc=$?
+[ "$rc" = 2 ] && grep -q -- '--points-per-task: not a valid number: 0' opt.err || fail "--points-per-task 0: $rc $(cat opt.err)"
+
+# --- 1,500 points: arrays a default Slurm accepts (indices below MaxArraySize 1001) ---
+seq -s, 1 1500 | sed 's/^/{"base": "base.json", "axes": {"network.link_latency_ns": [/; s/$/]}}/' >big.json
+"$sweep" big.json -o big --slurm --no-submit --points-per-task 1 --max-array-size 1001 >big.out \
+  || fail "1,500 points: $(cat big.out)"
+grep -q '1500 to run in 1500 array tasks of up to 1 points (2 CPUs each), 2 array job(s) (MaxArraySize 1001, --max-array-size)' big.out \
+  || fail "1,500 points: $(cat big.out)"
+sed -n 's/^submit --array=0-\([0-9]*\) .* \([0-9]*\)$/\1 \2/p' big/slurm/1/submit >ranges
+[ "$(cat ranges | tr '\n' /)" = "1000 0/498 1001/" ] || fail "1,500 points: arrays $(cat ranges)"
+[ "$(wc -l <big/slurm/1/tasks)" = 1500 ] || fail "1,500 points: tasks"
+[ "$(awk '{ n += NF } END { print n }' big/slurm/1/tasks)" = 1500 ] || fail "1,500 points: not every point in a task"
+# the default: tasks of up to 500 points, balanced; MaxArraySize from scontrol, else 1001
+"$sweep" big.json -o big --slurm --no-submit >big2.out || fail "1,500 points: $(cat big2.out)"
+grep -q '1500 to run in 3 array tasks of up to 500 points' big2.out || fail "1,500 points: $(cat big2.out)"
+[ "$(awk '{ printf "%d ", NF }' big/slurm/2/tasks)" = "500 500 500 " ] || fail "default tasks"
+if ! scontrol show config >/dev/null 2>&1; then
+  grep -q "MaxArraySize 1001, Slurm's default" big2.out || fail "no scontrol: $(cat big2.out)"
+fi
 
 # a base config with a built-in workload and no trace file
 cat >gen.base.json <<'JSON'
