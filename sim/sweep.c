@@ -5,8 +5,8 @@
  * varying fastest) gives the points, in a fixed order. Every point is checked against the
  * config schema before anything runs; then each point runs as one `mindsim` child process
  * (`--set` per override), N at a time, writing DIR/points/<id>.json (and .csv) atomically.
- * A point whose results file exists and echoes exactly the point's effective config is
- * skipped, so a killed sweep resumes where it stopped. DIR/summary.csv gets one row per point
+ * A point whose results file exists and echoes the point's effective config (paths compared
+ * once resolved) is skipped, so a killed sweep resumes where it stopped. DIR/summary.csv gets one row per point
  * and fetch mode. --slurm freezes the points into DIR/slurm/<n>/points.json and submits them
  * as Slurm job arrays that run from that list, plus a summary job. See docs/sweeps.md. */
 #include <dirent.h>
@@ -634,10 +634,10 @@ static int load_frozen(struct sweep *sw, const char *sub)
     return 0;
 }
 
-/* The highest submission number in DIR/slurm (0 when there is none). */
+/* The highest number of a submission folder DIR/slurm/<n> holding points.json, or 0. */
 static long last_submission(const char *dir)
 {
-    char path[PATH_MAX + 16];
+    char path[PATH_MAX + 16], frozen[PATH_MAX * 2];
     snprintf(path, sizeof path, "%s/slurm", dir);
     DIR *d = opendir(path);
     long last = 0;
@@ -645,7 +645,9 @@ static long last_submission(const char *dir)
     while (d && (e = readdir(d))) {
         char *end;
         long n = strtol(e->d_name, &end, 10);
-        if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && !*end && n > last)
+        snprintf(frozen, sizeof frozen, "%s/%s/points.json", path, e->d_name);
+        if (e->d_name[0] >= '1' && e->d_name[0] <= '9' && !*end && n > last &&
+            access(frozen, F_OK) == 0)
             last = n;
     }
     if (d)

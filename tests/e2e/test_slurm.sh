@@ -98,7 +98,7 @@ case "$node" in NodeName=*) ;; *) fail "slurmd -C: $node" ;; esac
 mkdir "$t/state" "$t/spool"
 cat >"$conf" <<CONF
 ClusterName=mindsimtest
-SlurmctldHost=$(hostname -s)
+SlurmctldHost=$(hostname -s)(127.0.0.1)
 SlurmctldPort=$1
 SlurmdPort=$2
 SlurmUser=root
