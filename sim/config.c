@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "models/workload.h"
+#include "sim/json_text.h"
 
 enum ms_type {
     MS_T_UINT,      /* JSON integer; stored in a uint32_t or uint64_t (size from the struct) */
@@ -411,14 +412,6 @@ static const char *ms_json_type_name(const json_t *v)
     return "an unknown value";
 }
 
-/* Shortest of %.15g / %.17g that reads back as the same double. */
-static void ms_fmt_double(char *buf, size_t n, double v)
-{
-    snprintf(buf, n, "%.15g", v);
-    if (strtod(buf, NULL) != v)
-        snprintf(buf, n, "%.17g", v);
-}
-
 /* `"a", "b"` for an error message. */
 static void ms_fmt_names(char *buf, size_t n, const struct ms_key *k)
 {
@@ -578,9 +571,9 @@ static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_
         if (d < k->dmin || (k->dmin_open && d == k->dmin) || d > k->dmax ||
             (k->dmax_open && d == k->dmax)) {
             char sv[40], smin[40], smax[40], open[128] = "";
-            ms_fmt_double(sv, sizeof sv, d);
-            ms_fmt_double(smin, sizeof smin, k->dmin);
-            ms_fmt_double(smax, sizeof smax, k->dmax);
+            ms_real_shortest(sv, sizeof sv, d);
+            ms_real_shortest(smin, sizeof smin, k->dmin);
+            ms_real_shortest(smax, sizeof smax, k->dmax);
             if (k->dmin_open && k->dmax_open)
                 snprintf(open, sizeof open, " (must be above %s and below %s)", smin, smax);
             else if (k->dmin_open)
@@ -725,7 +718,7 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
     }
     if (!(cfg->cpu_blades.evict_low_pct < cfg->cpu_blades.evict_high_pct)) {
         char high[40];
-        ms_fmt_double(high, sizeof high, cfg->cpu_blades.evict_high_pct);
+        ms_real_shortest(high, sizeof high, cfg->cpu_blades.evict_high_pct);
         return ms_err_set(err, "%s: cpu_blades.evict_low_pct: must be below "
                                "cpu_blades.evict_high_pct (%s)", origin, high);
     }
@@ -973,8 +966,8 @@ static void ms_fmt_range(char *buf, size_t n, const struct ms_key *k)
     }
     case MS_T_DOUBLE: {
         char lo[40], hi[40];
-        ms_fmt_double(lo, sizeof lo, k->dmin);
-        ms_fmt_double(hi, sizeof hi, k->dmax);
+        ms_real_shortest(lo, sizeof lo, k->dmin);
+        ms_real_shortest(hi, sizeof hi, k->dmax);
         snprintf(buf, n, "%s%s..%s%s", k->dmin_open ? ">" : "", lo, k->dmax_open ? "<" : "",
                  hi);
         break;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sim/json_text.h"
+
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
 
 static json_t *ratio_or_null(double num, double den)
@@ -471,7 +473,8 @@ json_t *ms_report_document(const struct ms_config *cfg, json_t *runs)
     return doc;
 }
 
-/* `full`: reals with every digit (for scripts), else 6 significant digits (for people). */
+/* `full`: reals in the shortest form that reads back exactly (for scripts), else 6
+ * significant digits (for people). */
 static void fmt_num(char *buf, size_t n, const json_t *run, const char *path, int full)
 {
     const json_t *v = at_path(run, path);
@@ -479,8 +482,10 @@ static void fmt_num(char *buf, size_t n, const json_t *run, const char *path, in
         snprintf(buf, n, "-");
     else if (json_is_integer(v))
         snprintf(buf, n, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else if (full)
+        ms_real_shortest(buf, n, json_real_value(v));
     else
-        snprintf(buf, n, full ? "%.17g" : "%.6g", json_real_value(v));
+        snprintf(buf, n, "%.6g", json_real_value(v));
 }
 
 void ms_report_table(FILE *out, const json_t *doc)
@@ -544,7 +549,7 @@ static int close_tmp(FILE *f, const char *tmp, const char *path, struct ms_err *
 int ms_report_write_json(const char *path, const json_t *doc, struct ms_err *err)
 {
     if (!strcmp(path, "-")) {
-        json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+        ms_json_write(stdout, doc);
         fputc('\n', stdout);
         return fflush(stdout) == 0 ? 0 : ms_err_set(err, "stdout: cannot write: %s", strerror(errno));
     }
@@ -552,7 +557,7 @@ int ms_report_write_json(const char *path, const json_t *doc, struct ms_err *err
     FILE *f = open_tmp(path, tmp, sizeof tmp, err);
     if (!f)
         return -1;
-    json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+    ms_json_write(f, doc);
     fputc('\n', f);
     return close_tmp(f, tmp, path, err);
 }
@@ -614,10 +619,12 @@ int ms_report_write_directory_csv(const char *path, const json_t *doc, struct ms
             fprintf(f, "%s,%zu", json_string_value(json_object_get(r, "fetch_mode")), e);
             for (size_t k = 0; k < N_SERIES_COLS; k++) {
                 const json_t *v = json_array_get(json_object_get(s, series_cols[k]), e);
+                char buf[40];
                 if (json_is_integer(v))
-                    fprintf(f, ",%" JSON_INTEGER_FORMAT, json_integer_value(v));
+                    snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
                 else
-                    fprintf(f, ",%.17g", json_number_value(v));
+                    ms_real_shortest(buf, sizeof buf, json_number_value(v));
+                fprintf(f, ",%s", buf);
             }
             fputc('\n', f);
         }
