@@ -49,6 +49,8 @@ struct cli {
     const char *csv;
     const char **sets;
     int n_sets;
+    const char **cfgs;        /* --cfg values, also in sg_args */
+    int n_cfgs;
     char **sg_args;
     int n_sg_args;
     int quiet;
@@ -65,6 +67,7 @@ static int parse_cli(int argc, char **argv, struct cli *c)
 {
     memset(c, 0, sizeof *c);
     c->sets = calloc((size_t)argc, sizeof *c->sets);
+    c->cfgs = calloc((size_t)argc, sizeof *c->cfgs);
     c->sg_args = calloc((size_t)argc + 4, sizeof *c->sg_args);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -90,6 +93,8 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             c->sets[c->n_sets++] = a + 6;
         } else if (!strncmp(a, "--log=", 6) || !strncmp(a, "--cfg=", 6)) {
             c->sg_args[c->n_sg_args++] = argv[i];
+            if (a[2] == 'c')
+                c->cfgs[c->n_cfgs++] = a + 6;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             c->quiet = 1;
         } else if (a[0] == '-' && a[1]) {
@@ -213,6 +218,19 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
 
+    /* Provenance: the inputs by content (a NIC preset or any other file a config names goes
+     * in this list too), the options as given. */
+    const char *inputs[] = {c.config, cfg.workload.trace};
+    struct ms_provenance prov = {
+        .inputs = ms_report_inputs(inputs, ms_config_generator(&cfg) ? 1 : 2, &err),
+        .sets = c.sets, .n_sets = c.n_sets, .cfgs = c.cfgs, .n_cfgs = c.n_cfgs,
+        .start = time(NULL)};
+    if (!prov.inputs) {
+        fprintf(stderr, "%s\n", err.msg);
+        ms_trace_info_free(&info);
+        return EXIT_BAD_INPUT;
+    }
+
     char dir[] = "/tmp/mindsim-XXXXXX";
     if (!mkdtemp(dir)) {
         fprintf(stderr, "/tmp: cannot create a scratch directory: %s\n", strerror(errno));
@@ -299,11 +317,12 @@ int main(int argc, char **argv)
     remove_dir(dir, n);
     if (exit_code) {
         json_decref(runs);
+        json_decref(prov.inputs);
         ms_trace_info_free(&info);
         return exit_code;
     }
 
-    json_t *doc = ms_report_document(&cfg, runs);
+    json_t *doc = ms_report_document(&cfg, &prov, runs);
     char dir_csv[4200] = "";
     if (c.out && strcmp(c.out, "-"))
         snprintf(dir_csv, sizeof dir_csv, "%s.directory.csv", c.out);
@@ -324,6 +343,7 @@ int main(int argc, char **argv)
     json_decref(doc);
     ms_trace_info_free(&info);
     free(c.sets);
+    free(c.cfgs);
     free(c.sg_args);
     return 0;
 }

@@ -1,12 +1,18 @@
 /* report.c: results JSON, table and CSV (see report.h). */
 #include "sim/report.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <simgrid/version.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/json_text.h"
+#include "sim/revision.h"
+#include "sim/sha256.h"
 
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
 
@@ -448,12 +454,105 @@ static const struct {
 };
 #define N_HEADLINE (sizeof headline / sizeof headline[0])
 
-json_t *ms_report_document(const struct ms_config *cfg, json_t *runs)
+static int add_input(json_t *a, const char *path, struct ms_err *err)
+{
+    char hex[65];
+    json_t *name = json_string(path);
+    if (!name)
+        return ms_err_set(err, "%s: the file name is not UTF-8, so no results file can name it", path);
+    if (ms_sha256_file(path, hex, err) < 0) {
+        json_decref(name);
+        return -1;
+    }
+    json_t *o = json_object();
+    json_object_set_new(o, "path", name);
+    json_object_set_new(o, "sha256", json_string(hex));
+    json_array_append_new(a, o);
+    return 0;
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+    return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* A directory's regular files, in byte order of their names. */
+static int add_dir_inputs(json_t *a, const char *dir, struct ms_err *err)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, by_name);
+    if (n < 0)
+        return ms_err_set(err, "%s: cannot read: %s", dir, strerror(errno));
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        char path[MS_PATH_MAX + 256];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]->d_name);
+        if (rc == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+            rc = add_input(a, path, err);
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+json_t *ms_report_inputs(const char *const *paths, int n, struct ms_err *err)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++) {
+        struct stat st;
+        int rc = stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode) ? add_dir_inputs(a, paths[i], err)
+                                                                : add_input(a, paths[i], err);
+        if (rc < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+static json_t *string_array(const char *const *s, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_string(s[i]));
+    return a;
+}
+
+/* What made the results: mindsim's version and git revision, the libraries' versions (as
+ * run, not as built against), the inputs by content, the options, and (wall_*: not part of
+ * the results proper) the host and the start time. */
+static json_t *provenance_json(const struct ms_provenance *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "version", json_string(MS_VERSION));
+    json_object_set_new(o, "revision", json_string(MS_REVISION));
+    int major, minor, patch;
+    sg_version_get(&major, &minor, &patch);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%d.%d.%d", major, minor, patch);
+    json_object_set_new(o, "simgrid_version", json_string(buf));
+    json_object_set_new(o, "jansson_version", json_string(jansson_version_str()));
+    json_object_set_new(o, "inputs", p->inputs);
+    json_object_set_new(o, "set", string_array(p->sets, p->n_sets));
+    json_object_set_new(o, "cfg", string_array(p->cfgs, p->n_cfgs));
+    char host[256] = "";
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "unknown");
+    host[sizeof host - 1] = 0;
+    json_t *h = json_string(host);
+    json_object_set_new(o, "wall_host", h ? h : json_string("unknown"));
+    struct tm tm;
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&p->start, &tm));
+    json_object_set_new(o, "wall_start", json_string(buf));
+    return o;
+}
+
+json_t *ms_report_document(const struct ms_config *cfg, const struct ms_provenance *prov,
+                           json_t *runs)
 {
     json_t *doc = json_object();
-    json_t *ver = json_object();
-    json_object_set_new(ver, "version", json_string(MS_VERSION));
-    json_object_set_new(doc, "mindsim", ver);
+    json_object_set_new(doc, "mindsim", provenance_json(prov));
     json_object_set_new(doc, "config", ms_config_to_json(cfg));
     json_object_set_new(doc, "runs", runs);
     const json_t *a = find_run(runs, "4k"), *b = find_run(runs, "sg");

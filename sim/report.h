@@ -9,13 +9,31 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "sim/config.h"
 #include "sim/run.h"
 
+/* What made a results file, besides the config: filled by main. */
+struct ms_provenance {
+    json_t *inputs;               /* from ms_report_inputs (reference stolen) */
+    const char *const *sets;      /* the --set options as given */
+    int n_sets;
+    const char *const *cfgs;      /* the --cfg options as given (SimGrid's, without "--cfg=") */
+    int n_cfgs;
+    time_t start;                 /* wall-clock time the run started */
+};
+
+/* The files a run read, by content: [{"path", "sha256"}, ...] in the order given. A directory
+ * (a MIND trace) stands for its regular files, listed as DIR/NAME in byte order of their
+ * names. NULL and err ("PATH: cannot read: why") if one cannot be read. */
+json_t *ms_report_inputs(const char *const *paths, int n, struct ms_err *err);
+
 json_t *ms_report_run(const struct ms_run_result *r);
-/* The results document: mindsim.version, config, runs (stolen reference), comparison. */
-json_t *ms_report_document(const struct ms_config *cfg, json_t *runs);
+/* The results document: "mindsim" (version, git revision, SimGrid's and jansson's versions,
+ * inputs, options, host and start time), config, runs (stolen reference), comparison. */
+json_t *ms_report_document(const struct ms_config *cfg, const struct ms_provenance *prov,
+                           json_t *runs);
 /* Side-by-side table of the runs and their ratios. */
 void ms_report_table(FILE *out, const json_t *doc);
 /* Write `doc` as indented JSON to `path` atomically (temporary file, then rename); "-" is stdout. */

@@ -1,6 +1,8 @@
 #!/bin/sh
-# run_golden.sh CASE_DIR BIN_DIR: run mindsim on CASE_DIR/config.json and compare the results
-# JSON with CASE_DIR/expected.json, ignoring wall-clock fields (keys starting with "wall_").
+# run_golden.sh CASE_DIR BIN_DIR: run mindsim on config.json in CASE_DIR (from there, so the
+# input paths in the results are the same wherever the checkout is) and compare the results
+# JSON with CASE_DIR/expected.json, ignoring host measurements (keys starting with "wall_")
+# and the git revision of the build ("revision").
 # Set MS_UPDATE_GOLDEN=1 to rewrite expected.json instead.
 case_dir=$1
 bin_dir=$2
@@ -8,8 +10,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 args=""
 [ -f "$case_dir/args" ] && args=$(cat "$case_dir/args")
-"$bin_dir/mindsim" "$case_dir/config.json" $args --quiet -o "$work/out.json" || { echo "mindsim failed"; exit 1; }
-strip() { grep -v '"wall_' "$1"; }
+(cd "$case_dir" && "$bin_dir/mindsim" config.json $args --quiet -o "$work/out.json") ||
+  { echo "mindsim failed"; exit 1; }
+strip() { grep -v '"wall_\|^    "revision": ' "$1"; }
 if [ "${MS_UPDATE_GOLDEN:-0}" = 1 ]; then
   cp "$work/out.json" "$case_dir/expected.json"; echo updated; exit 0
 fi
