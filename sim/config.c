@@ -1011,6 +1011,24 @@ void ms_config_print_help(FILE *out)
     }
 }
 
+void ms_config_print_help_json(FILE *out)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < MS_N_KEYS; i++) {
+        const struct ms_key *k = &ms_schema[i];
+        char range[100];
+        ms_fmt_range(range, sizeof range, k);
+        json_t *def = json_loads(k->def, JSON_DECODE_ANY, NULL);
+        MS_ASSERT(def != NULL);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "key", k->path, "type",
+                                           ms_type_label(k->type), "unit", k->unit, "default", def,
+                                           "range", range, "help", k->help));
+    }
+    ms_json_write(out, a);
+    fputc('\n', out);
+    json_decref(a);
+}
+
 const char *ms_config_enum_name(const char *path, int value)
 {
     const struct ms_key *k = ms_key_find(path);

@@ -94,6 +94,9 @@ json_t *ms_config_to_json_resolved(const struct ms_config *cfg);
 
 /* Print the schema: every key with type, unit, default, range and help, one per line. */
 void ms_config_print_help(FILE *out);
+/* The same table as JSON, for scripts (axis labels in figures): a list of {"key", "type",
+ * "unit" ("" for none), "default" (a JSON value), "range", "help"} in table order. */
+void ms_config_print_help_json(FILE *out);
 
 /* The name an enum key's stored `value` stands for, as the schema spells it (e.g.
  * ms_config_enum_name("workload.allocator", cfg->workload.allocator)); NULL if `path` is not

@@ -27,7 +27,7 @@
 static const char usage[] =
     "usage: mindsim CONFIG.json [-o RESULTS.json] [--set KEY.PATH=JSONVALUE ...] [--csv FILE]\n"
     "               [--quiet] [--log=SIMGRID_LOG_SPEC ...]\n"
-    "       mindsim --help | --help-config | --version\n"
+    "       mindsim --help | --help-config[=json] | --version\n"
     "\n"
     "Replays the trace named by the config through a simulated MIND rack once per fetch mode\n"
     "(fetch.mode) and compares them. Results JSON goes to -o (default: stdout); the comparison\n"
@@ -40,6 +40,7 @@ static const char usage[] =
     "  --quiet          no table, no progress bar\n"
     "  --log=SPEC       SimGrid logging, e.g. --log=root.thres:info (silent by default)\n"
     "  --help-config    every config key with its type, unit, default, range and help\n"
+    "  --help-config=json  the same as a JSON list, for scripts\n"
     "\n"
     "Exit status: 0 done, 1 a run was aborted by fetch.on_violation, 2 bad input.\n";
 
@@ -76,6 +77,9 @@ static int parse_cli(int argc, char **argv, struct cli *c)
             return 0;
         } else if (!strcmp(a, "--help-config")) {
             ms_config_print_help(stdout);
+            return 0;
+        } else if (!strcmp(a, "--help-config=json")) {
+            ms_config_print_help_json(stdout);
             return 0;
         } else if (!strcmp(a, "--version")) {
             printf("mindsim %s\n", MS_VERSION);
