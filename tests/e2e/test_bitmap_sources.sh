@@ -5,6 +5,7 @@
 # $1 = build directory, $2 = source directory.
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
+. "$2/tests/e2e/json_lib.sh"
 case_dir="$(cd "$2" && pwd)/tests/golden/touched_lost_data"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -13,27 +14,19 @@ cd "$work"
 for b in oracle touched allocator; do
   "$bin" config.json --quiet --set fetch.mode='"sg"' --set fetch.bitmap="\"$b\"" -o "$b.json"
 done
-python3 - <<'PY'
-import json, sys
-def run(b):
-    return json.load(open(b + ".json"))["runs"][0]
-o, t, a = run("oracle"), run("touched"), run("allocator")
-fail = []
-if o["violations"] != 0: fail.append("oracle has %d violations" % o["violations"])
-if t["violations"] < 1: fail.append("touched has no violation")
-moved = lambda r: r["bytes_fetched"] + r["bytes_evicted"]
-if moved(a) < moved(o): fail.append("allocator moved %d < oracle %d" % (moved(a), moved(o)))
-if a["bytes_beyond_live"]["stale_bits"] <= o["bytes_beyond_live"]["stale_bits"]:
-    fail.append("allocator shows no stale bits beyond oracle's")
-if a["bytes_beyond_live"]["whole_page"] == 0: fail.append("allocator moved no whole page")
-for r in (o, t, a):
-    e = r["bytes_beyond_live"]
-    if e["total"] != (e["head"] + e["merged_holes"] + e["stale_bits"] + e["whole_page"]
-                      + e["unknown_layout"]):
-        fail.append("bytes_beyond_live does not add up: %s" % e)
-if fail:
-    print("\n".join(fail)); sys.exit(1)
-PY
+jq -n --slurpfile o oracle.json --slurpfile t touched.json --slurpfile a allocator.json -r '
+  def moved: .bytes_fetched + .bytes_evicted;
+  def adds_up: .bytes_beyond_live | .total == .head + .merged_holes + .stale_bits + .whole_page + .unknown_layout;
+  ($o[0].runs[0]) as $o | ($t[0].runs[0]) as $t | ($a[0].runs[0]) as $a
+  | (if $o.violations != 0 then "oracle has \($o.violations) violations" else empty end),
+    (if $t.violations < 1 then "touched has no violation" else empty end),
+    (if ($a | moved) < ($o | moved) then "allocator moved \($a | moved) < oracle \($o | moved)" else empty end),
+    (if $a.bytes_beyond_live.stale_bits <= $o.bytes_beyond_live.stale_bits
+     then "allocator shows no stale bits beyond oracle'"'"'s" else empty end),
+    (if $a.bytes_beyond_live.whole_page == 0 then "allocator moved no whole page" else empty end),
+    ($o, $t, $a | select(adds_up | not) | "bytes_beyond_live does not add up: \(.bytes_beyond_live)")
+' >fail.txt
+[ ! -s fail.txt ] || { cat fail.txt; exit 1; }
 # touched under "abort": exit 1 naming the violation
 set +e
 "$bin" config.json --quiet --set fetch.mode='"sg"' --set fetch.bitmap='"touched"' \

@@ -5,7 +5,7 @@
 # `mindsim-trace stat` says `ordered: yes` and accepts every A and F in file order; glibc's
 # has P records: its thread arenas grow by mprotect), and in the tool's exact global order
 # every R/W of a heap object lies in a live allocation
-# (traces/mindtrace/tests/check_accesses.py); a binary capture is ordered too; the tool's
+# (traces/mindtrace/tests/check_accesses.c); a binary capture is ordered too; the tool's
 # packed raw stream gives exactly the records of the 24-byte form (--unpacked), across an exec
 # too; frees in thread-exit destructors are recorded as without the tool; then memtest (one
 # thread) with accesses replays through mindsim
@@ -14,6 +14,7 @@
 build=$1
 src=$2
 . "$src/tests/e2e/capture_lib.sh"
+. "$src/tests/e2e/json_lib.sh"
 if [ ! -x "$build/traces/mindtrace/valgrind/mindtrace-amd64-linux" ]; then
   "$mt" --accesses -o "$work/x.bin" -- true 2>"$work/err"; [ $? -eq 2 ] || fail "--accesses without the tool"
   echo "skip: no Valgrind tool in this build"; exit 0
@@ -39,7 +40,7 @@ for a in $allocs; do
   [ $# -eq 1 ] && [ -f "$1" ] || fail "$a: want one child trace, got $*"
   [ "$(tc "$1" A)" -eq 100 ] || fail "$a: child A count"
   ordered "$1" "$a: capture_c child"
-  r=$(grep -v '^#' "$work/c.txt" | python3 "$src/traces/mindtrace/tests/check_accesses.py") || fail "$a: check"
+  r=$("$build/traces/check_accesses" <"$work/c.txt") || fail "$a: check"
   set -- $r
   [ "$1" -ge 4000 ] || fail "$a: only $1 heap accesses"
   [ "$2" -eq 0 ] || fail "$a: $2 heap accesses outside a live allocation"
@@ -101,10 +102,6 @@ cat >"$work/c.json" <<JSON
   "fetch": { "mode": ["4k"] } }
 JSON
 "$build/mindsim" "$work/c.json" --quiet -o "$work/r.json" 2>"$work/log" || { cat "$work/log"; fail "replay"; }
-python3 - "$work/r.json" <<'PY' || fail "replay results"
-import json, sys
-r = json.load(open(sys.argv[1]))["runs"][0]
-print("replay: accesses", r["accesses"], "unknown", r["unknown_accesses"], "faults", r["faults"])
-assert r["accesses"] > 0 and r["faults"] > 0 and r["unknown_accesses"] < r["accesses"]
-PY
+jq -r '.runs[0] | "replay: accesses \(.accesses) unknown \(.unknown_accesses) faults \(.faults)"' "$work/r.json"
+jcheck "$work/r.json" '.runs[0] | .accesses > 0 and .faults > 0 and .unknown_accesses < .accesses'
 echo ok

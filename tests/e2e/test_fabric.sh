@@ -8,15 +8,16 @@
 #     forwarded afterwards; the owner's write-back crosses the switch cut-through;
 #  3. many write-backs in flight at once (evictor batches, carriers) reach the memory blades:
 #     all but those still in flight when the last thread ends.
-# $1 = build directory.
+# $1 = build directory, $2 = source directory.
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
+. "$2/tests/e2e/json_lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 
-# sim_time_s and per-thread finish_s of run 0, and a few counts
-python_get() { python3 -c "import json, sys; r = json.load(open('$1'))['runs'][0]; print(eval(sys.argv[1]))" "$2"; }
+# a value of run 0: run0 FILE PATH (PATH as jq writes it, e.g. threads[0].finish_s)
+run0() { jq -r ".runs[0].$2" "$1"; }
 check_ns() {  # $1 measured s, $2 expected ns, $3 what
   awk -v m="$1" -v e="$2" -v w="$3" 'BEGIN {
     got = m * 1e9; d = got - e; if (d < 0) d = -d
@@ -47,7 +48,7 @@ J
 "$bin" fifo.json --quiet -o fifo.out.json
 # arrivals at 1, 3, 5 us; service ends at 11, 21, 31 us (+ transfers and DMA: a third of a ns each)
 for i in 0 1 2; do
-  f=$(python_get fifo.out.json "r['threads'][$i]['finish_s']")
+  f=$(run0 fifo.out.json "threads[$i].finish_s")
   awk -v f="$f" -v i=$i 'BEGIN { want = (11 + 10 * i) * 1000; d = f * 1e9 - want
     printf "thread %d: done at %.3f ns (expected %d + under 3 ns)\n", i, f * 1e9, want
     exit !(d >= 0 && d < 3) }'
@@ -72,8 +73,8 @@ J
 # Defaults: L 250, P 200, B 12.5 B/ns, DMA D 7 B/ns, FH 1000, wr 100, sge 10, dram 100,
 # inval_handler_ns H 1000, request Q 82 B, 4 KiB data on the wire 4162 B, a write's ack 66 B,
 # TLP 24 B.
-t0=$(python_get coh.out.json "r['threads'][0]['finish_s']")
-t1=$(python_get coh.out.json "r['threads'][1]['finish_s']")
+t0=$(run0 coh.out.json "threads[0].finish_s")
+t1=$(run0 coh.out.json "threads[1].finish_s")
 check_ns "$t0" "$(awk 'BEGIN { L = 250; P = 200; B = 12.5; D = 7; Q = 82
   printf "%.6f", 1000 + 100 + (L + P + L + Q/B) + (100 + 4120/D) + (L + P + L + 4162/B) + (10 + 4120/D) }')" \
   "blade 0, I->M, cut-through"
@@ -85,7 +86,7 @@ check_ns "$t1" "$(awk 'BEGIN { L = 250; P = 200; B = 12.5; D = 7; Q = 82; H = 10
   fwd = (P + L + Q/B)                                    # the read goes on
   printf "%.6f", 100000 + 1000 + 100 + req + dg + wb + ack + fwd + (100 + 4120/D) + (L + P + L + 4162/B) + (10 + 4120/D) }')" \
   "blade 1, M->S, waits at the switch"
-[ "$(python_get coh.out.json "r['coherence']['transitions']['M_S']['grants']")" = 1 ]
+[ "$(run0 coh.out.json coherence.transitions.M_S.grants)" = 1 ]
 
 # ---- 3. many write-backs in flight ----
 # 4 threads on 4 blades, each writing 2000 pages through a 16-page cache: the evictors keep
@@ -98,17 +99,10 @@ cat >wb.json <<'J'
  "fetch": {"mode": ["4k", "sg"]}}
 J
 "$bin" wb.json --quiet -o wb.out.json
-python3 - <<'PY'
-import json
-res = json.load(open("wb.out.json"))
-for r in res["runs"]:
-    evicted = r["bytes_evicted"]
-    written = sum(m["bytes_written"] for m in r["memory_blades"])
-    writes = sum(m["writes"] for m in r["memory_blades"])
-    wbs = sum(b["writebacks"] for b in r["blades"])
-    print(f"{r['fetch_mode']}: {wbs} write-backs, {writes} received; {evicted} B evicted, {written} B received")
-    # the run ends with the last thread: at most one batch per blade may still be in flight
-    assert wbs > 7000 and 0 <= wbs - writes <= 4 * 8, r["fetch_mode"]
-    assert 0 <= evicted - written <= 4 * 8 * 4096, r["fetch_mode"]
-PY
+jq -r '.runs[] | "\(.fetch_mode): \([.blades[].writebacks] | add) write-backs, \([.memory_blades[].writes] | add) received; \(.bytes_evicted) B evicted, \([.memory_blades[].bytes_written] | add) B received"' wb.out.json
+# the run ends with the last thread: at most one batch per blade may still be in flight
+jcheck wb.out.json 'all(.runs[]; ([.blades[].writebacks] | add) as $wbs
+  | ($wbs - ([.memory_blades[].writes] | add)) as $late
+  | (.bytes_evicted - ([.memory_blades[].bytes_written] | add)) as $late_bytes
+  | $wbs > 7000 and $late >= 0 and $late <= 4 * 8 and $late_bytes >= 0 and $late_bytes <= 4 * 8 * 4096)'
 echo ok

@@ -6,9 +6,10 @@
 # ordered trace replays the same after conversion to binary; a synthesized read before a
 # cross-thread free waits for the allocation; and the generators' traces (written ordered by
 # mindsim-trace gen) replay with several threads.
-# $1 = build directory.
+# $1 = build directory, $2 = source directory.
 set -eu
 b="$(cd "$1" && pwd)"
+. "$2/tests/e2e/json_lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -39,16 +40,12 @@ grep -q '^u.trace:6: allocation at 0x10000000 which is already live (a free is m
 "$b/mindsim-trace" convert o.trace o.bin
 "$b/mindsim-trace" stat o.bin | grep -q '^ordered: yes' || fail "convert lost the order"
 "$b/mindsim" c.json --quiet -o b.json --set workload.trace='"o.bin"'
-python3 - <<'PY'
-import json
-o = json.load(open("o.json"))["runs"][0]
-b = json.load(open("b.json"))["runs"][0]
-t = {x["tid"]: x for x in o["threads"]}
 # thread 0 takes two faults before its free; thread 1 cannot allocate before that
-assert t[1]["finish_s"] > t[0]["finish_s"] - 1e-6, (t[0]["finish_s"], t[1]["finish_s"])
-assert t[1]["finish_s"] > 2 * 4.0e-6, t[1]["finish_s"]
-assert o["faults"] == b["faults"] and o["sim_time_s"] == b["sim_time_s"], (o["sim_time_s"], b["sim_time_s"])
-PY
+t='(.runs[0].threads | map({key: (.tid | tostring), value: .finish_s}) | from_entries)'
+jcheck o.json "$t | .\"1\" > .\"0\" - 1e-6 and .\"1\" > 2 * 4.0e-6" "$t"
+jq -n --slurpfile o o.json --slurpfile b b.json -e '$o[0].runs[0] as $o | $b[0].runs[0] as $b
+  | $o.faults == $b.faults and $o.sim_time_s == $b.sim_time_s' >/dev/null ||
+  fail "text and binary replays differ: $(jq -c '.runs[0] | [.faults, .sim_time_s]' o.json b.json)"
 
 # a synthesized read before a free waits for the allocation it frees: thread 1 frees an object
 # thread 0 allocates later in its own (local) time, and still reads it in full first
@@ -58,17 +55,13 @@ cat >s.json <<'JSON'
  "cpu_blades": {"count": 1, "threads_per_blade": 2}, "fetch": {"mode": "4k"}}
 JSON
 "$b/mindsim" s.json --quiet -o s.out.json
-python3 - <<'PY'
-import json
-r = json.load(open("s.out.json"))["runs"][0]
-t = {x["tid"]: x for x in r["threads"]}
-assert t[0]["accesses"] == 1 and t[1]["accesses"] == 1, [(k, v["accesses"]) for k, v in t.items()]
-PY
+jcheck s.out.json '[.runs[0].threads[] | select(.tid == 0 or .tid == 1) | .accesses] == [1, 1]' \
+  '[.runs[0].threads[] | {tid, accesses}]'
 
 # a generated multi-threaded trace, written ordered, replays with its cross-thread reuse
 "$b/mindsim-trace" gen kv --n_threads=4 --kv.n_items=500 --kv.n_ops=4000 g.bin
 "$b/mindsim-trace" stat g.bin | grep -q '^ordered: yes' || fail "gen trace not ordered"
 "$b/mindsim" c.json --quiet -o g.json --set workload.trace='"g.bin"' \
   --set cpu_blades.count=1 --set cpu_blades.threads_per_blade=4
-python3 -c 'import json; r = json.load(open("g.json"))["runs"][0]; assert len(r["threads"]) == 4 and r["faults"] > 0, r["faults"]'
+jcheck g.json '.runs[0] | (.threads | length) == 4 and .faults > 0' '.runs[0].faults'
 echo ok

@@ -4,9 +4,10 @@
 # protection fault: by default an error (exit 2) naming the record, with
 # switch.on_protection_fault = "count" a counted, skipped access; reads there and writes
 # elsewhere go on; read|write again merges the entries back.
-# $1 = build directory.
+# $1 = build directory, $2 = source directory.
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
+. "$2/tests/e2e/json_lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -33,22 +34,16 @@ grep -q "t.trace:5: protection fault: W of 0x10001ff8+16 at 0x10001ff8, which an
 [ ! -e r.json ] || fail "results written after an error"
 
 "$bin" c.json --quiet -o r.json --set switch.on_protection_fault='"count"'
-python3 - <<'PY'
-import json
-r = json.load(open("r.json"))["runs"][0]
-cp, sw = r["control_plane"], r["switch"]
-assert cp["calls"] == {"mmap": 1, "munmap": 0, "brk": 0, "mprotect": 2}, cp["calls"]
-assert cp["bytes_reprotected"] == 0x2000, cp
-assert cp["bytes_mapped"] == 0x4000, cp
+r='.runs[0]'
+jcheck r.json "$r.control_plane.calls == {\"mmap\": 1, \"munmap\": 0, \"brk\": 0, \"mprotect\": 2}" "$r.control_plane.calls"
+jcheck r.json "$r.control_plane | .bytes_reprotected == 8192 and .bytes_mapped == 16384" "$r.control_plane"
 # M, then P splits one VMA into three, then P merges them back
-assert cp["tables"]["peak_vmas"] == 3, cp["tables"]
-assert sw["protection_faults"] == 1, sw
+jcheck r.json "$r.control_plane.tables.peak_vmas == 3" "$r.control_plane.tables"
+jcheck r.json "$r.switch.protection_faults == 1" "$r.switch"
 # the refused write is skipped: 4 of the 5 accesses are performed
-assert r["accesses"] == 4, r["accesses"]
-L, P, c = 250, 200, 82 / 12.5
-one = L + c + 10000 + P + L + c
-t = r["threads"][0]["syscalls"]
-assert t["mprotect"] == 2, t
-assert abs(t["blocked_s"] * 1e9 - 3 * one) <= 3.001, (t["blocked_s"], 3 * one)
-PY
+jcheck r.json "$r.accesses == 4" "$r.accesses"
+# each mprotect blocks for a request over the link and the pipeline, 10 us, and the reply
+jcheck r.json "$r.threads[0].syscalls | .mprotect == 2 and
+  ((.blocked_s * 1e9 - 3 * (250 + 82 / 12.5 + 10000 + 200 + 250 + 82 / 12.5)) | fabs) <= 3.001" \
+  "$r.threads[0].syscalls"
 echo ok

@@ -12,6 +12,7 @@ src=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "$src/tests/e2e/json_lib.sh"
 n=0
 for f in "$src"/traces/samples/*.bin.gz; do
   [ -f "$f" ] || fail "no samples in $src/traces/samples"
@@ -26,17 +27,11 @@ for f in "$src"/traces/samples/*.bin.gz; do
 JSON
   "$build/mindsim" "$work/$name.json" --quiet -o "$work/$name.out.json" 2>"$work/log" || { cat "$work/log"; fail "$name: replay"; }
   nP=$(sed -n 's/^records\.P: //p' "$work/$name.stat")
-  python3 - "$work/$name.out.json" "$name" "$nP" <<'PY' || fail "$name: results"
-import json, sys
-r = json.load(open(sys.argv[1]))["runs"][0]
-name, nP = sys.argv[2], int(sys.argv[3])
-calls = sum(r["control_plane"]["calls"].values())
-print("%s: accesses %d faults %d control-plane calls %d" % (name, r["accesses"], r["faults"], calls))
-assert r["accesses"] > 0 or r["faults"] > 0 or calls > 0
-assert r["control_plane"]["calls"]["mprotect"] == nP, (r["control_plane"]["calls"], nP)
-if name.startswith("threads_"):
-    assert len(r["threads"]) >= 3 and nP > 0, (len(r["threads"]), nP)
-PY
+  out="$work/$name.out.json"
+  jq -r --arg name "$name" '.runs[0] | "\($name): accesses \(.accesses) faults \(.faults) control-plane calls \(.control_plane.calls | add)"' "$out"
+  jcheck "$out" '.runs[0] | .accesses > 0 or .faults > 0 or (.control_plane.calls | add) > 0'
+  jcheck "$out" ".runs[0].control_plane.calls.mprotect == $nP" '.runs[0].control_plane.calls'
+  case $name in threads_*) jcheck "$out" "(.runs[0].threads | length) >= 3 and $nP > 0" '.runs[0].threads | length';; esac
   case $name in threads_*) grep -q '^ordered: yes' "$work/$name.stat" || fail "$name: not ordered";; esac
   n=$((n + 1))
 done
