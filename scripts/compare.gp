@@ -5,10 +5,7 @@
 #   basemode  the mode everything is relative to (the first one)
 #   caption   a line of text under the chart
 #   ymax      top of the y range
-#   outfile   the PNG to write
-
-set terminal pngcairo size 1000,500 enhanced font "sans,10"
-set output outfile
+# and the terminal and output (scripts/lib.sh, fig_draw).
 
 set title sprintf("mindsim: fetch modes relative to %s (lower is better)", basemode) noenhanced font "sans,13"
 set ylabel sprintf("relative to %s", basemode) noenhanced

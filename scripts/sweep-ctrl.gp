@@ -1,27 +1,33 @@
-# Control-plane calls and blocked time per allocator (trace), for scripts/plot (kind ctrl).
-# Variables: datafile (name calls blocked_ms; "?" where missing), note, xlab, caption.
-set multiplot layout 1,2 title "control-plane work per allocator" font ",13"
+# Control-plane calls and time blocked per value of an axis (an allocator's trace, say), a bar
+# per fetch mode, for scripts/plot (kind ctrl). Variables: datafile (name, then calls per
+# mode, then blocked ms per mode; "?" where missing), modes, xlab, ylab_calls, ylab_blocked,
+# titletext, caption.
+nm = words(modes)
+if (strlen(titletext) > 0) {
+    set multiplot layout 1,2 title titletext noenhanced font ",13"
+} else {
+    set multiplot layout 1,2
+}
 set style data histograms
+set style histogram clustered gap 1
 set style fill solid 0.85 border rgb "#333333"
-set boxwidth 0.8 relative
+set boxwidth 0.9 relative
 set grid ytics lc rgb "#dddddd"
 set xtics nomirror scale 0 noenhanced rotate by -20
-set xlabel xlab noenhanced
+set key top right noenhanced
+# one label under both panels: what the bars' names are
+set label 3 xlab at screen 0.5, character 2.3 center noenhanced
 set bmargin 7
 set yrange [0:*]
+set offsets 0, 0, graph 0.12, 0   # room above the bars for the key
+stats datafile using 0 nooutput
+set xrange [-0.6:STATS_records - 0.4]
 set datafile missing "?"
-set ylabel (exists("ylab_calls") ? ylab_calls : "control-plane calls")
-plot datafile using 2:xtic(1) notitle lc rgb "#4477aa"
-set ylabel "time blocked in the control plane (ms)"
-if (note ne "") set label 2 note at screen 0.01, screen 0.06 left noenhanced font ",8" textcolor rgb "#aa3377"
-set label 1 caption at screen 0.01, screen 0.02 left noenhanced font ",8" textcolor rgb "#555555"
-blocked_ok = system("awk '$3 != \"?\"' '" . datafile . "' | wc -l") + 0
-if (blocked_ok > 0) {
-  plot datafile using 3:xtic(1) notitle lc rgb "#ee6677"
-} else {
-  set yrange [0:1]
-  unset xtics; unset ytics
-  set label 3 "not in the results yet" at graph 0.5, graph 0.5 center
-  plot 2 notitle
-}
+palette = "#4477aa #ee6677 #228833 #ccbb44"
+colour(i) = word(palette, (i - 1) % words(palette) + 1)
+set ylabel ylab_calls noenhanced
+plot for [i=1:nm] datafile using (column(1 + i)):xtic(1) title word(modes, i) lc rgb colour(i)
+set ylabel ylab_blocked noenhanced
+if (strlen(caption) > 0) set label 1 caption at screen 0.01, screen 0.02 left noenhanced font ",8" textcolor rgb "#555555"
+plot for [i=1:nm] datafile using (column(1 + nm + i)):xtic(1) title word(modes, i) lc rgb colour(i)
 unset multiplot

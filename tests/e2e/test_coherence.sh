@@ -1,7 +1,7 @@
 #!/bin/sh
 # The coherence directory's exact counts on hand-built traces (the golden cases' configs, with
 # the checker on), bounded splitting ending false sharing, a tiny directory never exceeding its
-# capacity, and the directory time series written next to the results.
+# capacity, the directory time series written next to the results, and the coherence figures.
 # $1 = build directory, $2 = source directory.
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
@@ -71,14 +71,24 @@ jcheck split.json "$c | $rows == .directory.epochs and $rows > 0 and $splits == 
 jcheck cap.out.json "$c.directory | .peak_entries <= 2 and .reclaims > 0" "$c.directory"
 awk -F, 'NR > 1 && $4 > 2 { print "directory CSV: " $0 " over 2 entries"; bad = 1 } END { exit bad }' cap.out.json.directory.csv
 echo "bounded splitting and capacity: ok"
-# scripts/plot-coherence: two PNGs from results files; a missing file is bad input
+# scripts/plot-coherence: two PNGs from results files (and PDFs); a missing file is bad
+# input; so is a figure with nothing to draw (one blade, no epoch ended): nothing written
 if command -v gnuplot >/dev/null; then
-  "$src/scripts/plot-coherence" fig split.json four_writers.json
+  export MINDSIM_BUILD="$(cd "$1" && pwd)"
+  "$src/scripts/plot-coherence" fig split.json four_writers.json --format png,pdf
   for f in fig-directory.png fig-transitions.png; do
     [ "$(head -c 8 "$f" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || { echo "$f is not a PNG"; exit 1; }
   done
+  for f in fig-directory.pdf fig-transitions.pdf; do
+    [ "$(head -c 5 "$f")" = %PDF- ] || { echo "$f is not a PDF"; exit 1; }
+  done
   if "$src/scripts/plot-coherence" fig2 no-such.json 2>err.txt; then echo "accepted a missing file"; exit 1; fi
   [ "$(wc -l <err.txt)" -eq 1 ] || { cat err.txt; exit 1; }
+  "$bin" "$src/configs/default.json" --quiet -o one-blade.json
+  rc=0; "$src/scripts/plot-coherence" fig3 one-blade.json 2>err.txt || rc=$?
+  [ $rc -eq 2 ] && [ "$(wc -l <err.txt)" -eq 1 ] && grep -q 'would be empty' err.txt ||
+    { echo "an empty directory figure: exit $rc: $(cat err.txt)"; exit 1; }
+  ! ls fig3* >/dev/null 2>&1 || { echo "an empty figure left files: $(ls fig3*)"; exit 1; }
 fi
 # deterministic: the same run twice gives the same results (wall-clock fields aside)
 "$bin" "$src/tests/golden/coherence_four_writers/config.json" --quiet -o again.json
