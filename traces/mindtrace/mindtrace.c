@@ -3,7 +3,8 @@
  *   mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]
  *             [--no-syscalls] -o OUT -- PROGRAM [ARGS...]
  *
- * The program runs with LD_PRELOAD = libmindtrace.so (found next to this executable), then the
+ * The program runs with LD_PRELOAD = libmindtrace.so (found next to this executable in the
+ * build tree, in ../lib/mindsim/ once installed), then the
  * allocator library, then whatever LD_PRELOAD already held. The interposer writes raw buffers
  * into a scratch directory OUT.mindtrace.<pid>/ (one file a process); when the program and
  * every process it started have exited (this process is their subreaper), each buffer becomes
@@ -18,7 +19,7 @@
  * memory-state records (A F M U B P) appear in an order the execution had.
  *
  * --accesses runs `valgrind --tool=mindtrace` (the tool of mt_vgtool.c, found with Valgrind's
- * own files in valgrind/ next to this executable, through VALGRIND_LIB) on the program, with
+ * own files in valgrind/ beside libmindtrace.so, through VALGRIND_LIB) on the program, with
  * the same LD_PRELOAD: the tool writes the same raw buffer files, with R/W records too.
  * See docs/capture.md. */
 #include <dirent.h>
@@ -555,7 +556,8 @@ int main(int argc, char **argv)
     if (!mt_find(prog))
         return mt_err("%s: program not found or not executable", prog);
 
-    /* the interposer next to this executable */
+    /* the interposer next to this executable (the build tree), or in ../lib/mindsim (an
+     * install: PREFIX/bin/mindtrace, PREFIX/lib/mindsim/libmindtrace.so) */
     char self[PATH_MAX], pre[PATH_MAX + 32];
     ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
     if (k <= 0)
@@ -563,8 +565,14 @@ int main(int argc, char **argv)
     self[k] = 0;
     *strrchr(self, '/') = 0;
     snprintf(pre, sizeof pre, "%s/libmindtrace.so", self);
-    if (access(pre, R_OK) != 0)
-        return mt_err("interposer %s not found", pre);
+    if (access(pre, R_OK) != 0) {
+        char *bin = strrchr(self, '/');
+        if (bin)
+            snprintf(bin, sizeof self - (size_t)(bin - self), "/lib/mindsim");
+        snprintf(pre, sizeof pre, "%s/libmindtrace.so", self);
+        if (!bin || access(pre, R_OK) != 0)
+            return mt_err("interposer libmindtrace.so not found next to mindtrace nor in %s", self);
+    }
     char vglib[PATH_MAX + 32] = "";
     (void)vglib;
 #ifdef MT_VALGRIND
