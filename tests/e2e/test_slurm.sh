@@ -15,7 +15,7 @@ build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
 skip() { echo "skip: $*"; exit 0; }
 [ "$(id -u)" = 0 ] || skip "needs root (slurmd runs jobs as their user, munged as munge)"
-for c in munged mungekey slurmctld slurmd sbatch squeue scontrol sinfo setpriv python3; do
+for c in munged mungekey slurmctld slurmd sbatch squeue scontrol sinfo setpriv; do
   command -v "$c" >/dev/null 2>&1 || skip "$c not installed (scripts/setup installs slurm-wlm and munge)"
 done
 getent passwd munge >/dev/null || skip "no munge user (the munge package creates it)"
@@ -88,10 +88,12 @@ setpriv --reuid=munge --regid=munge --clear-groups munged --foreground \
 munged_pid=$!
 
 # --- slurm.conf: this node as slurmd -C sees it, on two free ports ---
-ports=$(python3 -c 'import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("", 0))
-print(*[x.getsockname()[1] for x in s])')
+# (two ports no TCP socket of this machine uses, from a random start in 20000..39999)
+ports=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk -v seed="$$" '
+  $1 ~ /:$/ { split($2, a, ":"); used[a[2]] = 1 }
+  END { srand(seed); p = 20000 + int(rand() * 20000)
+    for (n = 0; n < 2; p++) if (!(sprintf("%04X", p) in used)) printf "%s%d", n++ ? " " : "", p
+    print "" }')
 set -- $ports
 node=$(slurmd -C | head -n 1)
 case "$node" in NodeName=*) ;; *) fail "slurmd -C: $node" ;; esac
