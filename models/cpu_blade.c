@@ -315,6 +315,19 @@ static void abandon(struct ms_cpu_thread *t, int32_t f)
     sg_actor_sleep_for((double)b->backoff_ns * NS);
 }
 
+/* What a fault on `pg` reads. A page never written back is whole on the memory blade, where
+ * the control plane placed it (MIND), and has no bitmap to say otherwise: every mode reads all
+ * of it, unless cpu_blades.first_touch is "head", which leaves it to the fetch policy (sg then
+ * reads only the head). */
+static void plan_fault_fetch(const struct ms_cpu_blade *b, const struct ms_page *pg, int knows,
+                             struct ms_xfer *x)
+{
+    if (pg->remote_layout == MS_REMOTE_NONE && b->cfg->first_touch == MS_FIRST_TOUCH_FETCH)
+        ms_xfer_whole_page(x);
+    else
+        b->fetch->plan_fetch(b->fetch_cfg, pg, knows, x);
+}
+
 /* Bring page `vpn` in with permission `want` (or better); returns its PRESENT frame, pinned. */
 static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, uint8_t want)
 {
@@ -379,8 +392,7 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
             }
             zero = pg->remote_layout == MS_REMOTE_NONE;   /* an owner may have written it back */
         }
-        if (attempt == 0 && pg->remote_layout == MS_REMOTE_NONE)
-            t->stats.first_touch_faults++;
+        int first = pg->remote_layout == MS_REMOTE_NONE;
         if (zero) {
             sg_actor_sleep_for(pre_ns * NS);
             present = ~0ull;   /* a fresh zero page, nothing to fetch */
@@ -399,7 +411,7 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
                 pre_ns = word_ns;
                 knows = 1;
             }
-            b->fetch->plan_fetch(b->fetch_cfg, pg, knows, &x);
+            plan_fault_fetch(b, pg, knows, &x);
             /* after a zero-touch permission grant the read needs no further permission */
             uint8_t w = r.kind == MS_MSG_UPGRADE_ACK ? MS_PERM_NONE : want;
             struct ms_msg rr;
@@ -412,13 +424,15 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
             if (r.trans == MS_TR_M_S || r.trans == MS_TR_M_M) {
                 /* the owner wrote its copy back while the request waited: what the read
                  * returns is the copy as it is now, whose layout only the owner knows */
-                b->fetch->plan_fetch(b->fetch_cfg, pg, ms_fetch_knows_layout(pg, b->id), &x);
+                first = pg->remote_layout == MS_REMOTE_NONE;
+                plan_fault_fetch(b, pg, ms_fetch_knows_layout(pg, b->id), &x);
             }
             pg->layout_known |= (uint16_t)(1u << b->id);
             lat_ns = (simgrid_get_clock() - t0) / NS + scatter_ns;
             present = x.blocks;
             t->stats.fetches++;
             t->stats.bytes_fetched += x.payload;
+            t->stats.by_kind[first ? MS_FAULT_FIRST_TOUCH : MS_FAULT_REFAULT].bytes_fetched += x.payload;
             uint64_t truly_live = ms_oracle_live(pg);
             t->stats.live_bytes_fetched += (uint64_t)ms_popcount(x.blocks & truly_live) * MS_BLOCK_SIZE;
             t->stats.wrs += x.nwr;
@@ -433,6 +447,9 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
         wake_frame(b, f);
         t->stats.faults++;
         ms_hist_add(&t->stats.fault_lat_ns, (uint64_t)(lat_ns + 0.5));
+        struct ms_fault_kind_stats *k = &t->stats.by_kind[first ? MS_FAULT_FIRST_TOUCH : MS_FAULT_REFAULT];
+        k->faults++;
+        ms_hist_add(&k->lat_ns, (uint64_t)(lat_ns + 0.5));
         return f;
     }
 }

@@ -36,12 +36,20 @@
 #include "models/page_cache.h"
 #include "models/params.h"
 
+/* Faults by what the memory blade held: a first touch (a page never written back) or a refault. */
+enum ms_fault_kind { MS_FAULT_FIRST_TOUCH = 0, MS_FAULT_REFAULT = 1, MS_FAULT_KINDS = 2 };
+
+struct ms_fault_kind_stats {
+    uint64_t faults;                 /* faults that fetched (or zero-filled) a page */
+    uint64_t bytes_fetched;          /* payload of their fetch replies, bytes */
+    struct ms_hist lat_ns;           /* their stall, ns */
+};
+
 struct ms_thread_stats {
     uint64_t accesses;               /* R/W records */
     uint64_t hits;                   /* page-level hits */
     uint64_t faults;                 /* faults that fetched (or zero-filled) a page */
     uint64_t fault_joins;            /* faults that waited for another thread's fetch */
-    uint64_t first_touch_faults;     /* faults on pages never written back */
     uint64_t fetches;                /* faults that read from a memory blade */
     uint64_t bytes_fetched;          /* payload of fetch replies, bytes */
     uint64_t live_bytes_fetched;     /* of which live per the oracle at fetch time, bytes */
@@ -65,6 +73,7 @@ struct ms_thread_stats {
     uint64_t bytes_mapped, bytes_unmapped;
     uint64_t syscall_ns;             /* time blocked in system calls, ns */
     struct ms_hist fault_lat_ns;     /* fault stall, ns */
+    struct ms_fault_kind_stats by_kind[MS_FAULT_KINDS];   /* the faults above, by kind */
     uint64_t upgrades;               /* write hits on Shared pages sent to the switch */
     uint64_t coh_retries;            /* requests retried after a NACK */
     struct ms_hist trans_lat_ns[MS_TR_N];   /* coherence transitions, request to grant, ns */

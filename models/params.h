@@ -9,7 +9,7 @@
 
 enum ms_fetch_mode { MS_FETCH_4K = 0, MS_FETCH_SG = 1 };
 enum ms_replacement { MS_REPL_CLOCK = 0, MS_REPL_LRU = 1 };
-enum ms_first_touch { MS_FIRST_TOUCH_FETCH = 0, MS_FIRST_TOUCH_ZERO = 1 };
+enum ms_first_touch { MS_FIRST_TOUCH_FETCH = 0, MS_FIRST_TOUCH_ZERO = 1, MS_FIRST_TOUCH_HEAD = 2 };
 enum ms_past_max_sge { MS_PAST_MAX_SGE_SPLIT = 0, MS_PAST_MAX_SGE_PAGE = 1 };
 enum ms_on_violation { MS_VIOLATION_REFETCH = 0, MS_VIOLATION_ABORT = 1 };
 enum ms_bitmap_src { MS_BITMAP_ORACLE = 0, MS_BITMAP_TOUCHED = 1, MS_BITMAP_ALLOCATOR = 2 };
@@ -35,7 +35,9 @@ struct ms_mem_blade_cfg {
     uint32_t count;                    /* memory_blades.count */
     uint64_t capacity_bytes;           /* memory_blades.capacity_bytes: DRAM per blade the control plane hands out, bytes */
     uint64_t partition_bytes;          /* memory_blades.partition_bytes: address slice per blade, bytes */
-    uint64_t dram_ns;                  /* memory_blades.dram_ns: DRAM access per request, ns */
+    uint64_t dram_ns;                  /* memory_blades.dram_ns: DRAM access per work request, ns */
+    uint32_t outstanding;              /* memory_blades.outstanding: requests in service at once
+                                        * (0 in a file: derived from rdma.nic's READ throughput) */
 };
 
 struct ms_network_cfg {
@@ -44,14 +46,24 @@ struct ms_network_cfg {
     uint64_t switch_latency_ns;        /* network.switch_latency_ns: switch pipeline per traversal, ns */
 };
 
+#define MS_NIC_MAX_POINTS 32
+
 struct ms_rdma_cfg {
     uint32_t mtu_bytes;                /* rdma.mtu_bytes: RoCE path MTU, payload bytes per packet */
     uint32_t header_bytes;             /* rdma.header_bytes: per-packet header bytes on the wire */
     uint32_t request_bytes;            /* rdma.request_bytes: READ request packet, bytes */
-    uint64_t wr_ns;                    /* rdma.wr_ns: NIC cost per work request, ns */
-    uint64_t sge_ns;                   /* rdma.sge_ns: NIC cost per scatter-gather element, ns */
-    double dma_gbps;                   /* rdma.dma_gbps: NIC<->host DMA bandwidth, Gbit/s */
-    uint32_t tlp_overhead_bytes;       /* rdma.tlp_overhead_bytes: PCIe bytes per DMA (per SGE) */
+    double wr_ns;                      /* rdma.wr_ns: fixed NIC cost of one work request, both
+                                        * messages (request and response, or data and ack) at
+                                        * both ends, ns (null in a file: from rdma.nic) */
+    double sge_ns;                     /* rdma.sge_ns: NIC cost of each SGE past a work request's
+                                        * first, ns (null in a file: from rdma.nic) */
+    double size_scale;                 /* rdma.size_scale: factor on the size-dependent NIC time */
+    /* From the NIC file (rdma.nic), derived: */
+    uint32_t n_points;                 /* points of the NIC curve */
+    uint32_t curve_bytes[MS_NIC_MAX_POINTS];  /* message payload, bytes, increasing */
+    double curve_ns[MS_NIC_MAX_POINTS];       /* NIC time of one message of that payload (the
+                                               * measurement with its own wire time taken out), ns */
+    double read_gbps;                  /* READ throughput the NIC sustains, Gbit/s */
 };
 
 struct ms_fetch_cfg {

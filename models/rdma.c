@@ -1,6 +1,7 @@
 /* rdma.c: RDMA NIC cost model (see rdma.h). */
 #include "models/rdma.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "traces/lib/ms_common.h"
@@ -68,23 +69,52 @@ uint64_t ms_rdma_write_ack_bytes(const struct ms_rdma_cfg *c, const struct ms_xf
     return (uint64_t)x->nwr * c->header_bytes;   /* one ACK packet per WR, headers only */
 }
 
-static double dma_ns(const struct ms_rdma_cfg *c, double bytes)
+double ms_rdma_curve_ns(const struct ms_rdma_cfg *c, double bytes)
 {
-    return bytes * 8.0 / c->dma_gbps;   /* Gbit/s = bit/ns */
+    MS_ASSERT(c->n_points >= 1);
+    const uint32_t *b = c->curve_bytes;
+    const double *t = c->curve_ns;
+    uint32_t n = c->n_points;
+    if (n == 1 || bytes <= b[0])
+        return t[0];
+    uint32_t i = 1;
+    while (i < n - 1 && bytes > b[i])
+        i++;
+    /* segment i-1..i; past the last point, the last segment continues */
+    return t[i - 1] + (t[i] - t[i - 1]) * (bytes - b[i - 1]) / (double)(b[i] - b[i - 1]);
+}
+
+double ms_rdma_size_ns(const struct ms_rdma_cfg *c, double bytes)
+{
+    return c->size_scale * (ms_rdma_curve_ns(c, bytes) - c->curve_ns[0]);
+}
+
+double ms_rdma_wire_ns(double bytes, double gbps, double lat_ns, double hdr, double mtu)
+{
+    double packets = bytes > 0 ? ceil(bytes / mtu) : 1;
+    return lat_ns + (bytes + packets * hdr) * 8.0 / gbps;   /* Gbit/s = bit/ns */
 }
 
 double ms_rdma_post_ns(const struct ms_rdma_cfg *c, const struct ms_xfer *x)
 {
-    return (double)x->nwr * (double)c->wr_ns;
+    return (double)x->nwr * c->wr_ns / 2;
 }
 
 double ms_rdma_local_dma_ns(const struct ms_rdma_cfg *c, const struct ms_xfer *x)
 {
-    return (double)x->nsge * (double)c->sge_ns +
-           dma_ns(c, (double)x->payload + (double)x->nsge * c->tlp_overhead_bytes);
+    double ns = 0;
+    for (uint32_t w = 0; w < x->nwr; w++) {
+        ns += ms_rdma_size_ns(c, x->wr_payload[w]) / 2;
+        if (x->wr_sge[w] > 1)
+            ns += (double)(x->wr_sge[w] - 1) * c->sge_ns;
+    }
+    return ns;
 }
 
-double ms_rdma_remote_dma_ns(const struct ms_rdma_cfg *c, const struct ms_xfer *x)
+double ms_rdma_remote_ns(const struct ms_rdma_cfg *c, const struct ms_xfer *x)
 {
-    return dma_ns(c, (double)x->payload + (double)x->nwr * c->tlp_overhead_bytes);
+    double ns = 0;
+    for (uint32_t w = 0; w < x->nwr; w++)
+        ns += c->wr_ns / 2 + ms_rdma_size_ns(c, x->wr_payload[w]) / 2;
+    return ns;
 }

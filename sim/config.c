@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/mem_blade.h"
 #include "models/workload.h"
 #include "sim/json_text.h"
+#include "sim/nic.h"
 
 enum ms_type {
     MS_T_UINT,      /* JSON integer; stored in a uint32_t or uint64_t (size from the struct) */
@@ -44,6 +46,9 @@ struct ms_key {
     const char *names[MS_MAX_NAMES]; /* MS_T_ENUM / MS_T_ENUM_LIST, NULL-terminated */
     const char *why;            /* reason appended to out-of-range errors, or NULL */
     const char *help;
+    const char *source;         /* where the default comes from, or "assumption: why" */
+    int nullable;               /* MS_T_DOUBLE: JSON null is allowed (stored as NAN: filled in
+                                 * from another key once the config is loaded) */
     size_t off, size;           /* where the value lives in struct ms_config */
     size_t off2;                /* MS_T_PATH: resolved path; MS_T_ENUM_LIST: count */
 };
@@ -59,314 +64,390 @@ struct ms_key {
 #define E(...) .type = MS_T_ENUM, .names = { __VA_ARGS__, NULL }
 
 static const struct ms_key ms_schema[] = {
-    { .path = "seed", U(0, MS_U64_MAX), .unit = "", .def = "1", /* any fixed value: runs are reproducible by default */
+    { .path = "seed", U(0, MS_U64_MAX), .unit = "", .def = "1",
+      .source = "any fixed value: runs are reproducible by default",
       .help = "seed of every random choice in the run", MS_FIELD(seed) },
 
     { .path = "workload.trace", .type = MS_T_PATH, .unit = "",
-      .def = "\"\"", /* none: required */
+      .def = "\"\"",
+      .source = "none: required",
       .help = "trace file to replay (required; relative to the config file's directory)",
       MS_FIELD(workload.trace_given), MS_FIELD2(workload.trace) },
     { .path = "workload.on_unknown_address", E("error", "warn"), .unit = "",
-      .def = "\"error\"", /* strict by default: such a trace is usually broken */
+      .def = "\"error\"",
+      .source = "strict by default: such a trace is usually broken",
       .help = "free or access of an address no allocation or mapping covers",
       MS_FIELD(workload.on_unknown_address) },
     { .path = "workload.synthesize_accesses", E("none", "alloc-write-free-read"), .unit = "",
-      .def = "\"none\"", /* replay only what the trace records */
+      .def = "\"none\"",
+      .source = "replay only what the trace records",
       .help = "for traces without R/W records: write each object when allocated, read it before it is freed",
       MS_FIELD(workload.synthesize_accesses) },
 
     { .path = "workload.generator", E("", "memtest", "kv", "graph"), .unit = "",
-      .def = "\"\"", /* none: replay workload.trace */
+      .def = "\"\"",
+      .source = "none: replay workload.trace",
       .help = "built-in workload to run instead of a trace (\"\": replay workload.trace)",
       MS_FIELD(workload.generator) },
     { .path = "workload.allocator", E("ptmalloc", "mimalloc", "bitmap-mimalloc"), .unit = "",
-      .def = "\"ptmalloc\"", /* glibc's: what an unmodified program gets */
+      .def = "\"ptmalloc\"",
+      .source = "glibc's: what an unmodified program gets",
       .help = "allocator model placing the built-in workload's objects",
       MS_FIELD(workload.allocator) },
     { .path = "workload.n_threads", U(1, 1024), .unit = "",
-      .def = "1", /* the smallest run */
+      .def = "1",
+      .source = "the smallest run",
       .help = "built-in workload: threads 0..n-1", MS_FIELD(workload.n_threads) },
     { .path = "workload.compute_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "0", /* none: memory behaviour only */
+      .def = "0",
+      .source = "none: memory behaviour only",
       .help = "built-in workload: compute time before each operation", MS_FIELD(workload.compute_ns) },
     { .path = "workload.memtest.n_rounds", U(1, 4294967296ull), .unit = "",
-      .def = "1", /* Seager's memtest: rounds of 1024 mallocs */
+      .def = "1",
+      .source = "Seager's memtest: rounds of 1024 mallocs",
       .help = "memtest: rounds of 1024 mallocs (round r on thread r mod n_threads)",
       MS_FIELD(workload.memtest.n_rounds) },
     { .path = "workload.memtest.min_size", U(1, 68719476736ull), .unit = "bytes",
-      .def = "16", /* small objects: the bitmap classes and beyond */
+      .def = "16",
+      .source = "small objects: the bitmap classes and beyond",
       .help = "memtest: smallest malloc", MS_FIELD(workload.memtest.min_size) },
     { .path = "workload.memtest.max_size", U(1, 68719476736ull), .unit = "bytes",
-      .def = "4096", /* a page; the thesis's large runs use 128 KiB..32 MiB */
+      .def = "4096",
+      .source = "a page; the thesis's large runs use 128 KiB..32 MiB",
       .help = "memtest: largest malloc (sizes uniform in min..max)", MS_FIELD(workload.memtest.max_size) },
     { .path = "workload.memtest.access", E("none", "read", "random"), .unit = "",
-      .def = "\"none\"", /* the original benchmark only mallocs, writes and frees */
+      .def = "\"none\"",
+      .source = "the original benchmark only mallocs, writes and frees",
       .help = "memtest: access pass between the mallocs and the frees", MS_FIELD(workload.memtest.access) },
     { .path = "workload.memtest.k_reads", U(0, MS_U64_MAX), .unit = "",
-      .def = "1024", /* one per object of a round */
+      .def = "1024",
+      .source = "one per object of a round",
       .help = "memtest: random 8 B reads per round (access \"random\")", MS_FIELD(workload.memtest.k_reads) },
     { .path = "workload.kv.preset", E("none", "ycsb-a", "ycsb-c"), .unit = "",
-      .def = "\"none\"", /* the kv keys as given */
+      .def = "\"none\"",
+      .source = "the kv keys as given",
       .help = "kv: YCSB preset; sets read_ratio (a: 0.5, c: 1.0) and theta 0.99, overriding them",
       MS_FIELD(workload.kv.preset) },
     { .path = "workload.kv.n_items", U(1, 268435456ull), .unit = "",
-      .def = "10000", /* small enough to load in a test, large enough to spill a cache */
+      .def = "10000",
+      .source = "small enough to load in a test, large enough to spill a cache",
       .help = "kv: items loaded", MS_FIELD(workload.kv.n_items) },
     { .path = "workload.kv.n_ops", U(0, MS_U64_MAX), .unit = "",
-      .def = "100000", /* 10 per item */
+      .def = "100000",
+      .source = "10 per item",
       .help = "kv: gets and sets after the load", MS_FIELD(workload.kv.n_ops) },
     { .path = "workload.kv.key_size", U(1, 4096), .unit = "bytes",
-      .def = "16", /* a short key */
+      .def = "16",
+      .source = "a short key",
       .help = "kv: key bytes in each item's header", MS_FIELD(workload.kv.key_size) },
     { .path = "workload.kv.value_dist", E("fixed", "uniform", "bimodal"), .unit = "",
-      .def = "\"fixed\"", /* YCSB's fixed field length */
+      .def = "\"fixed\"",
+      .source = "YCSB's fixed field length",
       .help = "kv: value sizes: value_size, uniform value_min..max, or max with large_fraction else min",
       MS_FIELD(workload.kv.value_dist) },
     { .path = "workload.kv.value_size", U(1, 1073741824ull), .unit = "bytes",
-      .def = "100", /* YCSB: 10 fields of 100 B; one field here */
+      .def = "100",
+      .source = "YCSB: 10 fields of 100 B; one field here",
       .help = "kv: value bytes (value_dist \"fixed\")", MS_FIELD(workload.kv.value_size) },
     { .path = "workload.kv.value_min", U(1, 1073741824ull), .unit = "bytes",
-      .def = "64", /* a small value */
+      .def = "64",
+      .source = "a small value",
       .help = "kv: smallest value (uniform, bimodal)", MS_FIELD(workload.kv.value_min) },
     { .path = "workload.kv.value_max", U(1, 1073741824ull), .unit = "bytes",
-      .def = "1024", /* the largest bitmap class */
+      .def = "1024",
+      .source = "the largest bitmap class",
       .help = "kv: largest value (uniform, bimodal)", MS_FIELD(workload.kv.value_max) },
     { .path = "workload.kv.large_fraction", D(0, 1), .unit = "fraction",
-      .def = "0.1", /* an assumption: mostly small values */
+      .def = "0.1",
+      .source = "an assumption: mostly small values",
       .help = "kv: share of value_max values (bimodal)", MS_FIELD(workload.kv.large_fraction) },
     { .path = "workload.kv.theta", D(0, 1), .dmax_open = 1, .unit = "",
-      .def = "0.99", /* YCSB's ZIPFIAN_CONSTANT; below 1: the zipf sampler divides by 1 - theta */
+      .def = "0.99",
+      .source = "YCSB's ZIPFIAN_CONSTANT; below 1: the zipf sampler divides by 1 - theta",
       .help = "kv: zipf skew of keys, 0 <= theta < 1", MS_FIELD(workload.kv.theta) },
     { .path = "workload.kv.read_ratio", D(0, 1), .unit = "fraction",
-      .def = "0.5", /* YCSB workload A */
+      .def = "0.5",
+      .source = "YCSB workload A",
       .help = "kv: share of gets", MS_FIELD(workload.kv.read_ratio) },
     { .path = "workload.graph.n_nodes", U(1, 268435456ull), .unit = "",
-      .def = "10000", /* small enough for a test; max 2^28: the generator keeps four 8-byte
-                       * arrays per node (8 GiB of host memory there), and node ids are 32-bit */
+      .def = "10000",
+      .source = "small enough for a test; max 2^28: the generator keeps four 8-byte arrays per node (8 GiB of host memory there), and node ids are 32-bit",
       .help = "graph: nodes", MS_FIELD(workload.graph.n_nodes) },
     { .path = "workload.graph.degree", U(1, 4096), .unit = "",
-      .def = "8", /* an assumption: a sparse graph; max 4096: a BFS step emits up to 3 records
-                   * for each of a node's up to 2*degree-1 edges in one batch, and 4096 keeps
-                   * that batch (under 25,000 records) below the run's per-thread queue bound
-                   * of 65536 records */
+      .def = "8",
+      .source = "an assumption: a sparse graph; max 4096: a BFS step emits up to 3 records for each of a node's up to 2*degree-1 edges in one batch, and 4096 keeps that batch (under 25,000 records) below the run's per-thread queue bound of 65536 records",
       .help = "graph: mean out-degree", MS_FIELD(workload.graph.degree) },
     { .path = "workload.graph.traversal", E("bfs", "walk"), .unit = "",
-      .def = "\"bfs\"", /* GraphChi-like sweeps */
+      .def = "\"bfs\"",
+      .source = "GraphChi-like sweeps",
       .help = "graph: a BFS per thread, or random walks", MS_FIELD(workload.graph.traversal) },
     { .path = "workload.graph.n_walks", U(1, MS_U64_MAX), .unit = "",
-      .def = "100", /* an assumption */
+      .def = "100",
+      .source = "an assumption",
       .help = "graph: walks per thread (walk)", MS_FIELD(workload.graph.n_walks) },
     { .path = "workload.graph.walk_length", U(1, MS_U64_MAX), .unit = "",
-      .def = "100", /* an assumption */
+      .def = "100",
+      .source = "an assumption",
       .help = "graph: hops per walk (walk)", MS_FIELD(workload.graph.walk_length) },
 
     { .path = "cpu_blades.count", U(1, 16), .unit = "",
-      .def = "1", /* max 16: the switch directory's sharer mask is 16 bits (MIND, SOSP'21) */
+      .def = "1",
+      .source = "max 16: the switch directory's sharer mask is 16 bits (MIND, SOSP'21)",
       .why = "the switch's sharer mask holds 16 blades",
       .help = "compute blades", MS_FIELD(cpu_blades.count) },
     { .path = "cpu_blades.threads_per_blade", U(1, 1024), .unit = "",
-      .def = "12", /* MIND: up to 12 cores a blade */
+      .def = "12",
+      .source = "MIND: up to 12 cores a blade",
       .help = "trace threads per blade; thread t runs on blade t / this",
       MS_FIELD(cpu_blades.threads_per_blade) },
     { .path = "cpu_blades.cache_bytes", U(4096, MS_U64_MAX), .multiple = 4096, .unit = "bytes",
-      .def = "536870912", /* 512 MiB: the MIND artifact's page cache */
+      .def = "536870912",
+      .source = "512 MiB: the MIND artifact's page cache",
       .help = "local DRAM page cache per blade (whole 4 KiB pages)",
       MS_FIELD(cpu_blades.cache_bytes) },
     { .path = "cpu_blades.replacement", E("clock", "lru"), .unit = "",
-      .def = "\"clock\"", /* a design choice: CLOCK, as kernels approximate LRU */
+      .def = "\"clock\"",
+      .source = "a design choice: CLOCK, as kernels approximate LRU",
       .help = "page replacement policy of the local cache", MS_FIELD(cpu_blades.replacement) },
     { .path = "cpu_blades.evict_high_pct", D(1, 100), .unit = "%",
-      .def = "90", /* MIND kernel's eviction high watermark */
+      .def = "90",
+      .source = "MIND kernel's eviction high watermark",
       .help = "cache fill that wakes the evictor", MS_FIELD(cpu_blades.evict_high_pct) },
     { .path = "cpu_blades.evict_low_pct", D(0, 100), .unit = "%",
-      .def = "85", /* MIND kernel's eviction low watermark */
+      .def = "85",
+      .source = "MIND kernel's eviction low watermark",
       .help = "cache fill the evictor stops at (below evict_high_pct)",
       MS_FIELD(cpu_blades.evict_low_pct) },
     { .path = "cpu_blades.evict_batch", U(1, 4096), .unit = "",
-      .def = "32", /* an assumption, not a measured value */
+      .def = "32",
+      .source = "an assumption, not a measured value",
       .help = "write-backs in flight per evictor pass", MS_FIELD(cpu_blades.evict_batch) },
     { .path = "cpu_blades.fault_handler_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "1000", /* an estimate to calibrate: trap, PTE walk, post WR, poll completion, map */
+      .def = "1000",
+      .source = "assumption: trap, PTE walk, poll for the completion, map (the NIC's own time is rdma.*)",
       .help = "software page-fault path, excluding the fetch itself",
       MS_FIELD(cpu_blades.fault_handler_ns) },
     { .path = "cpu_blades.hit_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "0", /* compute time comes from the trace's C records */
+      .def = "0",
+      .source = "compute time comes from the trace's C records",
       .help = "charged per access that hits the local page cache", MS_FIELD(cpu_blades.hit_ns) },
     { .path = "cpu_blades.quantum_ns", U(1, 1000000000000ull), .unit = "ns",
-      .def = "10000", /* an assumption: trades ordering accuracy against simulation speed */
+      .def = "10000",
+      .source = "an assumption: trades ordering accuracy against simulation speed",
       .help = "longest a thread runs ahead on local time before syncing with the simulation clock",
       MS_FIELD(cpu_blades.quantum_ns) },
-    { .path = "cpu_blades.first_touch", E("fetch", "zero"), .unit = "",
-      .def = "\"fetch\"", /* MIND fetches a never-evicted page from the memory blade */
-      .help = "first access to a page: fetch it, or map a zero page locally",
+    { .path = "cpu_blades.first_touch", E("fetch", "zero", "head"), .unit = "",
+      .def = "\"fetch\"",
+      .source = "MIND (SOSP'21): a page never written back is fetched whole from the memory blade, in every mode (docs/model.md, \"First touch\")",
+      .help = "first access to a page never written back: fetch the whole page (both modes), map a zero page (both modes, DiLOS), or head (4k the page, sg only fetch.head_bytes)",
       MS_FIELD(cpu_blades.first_touch) },
     { .path = "cpu_blades.inval_handler_ns", U(1, MS_NS_MAX), .unit = "ns",
-      .def = "1000", /* an assumption: the same order as fault_handler_ns (trap-free, but a
-                      * page-table walk and TLB shootdown per region); at least 1 ns so a grant
-                      * reaching a thread at the same instant is applied first */
+      .def = "1000",
+      .source = "an assumption: the same order as fault_handler_ns (trap-free, but a page-table walk and TLB shootdown per region); at least 1 ns so a grant reaching a thread at the same instant is applied first",
       .help = "software cost of serving one invalidation or downgrade, before its write-backs",
       MS_FIELD(cpu_blades.inval_handler_ns) },
 
     { .path = "memory_blades.count", U(1, 1024), .unit = "",
-      .def = "1", /* the smallest disaggregated setup */
+      .def = "1",
+      .source = "the smallest disaggregated setup",
       .help = "memory blades", MS_FIELD(memory_blades.count) },
     { .path = "memory_blades.partition_bytes", U(4096, MS_U64_MAX), .pow2 = 1, .unit = "bytes",
-      .def = "1073741824", /* 1 GiB */
+      .def = "1073741824",
+      .source = "1 GiB",
       .help = "address-space slice each memory blade owns (power of two)",
       MS_FIELD(memory_blades.partition_bytes) },
     { .path = "memory_blades.capacity_bytes", U(4096, MS_U64_MAX), .multiple = 4096, .unit = "bytes",
-      .def = "68719476736", /* 64 GiB: an assumption (MIND does not fix a blade size); placement
-                             * only needs it to tell blades with room from full ones */
+      .def = "68719476736",
+      .source = "64 GiB: an assumption (MIND does not fix a blade size); placement only needs it to tell blades with room from full ones",
       .help = "memory the control plane may place on each memory blade",
       MS_FIELD(memory_blades.capacity_bytes) },
     { .path = "memory_blades.dram_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "100", /* DRAM access latency, typical DDR4 load-to-use */
-      .help = "DRAM access per request at a memory blade", MS_FIELD(memory_blades.dram_ns) },
+      .def = "100",
+      .source = "assumption: a typical DDR4 load-to-use latency",
+      .help = "DRAM access per work request at a memory blade", MS_FIELD(memory_blades.dram_ns) },
+    { .path = "memory_blades.outstanding", U(0, 65536), .unit = "",
+      .def = "0",
+      .source = "derived: rdma.nic's READ throughput (read_gbps) x the service time of a 4 KiB READ / 4 KiB (Little's law), rounded up",
+      .help = "requests a memory blade's NIC serves at once (0: what the NIC's READ throughput needs)",
+      MS_FIELD(memory_blades.outstanding) },
 
     { .path = "network.link_latency_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "250", /* with switch_latency_ns and rdma.wr_ns: a small message blade->switch->blade
-                     * takes 0.8 us, the ib_send_lat figure for 100 Gb ConnectX */
+      .def = "250",
+      .source = "assumption: PHY, FEC and cable of one rack link (the NICs' own time is rdma.nic's curve, measured with its wire time taken out)",
       .help = "one-way latency of one link", MS_FIELD(network.link_latency_ns) },
     { .path = "network.link_bandwidth_gbps", D(0, 100000), .dmin_open = 1, .unit = "Gbit/s",
-      .def = "100", /* MIND testbed: 100 Gbps RoCE */
+      .def = "100",
+      .source = "MIND testbed: 100 Gbps RoCE",
       .help = "link bandwidth per direction", MS_FIELD(network.link_bandwidth_gbps) },
     { .path = "network.switch_latency_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "200", /* same 0.8 us ib_send_lat calibration as link_latency_ns */
+      .def = "200",
+      .source = "assumption: one pass through a programmable switch's pipeline",
       .help = "switch pipeline, per traversal", MS_FIELD(network.switch_latency_ns) },
 
     { .path = "rdma.mtu_bytes", U(256, 9000), .unit = "bytes",
-      .def = "4096", /* RoCE's largest path MTU */
+      .def = "4096",
+      .source = "RoCE's largest path MTU",
       .help = "path MTU: payload bytes per packet", MS_FIELD(rdma.mtu_bytes) },
     { .path = "rdma.header_bytes", U(0, 1024), .unit = "bytes",
-      .def = "66", /* 48 B IP..ICRC per packet (a 4096 B page reply is 4144 B at the IP layer,
-                    * as MIND reports) + 18 B Ethernet header and FCS */
+      .def = "66",
+      .source = "48 B IP..ICRC per packet (a 4096 B page reply is 4144 B at the IP layer, as MIND reports) + 18 B Ethernet header and FCS",
       .help = "header bytes on the wire per packet", MS_FIELD(rdma.header_bytes) },
     { .path = "rdma.request_bytes", U(1, 4096), .unit = "bytes",
-      .def = "82", /* READ request: 66 B headers + 16 B RETH (InfiniBand spec) */
+      .def = "82",
+      .source = "READ request: 66 B headers + 16 B RETH (InfiniBand spec)",
       .help = "READ request / WRITE ack packet on the wire", MS_FIELD(rdma.request_bytes) },
-    { .path = "rdma.wr_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "100", /* same 0.8 us ib_send_lat calibration as network.link_latency_ns */
-      .help = "NIC cost per work request", MS_FIELD(rdma.wr_ns) },
-    { .path = "rdma.sge_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "10", /* an estimate: each SGE is a separate PCIe DMA */
-      .help = "NIC cost per scatter-gather element", MS_FIELD(rdma.sge_ns) },
-    { .path = "rdma.dma_gbps", D(0, 100000), .dmin_open = 1, .unit = "Gbit/s", /* max: a sanity bound */
-      .def = "56", /* calibrated so a 4 KiB message takes 2.3 us one way, the ib_send_lat figure
-                    * for 100 Gb ConnectX: 0.8 us + wire time + two DMAs */
-      .help = "NIC<->host DMA bandwidth", MS_FIELD(rdma.dma_gbps) },
-    { .path = "rdma.tlp_overhead_bytes", U(0, 256), .unit = "bytes",
-      .def = "24", /* PCIe TLP header + framing per DMA, 20-28 B */
-      .help = "PCIe overhead per DMA (per SGE)", MS_FIELD(rdma.tlp_overhead_bytes) },
+    { .path = "rdma.nic", .type = MS_T_PATH, .unit = "",
+      .def = "\"connectx4-100g\"",
+      .source = "the measured latency curve nearest MIND's ConnectX-5: configs/nic/connectx4-100g.json names the source of every point",
+      .help = "NIC file: a preset (connectx4-100g, connectx5-100g: configs/nic/) or a path ending in .json",
+      MS_FIELD(rdma_nic_given), MS_FIELD2(rdma_nic) },
+    { .path = "rdma.wr_ns", D(0, MS_NS_MAX), .nullable = 1, .unit = "ns",
+      .def = "null",
+      .source = "rdma.nic: twice the NIC curve at its smallest size (a READ is a request and a response message, a WRITE its data and an ack)",
+      .help = "fixed NIC cost of one work request, both messages at both ends (null: from rdma.nic)",
+      MS_FIELD(rdma.wr_ns) },
+    { .path = "rdma.sge_ns", D(0, MS_NS_MAX), .nullable = 1, .unit = "ns",
+      .def = "null",
+      .source = "rdma.nic: the NIC file's sge_ns (a 16 B WQE segment and one more DMA)",
+      .help = "NIC cost of each SGE past a work request's first (null: from rdma.nic)",
+      MS_FIELD(rdma.sge_ns) },
+    { .path = "rdma.size_scale", D(0, 1000), .unit = "",
+      .def = "1",
+      .source = "1: the NIC curve's rise with size as measured",
+      .help = "factor on the size-dependent NIC time (the NIC curve's rise above its smallest size)",
+      MS_FIELD(rdma.size_scale) },
 
     { .path = "fetch.mode", .type = MS_T_ENUM_LIST, .names = { "4k", "sg", NULL }, .unit = "",
-      .def = "[\"4k\", \"sg\"]", /* run both, so every result compares pages with blocks */
+      .def = "[\"4k\", \"sg\"]",
+      .source = "run both, so every result compares pages with blocks",
       .help = "fetch modes to run, each a separate simulation (string or list)",
       MS_FIELD(fetch.modes), MS_FIELD2(fetch.n_modes) },
     { .path = "fetch.bitmap", E("oracle", "touched", "allocator"), .unit = "",
-      .def = "\"oracle\"", /* exact: the reference the other sources are judged against */
+      .def = "\"oracle\"",
+      .source = "exact: the reference the other sources are judged against",
       .help = "where sg learns which blocks are live: exact, accessed since fetched (can lose data), or the bitmap-mimalloc rule",
       MS_FIELD(fetch.bitmap) },
     { .path = "fetch.max_sge", U(1, 1024), .unit = "",
-      .def = "30", /* ConnectX-5 max_sge_rd */
+      .def = "30",
+      .source = "ConnectX-5 max_sge_rd",
       .help = "SGEs one work request may carry", MS_FIELD(fetch.max_sge) },
     { .path = "fetch.past_max_sge", E("split", "page"), .unit = "",
-      .def = "\"split\"", /* a design choice: keeps sg's byte savings */
+      .def = "\"split\"",
+      .source = "a design choice: keeps sg's byte savings",
       .help = "more runs than max_sge: split into several WRs, or move the whole page",
       MS_FIELD(fetch.past_max_sge) },
     { .path = "fetch.sg_policy", E("runs", "dilos", "threshold"), .unit = "",
-      .def = "\"runs\"", /* exact runs: the policy the SG study starts from; dilos is
-                           * ddc_eviction_get_mask, dilos-artifact dilos/core-ddc/eviction.cc */
+      .def = "\"runs\"",
+      .source = "exact runs: the policy the SG study starts from; dilos is ddc_eviction_get_mask, dilos-artifact dilos/core-ddc/eviction.cc",
       .help = "sg remote layout: exact runs, DiLOS (>32 blocks: page, else all but the two longest zero runs), or page above sg_threshold",
       MS_FIELD(fetch.sg_policy) },
     { .path = "fetch.sg_threshold", D(0, 1), .unit = "fraction",
-      .def = "0.5", /* DiLOS's cut-over (32 of 64 blocks), as a fraction */
+      .def = "0.5",
+      .source = "DiLOS's cut-over (32 of 64 blocks), as a fraction",
       .help = "threshold policy: move the whole page when more than this fraction of blocks is set",
       MS_FIELD(fetch.sg_threshold) },
     { .path = "fetch.head_bytes", U(0, 4096), .multiple = 64, .unit = "bytes",
-      .def = "128", /* the bitmap mimalloc port always fetches a page's first 128 B */
+      .def = "128",
+      .source = "the bitmap mimalloc port always fetches a page's first 128 B",
       .help = "always fetched from a page's start (multiple of 64)", MS_FIELD(fetch.head_bytes) },
     { .path = "fetch.unknown_layout", E("page", "lookup"), .unit = "",
-      .def = "\"page\"", /* a design choice, the safe one: reads all the memory blade holds
-                          * for the page, whatever its layout (docs/model.md) */
+      .def = "\"page\"",
+      .source = "a design choice, the safe one: reads all the memory blade holds for the page, whatever its layout (docs/model.md)",
       .help = "sg fault on a page another blade wrote back: read its whole slot (layout word + 4 KiB), or read the layout word first, then the blocks",
       MS_FIELD(fetch.unknown_layout) },
     { .path = "fetch.on_violation", E("refetch", "abort"), .unit = "",
-      .def = "\"refetch\"", /* a design choice: a missing block costs a second fetch */
+      .def = "\"refetch\"",
+      .source = "a design choice: a missing block costs a second fetch",
       .help = "access to a block sg mode did not fetch: fetch it, or stop the run",
       MS_FIELD(fetch.on_violation) },
 
     { .path = "ctrl_plane.mmap_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "10000", /* Seager's allocator study charged 10 us per mmap (as network delay);
-                       * here the network is simulated, so this is the switch CPU's own time */
+      .def = "10000",
+      .source = "Seager's allocator study charged 10 us per mmap (as network delay); here the network is simulated, so this is the switch CPU's own time",
       .help = "switch control-plane CPU time per mmap", MS_FIELD(ctrl_plane.mmap_ns) },
     { .path = "ctrl_plane.munmap_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "10000", /* as ctrl_plane.mmap_ns: the same table work in reverse */
+      .def = "10000",
+      .source = "as ctrl_plane.mmap_ns: the same table work in reverse",
       .help = "switch control-plane CPU time per munmap", MS_FIELD(ctrl_plane.munmap_ns) },
     { .path = "ctrl_plane.brk_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "10000", /* as ctrl_plane.mmap_ns: a brk maps or unmaps the heap's tail */
+      .def = "10000",
+      .source = "as ctrl_plane.mmap_ns: a brk maps or unmaps the heap's tail",
       .help = "switch control-plane CPU time per brk", MS_FIELD(ctrl_plane.brk_ns) },
     { .path = "ctrl_plane.mprotect_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "10000", /* as ctrl_plane.mmap_ns: rewrites the range's protection entries */
+      .def = "10000",
+      .source = "as ctrl_plane.mmap_ns: rewrites the range's protection entries",
       .help = "switch control-plane CPU time per mprotect", MS_FIELD(ctrl_plane.mprotect_ns) },
     { .path = "ctrl_plane.msg_bytes", U(1, 65536), .unit = "bytes",
-      .def = "82", /* a small RoCE message, the size of rdma.request_bytes */
+      .def = "82",
+      .source = "a small RoCE message, the size of rdma.request_bytes",
       .help = "a system-call request or reply on the wire", MS_FIELD(ctrl_plane.msg_bytes) },
     { .path = "ctrl_plane.placement", E("partition", "first_fit", "round_robin", "least_loaded"), .unit = "",
-      .def = "\"partition\"", /* MIND: the address space is cut into large partitions, one
-                                * memory blade each (slices of memory_blades.partition_bytes) */
+      .def = "\"partition\"",
+      .source = "MIND: the address space is cut into large partitions, one memory blade each (slices of memory_blades.partition_bytes)",
       .help = "memory blade a new mapping goes to", MS_FIELD(ctrl_plane.placement) },
 
     { .path = "switch.partition_entries", U(1, 1000000), .unit = "",
-      .def = "128", /* MIND (SOSP'21): 128-entry partition table in the Tofino pipeline */
+      .def = "128",
+      .source = "MIND (SOSP'21): 128-entry partition table in the Tofino pipeline",
       .help = "translation entries matched by longest prefix", MS_FIELD(sw.partition_entries) },
     { .path = "switch.exception_entries", U(1, 10000000), .unit = "",
-      .def = "8192", /* MIND (SOSP'21): 8192-entry exception/protection table */
+      .def = "8192",
+      .source = "MIND (SOSP'21): 8192-entry exception/protection table",
       .help = "range entries: one per mapping (protection), translation when the partition table is full",
       MS_FIELD(sw.exception_entries) },
     { .path = "switch.on_table_full", E("error", "default"), .unit = "",
-      .def = "\"error\"", /* strict: a mapping the switch cannot protect is a failed mmap */
+      .def = "\"error\"",
+      .source = "strict: a mapping the switch cannot protect is a failed mmap",
       .help = "more mappings than exception entries: stop the run, or route the rest by default slicing unprotected",
       MS_FIELD(sw.on_table_full) },
     { .path = "switch.on_protection_fault", E("error", "count"), .unit = "",
-      .def = "\"error\"", /* as the kernel: an access the protection denies stops the program */
+      .def = "\"error\"",
+      .source = "as the kernel: an access the protection denies stops the program",
       .help = "an access its mapping's protection denies (after P): stop the run, or count it and skip the access",
       MS_FIELD(sw.on_protection_fault) },
     { .path = "switch.region_bytes", U(4096, 2097152), .pow2 = 1, .unit = "bytes",
-      .def = "16384", /* MIND (SOSP'21): regions start at 16 KiB; 4 KiB..2 MiB */
+      .def = "16384",
+      .source = "MIND (SOSP'21): regions start at 16 KiB; 4 KiB..2 MiB",
       .help = "coherence region a new directory entry covers (power of two, 4 KiB..2 MiB)",
       MS_FIELD(sw.region_bytes) },
     { .path = "switch.directory_entries", U(1, 10000000), .unit = "",
-      .def = "30000", /* MIND (SOSP'21): ~30k directory entries fit in the Tofino's SRAM */
+      .def = "30000",
+      .source = "MIND (SOSP'21): ~30k directory entries fit in the Tofino's SRAM",
       .why = "the directory needs at least one entry",
       .help = "coherence directory capacity", MS_FIELD(sw.directory_entries) },
     { .path = "switch.retry_backoff_ns", U(0, MS_NS_MAX), .unit = "ns",
-      .def = "50000", /* MIND (SOSP'21): a NACKed request is retried after 50 us */
+      .def = "50000",
+      .source = "MIND (SOSP'21): a NACKed request is retried after 50 us",
       .help = "wait before retrying a request NACKed because its region was busy",
       MS_FIELD(sw.retry_backoff_ns) },
     { .path = "switch.region_mode", E("bounded_splitting", "static"), .unit = "",
-      .def = "\"bounded_splitting\"", /* MIND's control loop; static is for comparison */
+      .def = "\"bounded_splitting\"",
+      .source = "MIND's control loop; static is for comparison",
       .help = "resize regions each epoch (MIND's bounded splitting), or keep them at region_bytes",
       MS_FIELD(sw.region_mode) },
     { .path = "switch.epoch_ns", U(1000, 1000000000000ull), .unit = "ns",
-      .def = "10000000", /* an assumption: 10 ms; the paper leaves the epoch to the control
-                          * plane, which must see enough invalidations per epoch to rank regions */
+      .def = "10000000",
+      .source = "an assumption: 10 ms; the paper leaves the epoch to the control plane, which must see enough invalidations per epoch to rank regions",
       .help = "length of a bounded-splitting epoch (one time-series row each)",
       MS_FIELD(sw.epoch_ns) },
     { .path = "switch.split_divisor", U(1, 10000000), .unit = "",
-      .def = "10", /* MIND (SOSP'21): split above total / (capacity / 10) invalidations */
+      .def = "10",
+      .source = "MIND (SOSP'21): split above total / (capacity / 10) invalidations",
       .help = "split a region whose epoch invalidations exceed total / (directory_entries / this)",
       MS_FIELD(sw.split_divisor) },
     { .path = "switch.merge_free_pct", D(0, 100), .unit = "%",
-      .def = "20", /* MIND (SOSP'21): merge when fewer than 20% of entries are free */
+      .def = "20",
+      .source = "MIND (SOSP'21): merge when fewer than 20% of entries are free",
       .help = "merge idle buddy regions while fewer than this share of entries is free",
       MS_FIELD(sw.merge_free_pct) },
     { .path = "switch.exclusive_grant", .type = MS_T_BOOL, .unit = "",
-      .def = "true", /* an assumption (MESI's E state): private data then never pays an
-                      * upgrade round trip; false gives textbook MSI */
+      .def = "true",
+      .source = "an assumption (MESI's E state): private data then never pays an upgrade round trip; false gives textbook MSI",
       .help = "a read of a region no blade holds is granted Modified (exclusive)",
       MS_FIELD(sw.exclusive_grant) },
     { .path = "switch.check_coherence", .type = MS_T_BOOL, .unit = "",
-      .def = "false", /* a debugging aid: costs a scan of every blade's cache per transition */
+      .def = "false",
+      .source = "a debugging aid: costs a scan of every blade's cache per transition",
       .help = "check the coherence invariants after every transition (abort on a violation)",
       MS_FIELD(sw.check_coherence) },
 };
@@ -458,7 +539,7 @@ static const char *ms_type_expected(const struct ms_key *k, char *buf, size_t n)
 {
     switch (k->type) {
     case MS_T_UINT: return "an unsigned integer";
-    case MS_T_DOUBLE: return "a number";
+    case MS_T_DOUBLE: return k->nullable ? "a number or null" : "a number";
     case MS_T_PATH: return "a string";
     case MS_T_ENUM: {
         char names[256];
@@ -565,6 +646,11 @@ static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_
         return 0;
     }
     case MS_T_DOUBLE: {
+        if (k->nullable && json_is_null(v)) {
+            double d = NAN;
+            memcpy(field, &d, sizeof d);
+            return 0;
+        }
         if (!json_is_number(v))
             return ms_type_error(k, v, origin, err);
         double d = json_number_value(v);
@@ -619,7 +705,9 @@ static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_
 
 /* ---- defaults, parsing ---- */
 
-void ms_config_defaults(struct ms_config *cfg)
+/* Each key's schema default; keys derived from others (null, 0: see ms_config_derive) are left
+ * so. */
+static void ms_schema_defaults(struct ms_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < MS_N_KEYS; i++) {
@@ -630,6 +718,26 @@ void ms_config_defaults(struct ms_config *cfg)
         json_decref(v);
         MS_ASSERT(rc == 0);
     }
+}
+
+/* Fill in what other keys derive: the NIC file's curve and the keys left null (rdma.wr_ns,
+ * rdma.sge_ns), and memory_blades.outstanding left 0. */
+static int ms_config_derive(struct ms_config *cfg, const char *origin, struct ms_err *err)
+{
+    if (ms_nic_load(cfg->rdma_nic_given, cfg->rdma_nic, origin, &cfg->rdma, err) < 0)
+        return -1;
+    if (cfg->memory_blades.outstanding == 0)
+        cfg->memory_blades.outstanding =
+            ms_mem_blade_outstanding_for(&cfg->memory_blades, &cfg->rdma);
+    return 0;
+}
+
+void ms_config_defaults(struct ms_config *cfg)
+{
+    ms_schema_defaults(cfg);
+    snprintf(cfg->rdma_nic, sizeof cfg->rdma_nic, "%s", cfg->rdma_nic_given);
+    int rc = ms_config_derive(cfg, "default", NULL);
+    MS_ASSERT(rc == 0);   /* the default preset is built in */
 }
 
 /* Walk one object of the tree in file order: leaves are set, sections recursed into. */
@@ -666,7 +774,7 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
     snprintf(org, sizeof org, "%s", origin ? origin : "config");
     snprintf(base, sizeof base, "%s", base_dir ? base_dir : ".");
     origin = org;
-    ms_config_defaults(cfg);
+    ms_schema_defaults(cfg);
     memcpy(cfg->source, org, sizeof cfg->source);
     if (!json_is_object(root))
         return ms_err_set(err, "%s: expected a JSON object at the top level", origin);
@@ -716,6 +824,8 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
                                    "cpu_blades.threads_per_blade = %u)",
                               origin, last, last / tpb, cfg->cpu_blades.count, tpb);
     }
+    if (ms_config_derive(cfg, origin, err) < 0)
+        return -1;
     if (!(cfg->cpu_blades.evict_low_pct < cfg->cpu_blades.evict_high_pct)) {
         char high[40];
         ms_real_shortest(high, sizeof high, cfg->cpu_blades.evict_high_pct);
@@ -751,7 +861,7 @@ static int ms_apply_set(json_t *root, const char *text, struct ms_err *err)
     struct ms_config scratch;
     char origin[1100];
     snprintf(origin, sizeof origin, "--set %s", text);
-    ms_config_defaults(&scratch);
+    ms_schema_defaults(&scratch);
     if (ms_key_set(&scratch, k, v, origin, err)) {
         json_decref(v);
         return -1;
@@ -812,7 +922,7 @@ static char *ms_read_file(const char *path, size_t *len)
 int ms_config_load(struct ms_config *cfg, const char *path, const char *const *sets, int n_sets,
                    struct ms_err *err)
 {
-    ms_config_defaults(cfg);
+    ms_schema_defaults(cfg);
     snprintf(cfg->source, sizeof cfg->source, "%s", path);
 
     size_t len = 0;
@@ -874,7 +984,7 @@ static json_t *ms_config_json(const struct ms_config *cfg, int resolved)
         case MS_T_DOUBLE: {
             double d;
             memcpy(&d, field, sizeof d);
-            v = json_real(d);
+            v = isnan(d) ? json_null() : json_real(d);
             break;
         }
         case MS_T_PATH:
@@ -987,6 +1097,8 @@ static void ms_fmt_range(char *buf, size_t n, const struct ms_key *k)
     }
 }
 
+/* One line per key (key, type, unit, default, range, help), and under it where its default
+ * comes from. */
 void ms_config_print_help(FILE *out)
 {
     int w[5] = { 3, 4, 4, 7, 5 }; /* "key", "type", "unit", "default", "range" */
@@ -1008,6 +1120,7 @@ void ms_config_print_help(FILE *out)
         fprintf(out, "%-*s  %-*s  %-*s  %-*s  %-*s  %s\n", w[0], k->path, w[1],
                 ms_type_label(k->type), w[2], k->unit[0] ? k->unit : "-", w[3], k->def, w[4],
                 range[i], k->help);
+        fprintf(out, "%-*s  source: %s\n", w[0], "", k->source);
     }
 }
 
@@ -1020,9 +1133,10 @@ void ms_config_print_help_json(FILE *out)
         ms_fmt_range(range, sizeof range, k);
         json_t *def = json_loads(k->def, JSON_DECODE_ANY, NULL);
         MS_ASSERT(def != NULL);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "key", k->path, "type",
-                                           ms_type_label(k->type), "unit", k->unit, "default", def,
-                                           "range", range, "help", k->help));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "key", k->path,
+                                           "type", ms_type_label(k->type), "unit", k->unit,
+                                           "default", def, "range", range, "help", k->help,
+                                           "source", k->source));
     }
     ms_json_write(out, a);
     fputc('\n', out);

@@ -60,6 +60,8 @@ struct ms_config {
     struct ms_network_cfg network;       /* see models/params.h */
 
     struct ms_rdma_cfg rdma;             /* see models/params.h */
+    char rdma_nic[MS_PATH_MAX];          /* rdma.nic: NIC file, resolved (a preset: as given) */
+    char rdma_nic_given[MS_PATH_MAX];    /* rdma.nic as written */
 
     struct ms_fetch_cfg fetch;           /* see models/params.h */
 

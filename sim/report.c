@@ -240,7 +240,6 @@ json_t *ms_report_run(const struct ms_run_result *r)
         t.hits += s->hits;
         t.faults += s->faults;
         t.fault_joins += s->fault_joins;
-        t.first_touch_faults += s->first_touch_faults;
         t.fetches += s->fetches;
         t.bytes_fetched += s->bytes_fetched;
         t.live_bytes_fetched += s->live_bytes_fetched;
@@ -268,6 +267,11 @@ json_t *ms_report_run(const struct ms_run_result *r)
         t.upgrades += s->upgrades;
         t.coh_retries += s->coh_retries;
         ms_hist_merge(&lat, &s->fault_lat_ns);
+        for (int k = 0; k < MS_FAULT_KINDS; k++) {
+            t.by_kind[k].faults += s->by_kind[k].faults;
+            t.by_kind[k].bytes_fetched += s->by_kind[k].bytes_fetched;
+            ms_hist_merge(&t.by_kind[k].lat_ns, &s->by_kind[k].lat_ns);
+        }
     }
     struct ms_blade_stats b = {0};
     for (uint32_t i = 0; i < r->n_blades; i++) {
@@ -299,7 +303,6 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(o, "hits", u64(t.hits));
     json_object_set_new(o, "faults", u64(t.faults));
     json_object_set_new(o, "fault_joins", u64(t.fault_joins));
-    json_object_set_new(o, "first_touch_faults", u64(t.first_touch_faults));
     json_object_set_new(o, "fetches", u64(t.fetches));
     json_object_set_new(o, "bytes_fetched", u64(t.bytes_fetched));
     json_object_set_new(o, "live_bytes_fetched", u64(t.live_bytes_fetched));
@@ -309,6 +312,17 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(o, "wire_bytes_fetch", u64(t.wire_bytes));
     json_object_set_new(o, "wire_bytes_evict", u64(b.wire_bytes));
     json_object_set_new(o, "fault_latency_us", latency_json(&lat, 1));
+    json_t *kinds = json_object();
+    static const char *const kind_name[MS_FAULT_KINDS] = {"first_touch", "refault"};
+    for (int k = 0; k < MS_FAULT_KINDS; k++) {
+        json_t *ko = json_object();
+        json_object_set_new(ko, "faults", u64(t.by_kind[k].faults));
+        json_object_set_new(ko, "bytes_fetched", u64(t.by_kind[k].bytes_fetched));
+        json_object_set_new(ko, "fault_latency_us", latency_json(&t.by_kind[k].lat_ns, 0));
+        json_object_set_new(kinds, kind_name[k], ko);
+        ms_hist_free(&t.by_kind[k].lat_ns);
+    }
+    json_object_set_new(o, "faults_by_kind", kinds);
     json_object_set_new(o, "wrs_per_fetch_mean", ratio_or_null((double)t.wrs, (double)fetches));
     json_object_set_new(o, "sges_per_fetch_mean", ratio_or_null((double)t.sges, (double)fetches));
     json_object_set_new(o, "sges_per_request", count_hist_json(t.sge_hist));
@@ -395,6 +409,8 @@ json_t *ms_report_run(const struct ms_run_result *r)
         json_object_set_new(mo, "bytes_read", u64(s->bytes_read));
         json_object_set_new(mo, "bytes_written", u64(s->bytes_written));
         json_object_set_new(mo, "busy_s", json_real(s->busy_s));
+        json_object_set_new(mo, "waited", u64(s->waited));
+        json_object_set_new(mo, "wait_s", json_real(s->wait_s));
         json_array_append_new(mems, mo);
     }
     json_object_set_new(o, "memory_blades", mems);
@@ -436,18 +452,27 @@ static double num_at(const json_t *run, const char *path)
     return json_number_value(at_path(run, path));
 }
 
-/* The headline metrics: what the table shows and the comparison divides. */
+/* The headline metrics: what the table shows and the comparison divides. Each fault metric
+ * also comes by kind (first touches, refaults), so the comparison reads with and without
+ * first touches. */
 static const struct {
     const char *path, *label, *ratio_key;
 } headline[] = {
     {"sim_time_s", "simulated time (s)", "sim_time"},
     {"faults", "faults", "faults"},
+    {"faults_by_kind.first_touch.faults", "  first touches", "first_touch_faults"},
+    {"faults_by_kind.refault.faults", "  refaults", "refault_faults"},
     {"hits", "hits", "hits"},
     {"bytes_fetched", "bytes fetched", "bytes_fetched"},
+    {"faults_by_kind.first_touch.bytes_fetched", "  by first touches", "first_touch_bytes_fetched"},
+    {"faults_by_kind.refault.bytes_fetched", "  by refaults", "refault_bytes_fetched"},
     {"bytes_evicted", "bytes evicted", "bytes_evicted"},
     {"wire_bytes", "bytes on the wire", "wire_bytes"},
     {"fault_latency_us.mean", "fault latency mean (us)", "fault_latency_mean"},
+    {"faults_by_kind.first_touch.fault_latency_us.mean", "  first touches", "first_touch_latency_mean"},
+    {"faults_by_kind.refault.fault_latency_us.mean", "  refaults", "refault_latency_mean"},
     {"fault_latency_us.p99", "fault latency p99 (us)", "fault_latency_p99"},
+    {"faults_by_kind.refault.fault_latency_us.p99", "  refaults", "refault_latency_p99"},
     {"sges_per_fetch_mean", "SGEs per fetch", "sges_per_fetch"},
     {"amplification", "bytes fetched / live", "amplification"},
     {"violations", "lost-data violations", NULL},
@@ -666,6 +691,10 @@ static const char *const csv_cols[] = {
     "bytes_evicted", "wire_bytes", "fault_latency_us.mean", "fault_latency_us.p50",
     "fault_latency_us.p99", "fault_latency_us.max", "sges_per_fetch_mean", "wrs_per_fetch_mean",
     "amplification", "violations", "evictions", "writebacks",
+    "faults_by_kind.first_touch.faults", "faults_by_kind.first_touch.bytes_fetched",
+    "faults_by_kind.first_touch.fault_latency_us.mean", "faults_by_kind.refault.faults",
+    "faults_by_kind.refault.bytes_fetched", "faults_by_kind.refault.fault_latency_us.mean",
+    "faults_by_kind.refault.fault_latency_us.p99",
 };
 
 int ms_report_write_csv(const char *path, const json_t *doc, struct ms_err *err)

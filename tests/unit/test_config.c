@@ -2,6 +2,7 @@
  * trip and relative-path resolution of sim/config.c. Runs inside a fresh mkdtemp directory so
  * that config paths (and so error messages) are short and exact. */
 #include "sim/config.h"
+#include "sim/nic.h"
 #include "models/workload.h"
 #include "tests/unit/ms_test.h"
 
@@ -85,10 +86,16 @@ static void test_defaults(void)
     CHECK_EQ_U64(c.rdma.mtu_bytes, 4096);
     CHECK_EQ_U64(c.rdma.header_bytes, 66);
     CHECK_EQ_U64(c.rdma.request_bytes, 82);
-    CHECK_EQ_U64(c.rdma.wr_ns, 100);
-    CHECK_EQ_U64(c.rdma.sge_ns, 10);
-    CHECK_NEAR(c.rdma.dma_gbps, 56, 0);
-    CHECK_EQ_U64(c.rdma.tlp_overhead_bytes, 24);
+    /* the default NIC file: its curve less its own wire time, wr_ns twice its first point */
+    CHECK(strcmp(c.rdma_nic_given, "connectx4-100g") == 0);
+    CHECK_EQ_U64(c.rdma.n_points, 4);
+    CHECK_EQ_U64(c.rdma.curve_bytes[0], 32);
+    CHECK_NEAR(c.rdma.curve_ns[0], 830 - (2.5 + (32 + 26) * 8.0 / 100), 1e-9);
+    CHECK_NEAR(c.rdma.wr_ns, 2 * c.rdma.curve_ns[0], 1e-9);
+    CHECK_NEAR(c.rdma.sge_ns, 12.5, 0);
+    CHECK_NEAR(c.rdma.size_scale, 1, 0);
+    CHECK_NEAR(c.rdma.read_gbps, 100, 0);
+    CHECK(c.memory_blades.outstanding >= 1);
     CHECK_EQ_U64(c.fetch.n_modes, 2);
     CHECK_EQ_U64(c.fetch.modes[0], MS_FETCH_4K);
     CHECK_EQ_U64(c.fetch.modes[1], MS_FETCH_SG);
@@ -181,7 +188,7 @@ static void test_sets(void)
     struct ms_config c;
     const char *sets[] = {
         "cpu_blades.count=4",             /* number, overriding the file */
-        "rdma.dma_gbps=12.5",             /* real for a double key */
+        "rdma.size_scale=12.5",           /* real for a double key */
         "network.link_bandwidth_gbps=40", /* integer for a double key */
         "cpu_blades.replacement=\"lru\"", /* string */
         "fetch.mode=[\"sg\",\"4k\"]",     /* list */
@@ -190,7 +197,7 @@ static void test_sets(void)
     };
     CHECK(load(&c, base, sets, 7) == 0);
     CHECK_EQ_U64(c.cpu_blades.count, 4);
-    CHECK_NEAR(c.rdma.dma_gbps, 12.5, 0);
+    CHECK_NEAR(c.rdma.size_scale, 12.5, 0);
     CHECK_NEAR(c.network.link_bandwidth_gbps, 40, 0);
     CHECK_EQ_U64(c.cpu_blades.replacement, MS_REPL_LRU);
     CHECK_EQ_U64(c.fetch.n_modes, 2);
@@ -246,8 +253,15 @@ static void test_errors(void)
                "c.json: cpu_blades.count: expected an unsigned integer, got true");
     EXPECT_ERR(WITH("\"cpu_blades\": {\"count\": {}}"),
                "c.json: cpu_blades.count: expected an unsigned integer, got an object");
-    EXPECT_ERR(WITH("\"rdma\": {\"dma_gbps\": \"fast\"}"),
-               "c.json: rdma.dma_gbps: expected a number, got a string");
+    EXPECT_ERR(WITH("\"rdma\": {\"size_scale\": \"fast\"}"),
+               "c.json: rdma.size_scale: expected a number, got a string");
+    EXPECT_ERR(WITH("\"rdma\": {\"size_scale\": null}"),
+               "c.json: rdma.size_scale: expected a number, got null");
+    EXPECT_ERR(WITH("\"rdma\": {\"wr_ns\": \"fast\"}"),
+               "c.json: rdma.wr_ns: expected a number or null, got a string");
+    EXPECT_ERR(WITH("\"rdma\": {\"nic\": \"connectx9\"}"),
+               "c.json: rdma.nic: no NIC preset named \"connectx9\" (presets: connectx4-100g, "
+               "connectx5-100g; a NIC file is named by a path ending in .json)");
     EXPECT_ERR("{\"workload\": {\"trace\": null}}",
                "c.json: workload.trace: expected a string, got null");
     EXPECT_ERR(WITH("\"cpu_blades\": {\"replacement\": 1}"),
@@ -391,7 +405,7 @@ static void test_round_trip(void)
 {
     struct ms_config a, b;
     const char *sets[] = { "fetch.mode=[\"sg\"]", "cpu_blades.evict_low_pct=12.25",
-                           "rdma.dma_gbps=0.1", "seed=9223372036854775807",
+                           "rdma.size_scale=0.1", "seed=9223372036854775807",
                            "cpu_blades.quantum_ns=1000000000000" };
     CHECK(load(&a, "{\"workload\": {\"trace\": \"t.trace\", \"on_unknown_address\": \"warn\"},"
                    " \"fetch\": {\"past_max_sge\": \"page\"}}",
@@ -484,7 +498,7 @@ static void test_help(void)
         return;
     ms_config_print_help(f);
     rewind(f);
-    char line[512];
+    char line[2048];
     int n = 0, found = 0;
     size_t help_col = 0;
     while (fgets(line, sizeof line, f)) {
@@ -492,6 +506,8 @@ static void test_help(void)
         if (n == 1) {
             CHECK(strncmp(line, "key ", 4) == 0);
             help_col = (size_t)(strstr(line, "help") - line);
+        } else if (line[0] == ' ') {   /* under each key: where its default comes from */
+            CHECK(strstr(line, " source: ") != NULL && strlen(strstr(line, " source: ")) > 10);
         } else {
             CHECK(line[help_col - 1] == ' ' && line[help_col] != ' '); /* aligned columns */
         }
@@ -504,9 +520,28 @@ static void test_help(void)
         if (strncmp(line, "fetch.unknown_layout ", 21) == 0)
             CHECK_STR_CONTAINS(line, "page|lookup");
     }
-    CHECK_EQ_U64(n, 1 + 83); /* header + one line per key */
+    CHECK_EQ_U64(n, 1 + 2 * 84); /* header + two lines per key */
     CHECK(found);
     fclose(f);
+}
+
+/* Every built-in NIC preset loads, and a key left null takes the NIC file's value. */
+static void test_nic_presets(void)
+{
+    struct ms_config c;
+    int n = 0;
+    for (const struct ms_nic_preset *p = ms_nic_presets; p->name; p++, n++) {
+        char set[128];
+        snprintf(set, sizeof set, "rdma.nic=\"%s\"", p->name);
+        const char *sets[] = {set, "rdma.wr_ns=null", "rdma.sge_ns=3"};
+        CHECK(load(&c, "{\"workload\": {\"trace\": \"t.trace\"}}", sets, 3) == 0);
+        CHECK(c.rdma.n_points >= 2);
+        CHECK_NEAR(c.rdma.wr_ns, 2 * c.rdma.curve_ns[0], 1e-9);
+        CHECK_NEAR(c.rdma.sge_ns, 3, 0);
+        for (uint32_t k = 0; k < c.rdma.n_points; k++)
+            CHECK(c.rdma.curve_ns[k] > 0);
+    }
+    CHECK(n >= 2);
 }
 
 int main(void)
@@ -524,6 +559,7 @@ int main(void)
     test_round_trip();
     test_relative_paths();
     test_help();
+    test_nic_presets();
     unlink("c.json");
     if (chdir("/") == 0)
         rmdir(ms_tmp);

@@ -92,12 +92,12 @@ int main(int argc, char **argv)
     simgrid_run();
 
     /* The unloaded first-touch sg fault: fault handler, post, request through the switch to
-     * the memory blade (granted as it leaves, so cut-through), DRAM + DMA, reply back through the pipeline, scatter.
-     * Only the 128 B head moves (nothing was ever written back). */
+     * the memory blade (granted as it leaves, so cut-through), DRAM and the memory blade's NIC
+     * time, reply back through the pipeline, scatter. The whole page moves (nothing was ever
+     * written back: MIND's first-touch rule, the same bytes as 4k). */
     double L = 250, P = 200, B = 100e9 / 8 / 1e9;   /* ns, ns, bytes per ns */
-    double dma = 56.0 / 8;                            /* bytes per ns */
-    double expect = 1000 + 100 + (L + P + L + 82 / B) + (100 + (128 + 24) / dma) +
-                    (L + P + L + (128 + 66) / B) + (10 + (128 + 24) / dma);
+    double expect = 1000 + (L + P + L + 82 / B) + 100 + (L + P + L + (4096 + 66) / B) +
+                    cfg.rdma.wr_ns + ms_rdma_size_ns(&cfg.rdma, 4096);
     CHECK_NEAR(first_fault_ns[0], expect, 1e-3);
     CHECK_NEAR(first_fault_ns[1], expect, 1e-3);
 
@@ -115,6 +115,9 @@ int main(int argc, char **argv)
     CHECK_EQ_U64(blades[1].stats.bytes_evicted, 4096);
     CHECK_EQ_U64(threads[1].stats.violations, 0);
     CHECK_EQ_U64(threads[1].stats.faults, 3);
-    CHECK_EQ_U64(threads[1].stats.bytes_fetched, 128 + 128 + 4096);
+    CHECK_EQ_U64(threads[1].stats.bytes_fetched, 4096 + 4096 + 4096);
+    CHECK_EQ_U64(threads[1].stats.by_kind[MS_FAULT_FIRST_TOUCH].faults, 2);
+    CHECK_EQ_U64(threads[1].stats.by_kind[MS_FAULT_REFAULT].faults, 1);
+    CHECK_EQ_U64(threads[1].stats.by_kind[MS_FAULT_REFAULT].bytes_fetched, 4096);
     TEST_DONE();
 }

@@ -1,5 +1,6 @@
-/* SG run encoding, max_sge handling and wire bytes of the RDMA cost model and the fetch
- * policies, with hand-computed expectations. */
+/* SG run encoding, max_sge handling, wire bytes and NIC time of the RDMA cost model (the NIC
+ * curve's interpolation and its ends, per-SGE and per-WR costs) and the fetch policies, with
+ * hand-computed expectations. */
 #include "models/fetch.h"
 #include "traces/lib/ms_common.h"
 #include "models/rdma.h"
@@ -7,8 +8,11 @@
 
 static struct ms_rdma_cfg rdma(void)
 {
+    /* a made-up curve: 100 ns at 32 B, 500 at 1 KiB, 1000 at 4 KiB */
     struct ms_rdma_cfg c = {.mtu_bytes = 4096, .header_bytes = 66, .request_bytes = 82,
-                            .wr_ns = 100, .sge_ns = 10, .dma_gbps = 56, .tlp_overhead_bytes = 24};
+                            .wr_ns = 400, .sge_ns = 12.5, .size_scale = 1, .n_points = 3,
+                            .curve_bytes = {32, 1024, 4096}, .curve_ns = {100, 500, 1000},
+                            .read_gbps = 100};
     return c;
 }
 
@@ -61,10 +65,48 @@ int main(void)
     CHECK_EQ_U64(x.payload, 0);
     CHECK_EQ_U64(ms_rdma_data_wire_bytes(&rc, &x), 66);
 
-    /* NIC time: 4 KiB at 56 Gbit/s + one TLP overhead */
+    /* the curve: linear between points, flat below the first, the last slope past the last */
+    CHECK_NEAR(ms_rdma_curve_ns(&rc, 32), 100, 1e-12);
+    CHECK_NEAR(ms_rdma_curve_ns(&rc, 528), 100 + 400 * (528 - 32) / 992.0, 1e-9);
+    CHECK_NEAR(ms_rdma_curve_ns(&rc, 1024), 500, 1e-12);
+    CHECK_NEAR(ms_rdma_curve_ns(&rc, 2048), 500 + 500 / 3.0, 1e-9);
+    CHECK_NEAR(ms_rdma_curve_ns(&rc, 0), 100, 1e-12);
+    CHECK_NEAR(ms_rdma_curve_ns(&rc, 8), 100, 1e-12);
+    CHECK_NEAR(ms_rdma_curve_ns(&rc, 8192), 1000 + 500 * 4096 / 3072.0, 1e-9);
+    CHECK_NEAR(ms_rdma_size_ns(&rc, 4096), 900, 1e-12);
+    rc.size_scale = 0.5;   /* the slope key scales the rise only */
+    CHECK_NEAR(ms_rdma_size_ns(&rc, 4096), 450, 1e-12);
+    CHECK_NEAR(ms_rdma_size_ns(&rc, 16), 0, 1e-12);
+    rc.size_scale = 1;
+    /* the measurement's own wire: latency + payload and a header per MTU packet */
+    CHECK_NEAR(ms_rdma_wire_ns(32, 100, 2.5, 26, 4096), 2.5 + 58 * 0.08, 1e-9);
+    CHECK_NEAR(ms_rdma_wire_ns(32768, 100, 2.5, 26, 4096), 2.5 + (32768 + 8 * 26) * 0.08, 1e-9);
+
+    /* one WR, one SGE, 4 KiB: half the fixed cost at each end, half the rise at each end */
     ms_xfer_whole_page(&x);
-    CHECK_NEAR(ms_rdma_local_dma_ns(&rc, &x), 10 + (4096 + 24) * 8.0 / 56, 1e-9);
-    CHECK_NEAR(ms_rdma_post_ns(&rc, &x), 100, 1e-12);
+    CHECK_NEAR(ms_rdma_post_ns(&rc, &x), 200, 1e-12);
+    CHECK_NEAR(ms_rdma_remote_ns(&rc, &x), 200 + 450, 1e-12);
+    CHECK_NEAR(ms_rdma_local_dma_ns(&rc, &x), 450, 1e-12);
+
+    /* per SGE: 3 runs of 7 blocks in one WR pay 2 x sge_ns on top of the 448 B rise */
+    ms_xfer_from_blocks(&x, m, 30);
+    double rise448 = 400 * (448 - 32) / 992.0;
+    CHECK_NEAR(ms_rdma_local_dma_ns(&rc, &x), rise448 / 2 + 2 * 12.5, 1e-9);
+    CHECK_NEAR(ms_rdma_post_ns(&rc, &x) + ms_rdma_remote_ns(&rc, &x) + ms_rdma_local_dma_ns(&rc, &x),
+               400 + rise448 + 2 * 12.5, 1e-9);
+
+    /* per WR: split in two WRs (384 B + 64 B), each pays the fixed cost and its own rise; the
+     * SGE past the first WR's first is the only per-SGE cost */
+    ms_xfer_from_blocks(&x, m, 2);
+    double rise384 = 400 * (384 - 32) / 992.0, rise64 = 400 * (64 - 32) / 992.0;
+    CHECK_NEAR(ms_rdma_post_ns(&rc, &x), 2 * 200, 1e-12);
+    CHECK_NEAR(ms_rdma_remote_ns(&rc, &x), 2 * 200 + (rise384 + rise64) / 2, 1e-9);
+    CHECK_NEAR(ms_rdma_local_dma_ns(&rc, &x), (rise384 + rise64) / 2 + 12.5, 1e-9);
+
+    /* a zero-length probe: the fixed cost only */
+    ms_xfer_from_blocks(&x, 0, 30);
+    CHECK_NEAR(ms_rdma_post_ns(&rc, &x) + ms_rdma_remote_ns(&rc, &x) + ms_rdma_local_dma_ns(&rc, &x),
+               400, 1e-12);
 
     /* fetch policies */
     struct ms_fetch_cfg fc = {.max_sge = 2, .past_max_sge = MS_PAST_MAX_SGE_SPLIT, .head_bytes = 128};
