@@ -1,9 +1,12 @@
 #!/bin/sh
 # The latency of one unloaded fault equals the formula in docs/model.md to within 0.1%, for 4k
-# and sg, and raising every link's latency by d raises it by exactly 4d.
-# $1 = build directory.
+# and sg (a first touch reads the whole page in both), and for sg under the explicit "head"
+# first-touch rule (only fetch.head_bytes); raising every link's latency by d raises it by
+# exactly 4d. The NIC's time comes from the default NIC file (tests/e2e/nic_model.py).
+# $1 = build directory, $2 = source directory.
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
+src="$(cd "$2" && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -17,14 +20,16 @@ sim_times() { grep '"sim_time_s"' "$1" | sed 's/.*: *//; s/,//'; }
 
 "$bin" c.json --quiet -o base.json
 "$bin" c.json --quiet -o slow.json --set network.link_latency_ns=1250
+"$bin" c.json --quiet -o head.json --set 'fetch.mode="sg"' --set 'cpu_blades.first_touch="head"'
 
-# Defaults: L = 250 ns, P = 200 ns, FH = 1000 ns, wr = 100 ns, sge = 10 ns, dram = 100 ns,
-# B = 12.5 bytes/ns, DMA = 7 bytes/ns, request 82 B, header 66 B, TLP 24 B.
-# 4k: 4096 B payload; sg on a page never written back: the 128 B head.
-formula() {  # $1 payload, $2 link latency
-  awk -v S="$1" -v L="$2" 'BEGIN {
-    B = 12.5; D = 7; P = 200; Q = 82; H = 66; T = 24
-    t = 1000 + 100 + (L + P + L + Q/B) + (100 + (S + T)/D) + (L + P + L + (S + H)/B) + (10 + (S + T)/D)
+# Defaults: FH = 1000 ns, L = 250 ns, P = 200 ns, dram = 100 ns, B = 12.5 bytes/ns, request
+# 82 B, header 66 B; the NIC: wr_ns and the curve's rise to the payload.
+set -- $(python3 "$src/tests/e2e/nic_model.py" "$src/configs/nic/connectx4-100g.json" 4096 128)
+WR=$1 RISE4K=$2 RISEHEAD=$3
+formula() {  # $1 payload, $2 link latency, $3 the NIC curve's rise to $1
+  awk -v S="$1" -v L="$2" -v R="$3" -v WR="$WR" 'BEGIN {
+    B = 12.5; P = 200; Q = 82; H = 66
+    t = 1000 + (L + P + L + Q/B) + 100 + (L + P + L + (S + H)/B) + WR + R
     printf "%.6f\n", t }'
 }
 check_close() {  # $1 measured s, $2 expected ns, $3 what
@@ -34,11 +39,12 @@ check_close() {  # $1 measured s, $2 expected ns, $3 what
     exit !(err <= 0.001) }'
 }
 set -- $(sim_times base.json)
-check_close "$1" "$(formula 4096 250)" "4k unloaded fault"
-check_close "$2" "$(formula 128 250)" "sg unloaded fault"
+check_close "$1" "$(formula 4096 250 "$RISE4K")" "4k unloaded first touch"
+check_close "$2" "$(formula 4096 250 "$RISE4K")" "sg unloaded first touch"
 b4=$1; bs=$2
+check_close "$(sim_times head.json)" "$(formula 128 250 "$RISEHEAD")" "sg first touch, head rule"
 set -- $(sim_times slow.json)
-check_close "$1" "$(formula 4096 1250)" "4k, links +1000 ns"
+check_close "$1" "$(formula 4096 1250 "$RISE4K")" "4k, links +1000 ns"
 # exactly 4d: the request's two links (blade to switch, switch to memory blade) and the reply's two
 awk -v a="$b4" -v b="$1" -v c="$bs" -v d="$2" 'BEGIN {
   d4 = (b - a) * 1e9; ds = (d - c) * 1e9
