@@ -57,7 +57,9 @@ cat >cap.json <<'JSON'
  "fetch": {"mode": "4k"}, "switch": {"check_coherence": true, "directory_entries": 2, "epoch_ns": 20000}}
 JSON
 "$bin" cap.json --quiet -o cap.out.json
-jcheck split.json "$c | .directory.splits >= 1 and .false_invalidations < 10" "$c.directory"
+# static: all 79; split: those of the first epochs only (how many fit in an epoch depends on
+# how long a fault takes)
+jcheck split.json "$c | .directory.splits >= 1 and .false_invalidations < 25" "$c.directory"
 jcheck static.json "$c | .directory.splits == 0 and .false_invalidations == 79" "$c.false_invalidations"
 jcheck split.json "$c.directory.region_sizes[\"16384\"] == 0" "$c.directory.region_sizes"
 jcheck static.json "$c.directory.region_sizes[\"16384\"] == 1" "$c.directory.region_sizes"

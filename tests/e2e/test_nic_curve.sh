@@ -1,7 +1,7 @@
 #!/bin/sh
 # A single unloaded sg refault of 64 B, 1 KiB and 4 KiB of live data costs what the shipped NIC
 # curve says (docs/model.md, "Formula for one unloaded fault"), for each NIC preset: the
-# expected NIC time is computed from the preset file itself (tests/e2e/nic_model.py), not
+# expected NIC time is computed from the preset file itself (scripts/nic-model), not
 # from constants copied here.
 # $1 = build directory, $2 = source directory.
 set -eu
@@ -28,7 +28,7 @@ JSON
     [ "$(get out.json "r['faults_by_kind']['refault']['faults']")" = 1 ] || { echo "FAIL: $nic $S: not one refault"; exit 1; }
     [ "$(get out.json "r['faults_by_kind']['refault']['bytes_fetched']")" = "$S" ] || { echo "FAIL: $nic $S: refault bytes"; exit 1; }
     got=$(get out.json "r['faults_by_kind']['refault']['fault_latency_us']['mean'] * 1000")
-    set -- $(python3 "$src/tests/e2e/nic_model.py" "$src/configs/nic/$nic.json" "$S")
+    set -- $(python3 "$src/scripts/nic-model" "$src/configs/nic/$nic.json" "$S")
     # fault handler 1000; 4 links of 250 and 2 pipeline passes of 200; the 82 B request and
     # the S B reply with one 66 B header at 12.5 B/ns; DRAM 100; the NIC: wr_ns + rise(S)
     awk -v g="$got" -v wr="$1" -v rise="$2" -v S="$S" -v nic="$nic" 'BEGIN {
