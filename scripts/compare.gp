@@ -1,6 +1,7 @@
 # Grouped bar chart for scripts/plot-compare. Expects these variables to be set first:
 #   datafile  one line per metric: "label" then, per mode, ratio and "bar label"
 #   nmodes    number of modes (columns of bars)
+#   nmetrics  number of metrics (clusters)
 #   modes     the mode names, space separated
 #   basemode  the mode everything is relative to (the first one)
 #   caption   a line of text under the chart
@@ -18,7 +19,7 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border rgb "#333333"
 set boxwidth 0.95 relative
 set yrange [0:ymax]
-set xrange [-0.6:6.6]
+set xrange [-0.6:nmetrics - 0.4]
 set grid ytics lc rgb "#dddddd"
 set xtics nomirror scale 0 noenhanced
 set ytics nomirror

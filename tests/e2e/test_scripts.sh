@@ -11,7 +11,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-header=fetch_mode,sim_time_s,records,accesses,hits,faults,bytes_fetched,live_bytes_fetched,bytes_evicted,wire_bytes,fault_latency_us_mean,fault_latency_us_p50,fault_latency_us_p99,fault_latency_us_max,sges_per_fetch_mean,wrs_per_fetch_mean,amplification,violations,evictions,writebacks
+header=fetch_mode,sim_time_s,records,accesses,hits,faults,bytes_fetched,live_bytes_fetched,bytes_evicted,wire_bytes,fault_latency_us_mean,fault_latency_us_p50,fault_latency_us_p99,fault_latency_us_max,sges_per_fetch_mean,wrs_per_fetch_mean,amplification,violations,evictions,writebacks,faults_by_kind_first_touch_faults,faults_by_kind_first_touch_bytes_fetched,faults_by_kind_first_touch_fault_latency_us_mean,faults_by_kind_refault_faults,faults_by_kind_refault_bytes_fetched,faults_by_kind_refault_fault_latency_us_mean,faults_by_kind_refault_fault_latency_us_p99
 
 is_png() { # FILE: exists, non-empty, PNG signature
   [ -s "$1" ] || return 1
@@ -21,8 +21,8 @@ is_png() { # FILE: exists, non-empty, PNG signature
 # --- plot-compare: two modes ---
 cat >"$work/two.csv" <<CSV
 $header
-4k,0.008,59034,23941,19756,4185,17141760,4954048,9121792,27176896,7.64,7.55,13.44,27.47,1,1,3.46,0,3966,2227
-sg,0.0064,59034,23941,19764,4177,8341504,4255168,6515904,15768908,5.99,5.44,11.07,26.40,2.50,1,1.96,0,3960,2222
+4k,0.008,59034,23941,19756,4185,17141760,4954048,9121792,27176896,7.64,7.55,13.44,27.47,1,1,3.46,0,3966,2227,1500,6144000,7.8,2685,10997760,7.55,13.2
+sg,0.0064,59034,23941,19764,4177,8341504,4255168,6515904,15768908,5.99,5.44,11.07,26.40,2.50,1,1.96,0,3960,2222,1500,6144000,7.8,2677,2197504,5.1,10.9
 CSV
 "$src/scripts/plot-compare" "$work/two.csv" "$work/two.png" || fail "plot-compare on a good CSV"
 is_png "$work/two.png" || fail "two.png is not a PNG"
@@ -30,14 +30,14 @@ is_png "$work/two.png" || fail "two.png is not a PNG"
 # --- one mode, and zero denominators (nothing evicted, no wire bytes, no latency) ---
 cat >"$work/one.csv" <<CSV
 $header
-4k,0.008,100,50,50,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
+4k,0.008,100,50,50,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
 CSV
 "$src/scripts/plot-compare" "$work/one.csv" "$work/one.png" || fail "plot-compare on a one-mode CSV"
 is_png "$work/one.png" || fail "one.png is not a PNG"
 cat >"$work/zero.csv" <<CSV
 $header
-4k,0.008,100,50,50,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
-sg,0.004,100,50,45,5,320,320,0,400,1.5,1.5,2,2,1,1,1,0,0,0
+4k,0.008,100,50,50,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0
+sg,0.004,100,50,45,5,320,320,0,400,1.5,1.5,2,2,1,1,1,0,0,0,0,0,0,5,320,1.5,2
 CSV
 "$src/scripts/plot-compare" "$work/zero.csv" "$work/zero.png" || fail "plot-compare with zero denominators"
 is_png "$work/zero.png" || fail "zero.png is not a PNG"
