@@ -24,7 +24,7 @@ sim_times() { grep '"sim_time_s"' "$1" | sed 's/.*: *//; s/,//'; }
 
 # Defaults: FH = 1000 ns, L = 250 ns, P = 200 ns, dram = 100 ns, B = 12.5 bytes/ns, request
 # 82 B, header 66 B; the NIC: wr_ns and the curve's rise to the payload.
-set -- $(python3 "$src/scripts/nic-model" "$src/configs/nic/connectx4-100g.json" 4096 128)
+set -- $("$src/scripts/nic-model" "$src/configs/nic/connectx4-100g.json" 4096 128)
 WR=$1 RISE4K=$2 RISEHEAD=$3
 formula() {  # $1 payload, $2 link latency, $3 the NIC curve's rise to $1
   awk -v S="$1" -v L="$2" -v R="$3" -v WR="$WR" 'BEGIN {

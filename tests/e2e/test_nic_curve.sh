@@ -10,7 +10,7 @@ src="$(cd "$2" && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-get() { python3 -c "import json, sys; r = json.load(open('$1'))['runs'][0]; print(eval(sys.argv[1]))" "$2"; }
+get() { jq -r ".runs[0].$2" "$1"; }
 
 for nic in connectx4-100g connectx5-100g; do
   for S in 64 1024 4096; do
@@ -25,10 +25,10 @@ for nic in connectx4-100g connectx5-100g; do
  "rdma": {"nic": "$nic"}, "fetch": {"mode": "sg", "head_bytes": 0}}
 JSON
     "$bin" c.json --quiet -o out.json
-    [ "$(get out.json "r['faults_by_kind']['refault']['faults']")" = 1 ] || { echo "FAIL: $nic $S: not one refault"; exit 1; }
-    [ "$(get out.json "r['faults_by_kind']['refault']['bytes_fetched']")" = "$S" ] || { echo "FAIL: $nic $S: refault bytes"; exit 1; }
-    got=$(get out.json "r['faults_by_kind']['refault']['fault_latency_us']['mean'] * 1000")
-    set -- $(python3 "$src/scripts/nic-model" "$src/configs/nic/$nic.json" "$S")
+    [ "$(get out.json faults_by_kind.refault.faults)" = 1 ] || { echo "FAIL: $nic $S: not one refault"; exit 1; }
+    [ "$(get out.json faults_by_kind.refault.bytes_fetched)" = "$S" ] || { echo "FAIL: $nic $S: refault bytes"; exit 1; }
+    got=$(get out.json "faults_by_kind.refault.fault_latency_us.mean * 1000")
+    set -- $("$src/scripts/nic-model" "$src/configs/nic/$nic.json" "$S")
     # fault handler 1000; 4 links of 250 and 2 pipeline passes of 200; the 82 B request and
     # the S B reply with one 66 B header at 12.5 B/ns; DRAM 100; the NIC: wr_ns + rise(S)
     awk -v g="$got" -v wr="$1" -v rise="$2" -v S="$S" -v nic="$nic" 'BEGIN {
