@@ -127,8 +127,12 @@ static int parse(json_t *root, const char *origin, struct ms_rdma_cfg *rc, struc
 int ms_nic_load(const char *given, const char *path, const char *origin_cfg, struct ms_rdma_cfg *rc,
                 struct ms_err *err)
 {
+    /* a preset is named by its name; a tool that rewrites paths may have put a directory in
+     * front of it (a frozen sweep point), so only the last component counts */
     size_t len = strlen(given);
-    int preset = !strchr(given, '/') && !(len >= 5 && !strcmp(given + len - 5, ".json"));
+    int preset = !(len >= 5 && !strcmp(given + len - 5, ".json"));
+    if (preset && strrchr(given, '/'))
+        given = strrchr(given, '/') + 1;
     json_error_t jerr;
     json_t *root;
     char origin[4200];

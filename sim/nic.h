@@ -24,8 +24,8 @@ struct ms_nic_preset {
 /* The presets, ending with {NULL, NULL} (generated from configs/nic/ at build time). */
 extern const struct ms_nic_preset ms_nic_presets[];
 
-/* Load the NIC file `given` names: a preset name (no '/', not ending in ".json"), or else the
- * file at `path` (`given` resolved against the config's directory). Fills rc's curve (each
+/* Load the NIC file `given` names: a preset (not ending in ".json"; its last path component
+ * is the name), or else the file at `path` (`given` resolved against the config's directory). Fills rc's curve (each
  * point less the measurement's wire time) and read_gbps, and rc->sge_ns and rc->wr_ns where
  * they are NAN (not set by the config): the file's sge_ns, and twice the curve's first value
  * (a READ's request and response, a WRITE's data and ack). Returns 0, or -1 with one line in

@@ -27,8 +27,8 @@ for f in page lookup one; do
   jcheck $f.json "$r.bytes_beyond_live | .head + .merged_holes + .stale_bits + .whole_page + .unknown_layout == .total" \
     "$r.bytes_beyond_live"
 done
-# the blade that wrote Q back reads its 192 B slot: 6 first touches of the 128 B head, then Q
-jcheck page.json "$r.threads[0].bytes_fetched == 6 * 128 + 192" "$r.threads[0].bytes_fetched"
+# the blade that wrote Q back reads its 192 B slot: 6 first touches of the whole page, then Q
+jcheck page.json "$r.threads[0].bytes_fetched == 6 * 4096 + 192" "$r.threads[0].bytes_fetched"
 jcheck page.json "$r.threads[1].bytes_fetched == 4096 + 8" "$r.threads[1].bytes_fetched"
 jcheck page.json "$r.bytes_beyond_live.unknown_layout == 4096 + 8 - 192" "$r.bytes_beyond_live"
 jcheck page.json "$r.layout_lookups == 0" "$r.layout_lookups"
