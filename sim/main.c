@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sim/config.h"
+#include "sim/nic.h"
 #include "sim/report.h"
 #include "sim/run.h"
 #include "traces/lib/trace.h"
@@ -222,13 +223,26 @@ int main(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
 
-    /* Provenance: the inputs by content (a NIC preset or any other file a config names goes
-     * in this list too), the options as given. */
-    const char *inputs[] = {c.config, cfg.workload.trace};
+    /* Provenance: the inputs by content (the config, the trace unless a generator makes it, a
+     * NIC file; a NIC preset built in by the digest of its text), the options as given. */
+    const char *inputs[3] = {c.config};
+    int n_inputs = 1;
+    if (!ms_config_generator(&cfg))
+        inputs[n_inputs++] = cfg.workload.trace;
+    const struct ms_nic_preset *nic = NULL;
+    if (ms_nic_is_preset(cfg.rdma_nic_given))
+        nic = ms_nic_preset(cfg.rdma_nic_given);
+    else
+        inputs[n_inputs++] = cfg.rdma_nic;
     struct ms_provenance prov = {
-        .inputs = ms_report_inputs(inputs, ms_config_generator(&cfg) ? 1 : 2, &err),
+        .inputs = ms_report_inputs(inputs, n_inputs, &err),
         .sets = c.sets, .n_sets = c.n_sets, .cfgs = c.cfgs, .n_cfgs = c.n_cfgs,
         .start = time(NULL)};
+    if (prov.inputs && nic) {
+        char name[128];
+        snprintf(name, sizeof name, "preset:%s", nic->name);
+        ms_report_add_input_text(prov.inputs, name, nic->text, strlen(nic->text));
+    }
     if (!prov.inputs) {
         fprintf(stderr, "%s\n", err.msg);
         ms_trace_info_free(&info);

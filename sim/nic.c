@@ -124,23 +124,35 @@ static int parse(json_t *root, const char *origin, struct ms_rdma_cfg *rc, struc
     return 0;
 }
 
+int ms_nic_is_preset(const char *given)
+{
+    size_t len = strlen(given);
+    return !(len >= 5 && !strcmp(given + len - 5, ".json"));
+}
+
+const struct ms_nic_preset *ms_nic_preset(const char *given)
+{
+    /* a tool that rewrites paths may have put a directory in front of a preset's name (a
+     * frozen sweep point), so only the last component counts */
+    if (strrchr(given, '/'))
+        given = strrchr(given, '/') + 1;
+    const struct ms_nic_preset *p = ms_nic_presets;
+    while (p->name && strcmp(p->name, given))
+        p++;
+    return p->name ? p : NULL;
+}
+
 int ms_nic_load(const char *given, const char *path, const char *origin_cfg, struct ms_rdma_cfg *rc,
                 struct ms_err *err)
 {
-    /* a preset is named by its name; a tool that rewrites paths may have put a directory in
-     * front of it (a frozen sweep point), so only the last component counts */
-    size_t len = strlen(given);
-    int preset = !(len >= 5 && !strcmp(given + len - 5, ".json"));
-    if (preset && strrchr(given, '/'))
-        given = strrchr(given, '/') + 1;
     json_error_t jerr;
     json_t *root;
     char origin[4200];
-    if (preset) {
-        const struct ms_nic_preset *p = ms_nic_presets;
-        while (p->name && strcmp(p->name, given))
-            p++;
-        if (!p->name) {
+    if (ms_nic_is_preset(given)) {
+        const struct ms_nic_preset *p = ms_nic_preset(given);
+        if (strrchr(given, '/'))
+            given = strrchr(given, '/') + 1;
+        if (!p) {
             char names[512] = "";
             size_t used = 0;
             for (const struct ms_nic_preset *q = ms_nic_presets; q->name && used < sizeof names; q++)

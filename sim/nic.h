@@ -24,6 +24,11 @@ struct ms_nic_preset {
 /* The presets, ending with {NULL, NULL} (generated from configs/nic/ at build time). */
 extern const struct ms_nic_preset ms_nic_presets[];
 
+/* Does rdma.nic `given` name a preset (it does not end in ".json") rather than a file? */
+int ms_nic_is_preset(const char *given);
+/* The preset `given` names (its last path component), or NULL. */
+const struct ms_nic_preset *ms_nic_preset(const char *given);
+
 /* Load the NIC file `given` names: a preset (not ending in ".json"; its last path component
  * is the name), or else the file at `path` (`given` resolved against the config's directory). Fills rc's curve (each
  * point less the measurement's wire time) and read_gbps, and rc->sge_ns and rc->wr_ns where

@@ -536,6 +536,19 @@ json_t *ms_report_inputs(const char *const *paths, int n, struct ms_err *err)
     return a;
 }
 
+int ms_report_add_input_text(json_t *inputs, const char *name, const char *text, size_t n)
+{
+    struct ms_sha256 h;
+    char hex[65];
+    ms_sha256_init(&h);
+    ms_sha256_update(&h, text, n);
+    ms_sha256_hex(&h, hex);
+    json_t *o = json_object();
+    json_object_set_new(o, "path", json_string(name));
+    json_object_set_new(o, "sha256", json_string(hex));
+    return json_array_append_new(inputs, o);
+}
+
 static json_t *string_array(const char *const *s, int n)
 {
     json_t *a = json_array();

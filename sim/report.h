@@ -28,6 +28,9 @@ struct ms_provenance {
  * (a MIND trace) stands for its regular files, listed as DIR/NAME in byte order of their
  * names. NULL and err ("PATH: cannot read: why") if one cannot be read. */
 json_t *ms_report_inputs(const char *const *paths, int n, struct ms_err *err);
+/* Add an input that is not a file of the user's (a NIC preset built into mindsim) by the
+ * digest of its text. */
+int ms_report_add_input_text(json_t *inputs, const char *name, const char *text, size_t n);
 
 json_t *ms_report_run(const struct ms_run_result *r);
 /* The results document: "mindsim" (version, git revision, SimGrid's and jansson's versions,

@@ -3,8 +3,9 @@
 # object holds mindsim's version and git revision, the SimGrid and jansson versions (those
 # pkg-config reports for the build), the sha256 of the config and of the trace as sha256sum
 # computes them (a MIND trace directory: each of its files, in byte order of their names; a
-# built-in workload: the config alone), the --set and --cfg options as given, the host name
-# and the start time. Prints "ok" on success.
+# built-in workload: no trace), the NIC file (a preset: by the digest of the text built in,
+# which is configs/nic/NAME.json's), the --set and --cfg options as given, the host name and
+# the start time. Prints "ok" on success.
 set -eu
 build=$(cd "$1" && pwd)
 src=$(cd "$2" && pwd)
@@ -21,11 +22,13 @@ cd "$work/elsewhere"
 "$build/mindsim" ../cfg/c.json --set cpu_blades.cache_bytes=1048576 --set 'fetch.mode="sg"' \
   --cfg=network/crosstraffic:0 --quiet -o r.json || fail "mindsim"
 m() { jq -r ".mindsim.$1" r.json; }
-[ "$(m 'inputs | length')" = 2 ] || fail "inputs: $(m inputs)"
+[ "$(m 'inputs | length')" = 3 ] || fail "inputs: $(m inputs)"
 [ "$(m 'inputs[0].path')" = ../cfg/c.json ] || fail "config path: $(m 'inputs[0].path')"
 [ "$(m 'inputs[0].sha256')" = "$(sum ../cfg/c.json)" ] || fail "config sha256"
 [ "$(m 'inputs[1].path')" = ../cfg/t.trace ] || fail "trace path: $(m 'inputs[1].path')"
 [ "$(m 'inputs[1].sha256')" = "$(sum ../cfg/t.trace)" ] || fail "trace sha256"
+[ "$(m 'inputs[2].path')" = preset:connectx4-100g ] || fail "NIC preset: $(m 'inputs[2].path')"
+[ "$(m 'inputs[2].sha256')" = "$(sum "$src/configs/nic/connectx4-100g.json")" ] || fail "NIC preset sha256"
 [ "$(m 'set | join(" ")')" = 'cpu_blades.cache_bytes=1048576 fetch.mode="sg"' ] || fail "set: $(m set)"
 [ "$(m 'cfg | join(" ")')" = network/crosstraffic:0 ] || fail "cfg: $(m cfg)"
 [ "$(m version)" = "$("$build/mindsim" --version | cut -d' ' -f2)" ] || fail "version"
@@ -52,11 +55,20 @@ printf '{"workload": {"trace": "mind", "on_unknown_address": "warn"}, "fetch": {
   >../cfg/mind.json
 "$build/mindsim" ../cfg/mind.json --quiet -o d.json || fail "mindsim on a MIND directory"
 want=$(for f in 0 1 2 notes.txt; do printf '%s %s\n' "../cfg/mind/$f" "$(sum "../cfg/mind/$f")"; done)
-got=$(jq -r '.mindsim.inputs[1:][] | "\(.path) \(.sha256)"' d.json)
+got=$(jq -r '.mindsim.inputs[1:-1][] | "\(.path) \(.sha256)"' d.json)
 [ "$got" = "$want" ] || fail "MIND directory inputs: $got"
 
 # A built-in workload: only the config was read.
 "$build/mindsim" ../cfg/c.json --set 'workload.trace=""' --set 'workload.generator="memtest"' \
   --quiet -o g.json || fail "mindsim on a built-in workload"
-[ "$(jq -c '[.mindsim.inputs[].path]' g.json)" = '["../cfg/c.json"]' ] || fail "generator inputs"
+[ "$(jq -c '[.mindsim.inputs[].path]' g.json)" = '["../cfg/c.json","preset:connectx4-100g"]' ] ||
+  fail "generator inputs: $(jq -c '[.mindsim.inputs[].path]' g.json)"
+
+# A NIC file named by path: hashed like the config.
+cp "$src/configs/nic/connectx5-100g.json" ../cfg/my-nic.json
+"$build/mindsim" ../cfg/c.json --set 'rdma.nic="my-nic.json"' --quiet -o n.json ||
+  fail "mindsim with a NIC file"
+[ "$(jq -r '.mindsim.inputs[2].path' n.json)" = ../cfg/my-nic.json ] ||
+  fail "NIC file path: $(jq -r '.mindsim.inputs[2].path' n.json)"
+[ "$(jq -r '.mindsim.inputs[2].sha256' n.json)" = "$(sum ../cfg/my-nic.json)" ] || fail "NIC file sha256"
 echo ok
