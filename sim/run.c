@@ -30,7 +30,9 @@ struct run_queue {
 
 struct run_thread {
     struct ms_cpu_thread cpu;
-    struct ms_trace_reader *reader;   /* replaying a trace */
+    struct ms_trace_reader *reader;   /* replaying a trace: open from the thread's first
+                                       * record to the call after its last */
+    uint64_t n_records;               /* replaying a trace: the thread's records (the scan's) */
     struct run_queue q;               /* replaying the generator */
     uint64_t n_read;                  /* records taken so far */
     char where[96];
@@ -192,10 +194,25 @@ static const char *unordered_hint(const struct run_state *rs)
                : "";
 }
 
+/* A trace thread opens its reader when it starts and closes it after its last record (the
+ * scan counted them), without reading on to the end of the file: a reader holds a buffer of up
+ * to 1 MiB, and a trace may have thousands of threads that each run briefly. */
 static int next_record(struct run_thread *rt, struct ms_rec *rec, struct ms_err *err)
 {
+    struct run_state *rs = rt->rs;
+    if (rs->wl) {
+        rt->n_read++;
+        return gen_next(rt, rec, err);
+    }
+    if (rt->n_read == rt->n_records) {
+        ms_trace_close(rt->reader);
+        rt->reader = NULL;
+        return 0;
+    }
+    if (!rt->reader && !(rt->reader = ms_trace_open(rs->cfg->workload.trace, rt->cpu.tid, err)))
+        return -1;
     rt->n_read++;
-    return rt->rs->wl ? gen_next(rt, rec, err) : ms_trace_next(rt->reader, rec, err);
+    return ms_trace_next(rt->reader, rec, err);
 }
 
 /* Where the last record came from, for error messages. */
@@ -456,11 +473,7 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         uint32_t blade = tid / cfg->cpu_blades.threads_per_blade;
         rt->rs = &rs;
         ms_cpu_thread_init(&rt->cpu, tid, &rs.blades[blade]);
-        if (!rs.wl) {
-            rt->reader = ms_trace_open(cfg->workload.trace, tid, err);
-            if (!rt->reader)
-                return -1;
-        }
+        rt->n_records = info->per_thread ? info->per_thread[i] : 0;
         snprintf(name, sizeof name, "blade%u", blade);
         char aname[32];
         snprintf(aname, sizeof aname, "thread%u", tid);

@@ -633,7 +633,7 @@ struct ms_trace_reader *ms_trace_open(const char *path, int64_t tid_filter, stru
     r->fd = fd;
     r->path = ms_strdup(path);
     r->filter = tid_filter;
-    r->buf = ms_xcalloc(MS_RD_BUF + 1, 1);
+    r->buf = ms_xrealloc(NULL, MS_RD_BUF + 1);   /* not zeroed: pages are touched only as reads fill them */
     r->pos = r->lim = r->dend = r->buf;
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
