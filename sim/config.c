@@ -709,15 +709,21 @@ static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_
  * so. */
 static void ms_schema_defaults(struct ms_config *cfg)
 {
-    memset(cfg, 0, sizeof *cfg);
-    for (size_t i = 0; i < MS_N_KEYS; i++) {
-        struct ms_err err = { 0 };
-        json_t *v = json_loads(ms_schema[i].def, JSON_DECODE_ANY, NULL);
-        MS_ASSERT(v != NULL);
-        int rc = ms_key_set(cfg, &ms_schema[i], v, "default", &err);
-        json_decref(v);
-        MS_ASSERT(rc == 0);
+    /* parsed once: a sweep loads a config per point, several times over */
+    static struct ms_config defaults;
+    static int ready;
+    if (!ready) {
+        for (size_t i = 0; i < MS_N_KEYS; i++) {
+            struct ms_err err = { 0 };
+            json_t *v = json_loads(ms_schema[i].def, JSON_DECODE_ANY, NULL);
+            MS_ASSERT(v != NULL);
+            int rc = ms_key_set(&defaults, &ms_schema[i], v, "default", &err);
+            json_decref(v);
+            MS_ASSERT(rc == 0);
+        }
+        ready = 1;
     }
+    *cfg = defaults;
 }
 
 /* Fill in what other keys derive: the NIC file's curve and the keys left null (rdma.wr_ns,
@@ -919,27 +925,35 @@ static char *ms_read_file(const char *path, size_t *len)
     return buf;
 }
 
-int ms_config_load(struct ms_config *cfg, const char *path, const char *const *sets, int n_sets,
-                   struct ms_err *err)
+json_t *ms_config_read(const char *path, struct ms_err *err)
 {
-    ms_schema_defaults(cfg);
-    snprintf(cfg->source, sizeof cfg->source, "%s", path);
-
     size_t len = 0;
     errno = 0;
     char *text = ms_read_file(path, &len);
-    if (!text)
-        return ms_err_set(err, "%s: cannot read config: %s", path, strerror(errno));
+    if (!text) {
+        ms_err_set(err, "%s: cannot read config: %s", path, strerror(errno));
+        return NULL;
+    }
     json_error_t jerr;
     json_t *root = json_loadb(text, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     free(text);
-    if (!root)
-        return ms_err_set(err, "%s:%d:%d: JSON syntax error: %s", path, jerr.line, jerr.column,
-                          jerr.text);
+    if (!root) {
+        ms_err_set(err, "%s:%d:%d: JSON syntax error: %s", path, jerr.line, jerr.column,
+                   jerr.text);
+        return NULL;
+    }
     if (!json_is_object(root)) {
         json_decref(root);
-        return ms_err_set(err, "%s: expected a JSON object at the top level", path);
+        ms_err_set(err, "%s: expected a JSON object at the top level", path);
+        return NULL;
     }
+    return root;
+}
+
+int ms_config_load_json(struct ms_config *cfg, const json_t *file, const char *path,
+                        const char *const *sets, int n_sets, struct ms_err *err)
+{
+    json_t *root = json_deep_copy(file);
     for (int i = 0; i < n_sets; i++) {
         if (ms_apply_set(root, sets[i], err)) {
             json_decref(root);
@@ -955,6 +969,19 @@ int ms_config_load(struct ms_config *cfg, const char *path, const char *const *s
         snprintf(base_dir, sizeof base_dir, "%.*s", (int)(slash - path + 1), path); /* keeps the '/' */
     int rc = ms_config_from_json(cfg, root, path, base_dir, err);
     json_decref(root);
+    return rc;
+}
+
+int ms_config_load(struct ms_config *cfg, const char *path, const char *const *sets, int n_sets,
+                   struct ms_err *err)
+{
+    ms_schema_defaults(cfg);
+    snprintf(cfg->source, sizeof cfg->source, "%s", path);
+    json_t *file = ms_config_read(path, err);
+    if (!file)
+        return -1;
+    int rc = ms_config_load_json(cfg, file, path, sets, n_sets, err);
+    json_decref(file);
     return rc;
 }
 

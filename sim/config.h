@@ -83,6 +83,13 @@ void ms_config_defaults(struct ms_config *cfg);
 int ms_config_load(struct ms_config *cfg, const char *path, const char *const *sets, int n_sets,
                    struct ms_err *err);
 
+/* ms_config_load in two steps, for many variants of one file (a sweep's points): the file's
+ * JSON object (NULL and err if unreadable or not an object), then a config from it (not
+ * changed) and the overrides. */
+json_t *ms_config_read(const char *path, struct ms_err *err);
+int ms_config_load_json(struct ms_config *cfg, const json_t *file, const char *path,
+                        const char *const *sets, int n_sets, struct ms_err *err);
+
 /* Parse from an already-built JSON object; `origin` names it in errors, `base_dir` resolves
  * relative paths (may be "."). */
 int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,

@@ -2,8 +2,10 @@
  *
  * SimGrid runs once per process, so every fetch mode runs in a child process of its own (as
  * many at once as there are cores); each child hands its run's results back as JSON through a
- * private temporary directory. The parent assembles the results document, writes it
- * atomically, and prints the comparison table. */
+ * private scratch directory under $TMPDIR. The parent assembles the results document, writes
+ * it (traces/lib/outfile.h: whole or not at all), and prints the comparison table. A signal
+ * that stops the parent stops the children and removes the scratch directory and temporary
+ * outputs (traces/lib/cleanup.h); a child that crashes is an internal error (status 3). */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,10 +23,13 @@
 #include "sim/nic.h"
 #include "sim/report.h"
 #include "sim/run.h"
+#include "traces/lib/cleanup.h"
+#include "traces/lib/outfile.h"
 #include "traces/lib/trace.h"
 
 #define EXIT_BAD_INPUT 2
 #define EXIT_ABORTED 1
+#define EXIT_INTERNAL 3
 
 static const char usage[] =
     "usage: mindsim CONFIG.json [-o RESULTS.json] [--set KEY.PATH=JSONVALUE ...] [--csv FILE]\n"
@@ -36,6 +42,7 @@ static const char usage[] =
     "\n"
     "  -o FILE          write the results JSON to FILE (atomically), and the coherence\n"
     "                   directory's time series (one row per epoch) to FILE.directory.csv\n"
+    "                   (unless FILE is a device or FIFO, which is written in place)\n"
     "  --set K=V        override config key K with the JSON value V (repeatable)\n"
     "  --csv FILE       also write one CSV row per run\n"
     "  --quiet          no table, no progress bar\n"
@@ -43,7 +50,9 @@ static const char usage[] =
     "  --help-config    every config key with its type, unit, default, range and help\n"
     "  --help-config=json  the same as a JSON list, for scripts\n"
     "\n"
-    "Exit status: 0 done, 1 a run was aborted by fetch.on_violation, 2 bad input.\n";
+    "Exit status: 0 done, 1 a run was aborted by fetch.on_violation, 2 bad input (or an output\n"
+    "that cannot be written), 3 internal error (a run crashed or was killed). SIGINT or SIGTERM\n"
+    "stops the runs and removes temporary files; mindsim then ends by that signal.\n";
 
 struct cli {
     const char *config;
@@ -174,18 +183,6 @@ static void child_run(const struct ms_config *cfg, int i, const struct ms_trace_
     _exit(ok ? 0 : 3);
 }
 
-static void remove_dir(const char *dir, int n)
-{
-    char path[4200];
-    for (int i = 0; i < n; i++) {
-        snprintf(path, sizeof path, "%s/run%d.json", dir, i);
-        unlink(path);
-        snprintf(path, sizeof path, "%s/err%d", dir, i);
-        unlink(path);
-    }
-    rmdir(dir);
-}
-
 /* Every trace thread keeps its own reader open: allow as many files as the system lets us. */
 static void raise_open_file_limit(void)
 {
@@ -196,31 +193,141 @@ static void raise_open_file_limit(void)
     }
 }
 
+/* A mode's child ended with `st`: 0, or the exit status of mindsim with the reason printed. */
+static int child_outcome(const char *dir, int i, const char *mode, int st)
+{
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+        return 0;
+    char path[4200], msg[1024] = "";
+    snprintf(path, sizeof path, "%s/err%d", dir, i);
+    FILE *f = fopen(path, "r");
+    if (f) {
+        if (!fgets(msg, sizeof msg, f))
+            msg[0] = 0;
+        fclose(f);
+    }
+    if (WIFEXITED(st) && (WEXITSTATUS(st) == EXIT_ABORTED || WEXITSTATUS(st) == EXIT_BAD_INPUT) &&
+        msg[0]) {
+        fprintf(stderr, "%s\n", msg);
+        return WEXITSTATUS(st);
+    }
+    /* a crash, a kill, or a failure the run could not describe: mindsim's own fault */
+    if (WIFSIGNALED(st))
+        fprintf(stderr, "mindsim: internal error: the %s run was killed by signal %d (%s)\n", mode,
+                WTERMSIG(st), strsignal(WTERMSIG(st)));
+    else
+        fprintf(stderr, "mindsim: internal error: the %s run ended with status %d%s%s\n", mode,
+                WEXITSTATUS(st), msg[0] ? ": " : "", msg);
+    return EXIT_INTERNAL;
+}
+
+/* The output files: results (-o or stdout), --csv, and with -o the directory's time series. */
+struct outputs {
+    char dir_csv[4200];
+    const char *path[3];
+    struct ms_out *o[3];
+};
+
+/* Refuse outputs that would overwrite an input; open them all (before any work). */
+static int open_outputs(struct outputs *out, const struct cli *c, const struct ms_config *cfg,
+                        struct ms_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->path[0] = c->out ? c->out : "-";
+    out->path[1] = c->csv;
+    /* the time series goes beside a results file, not beside a device or FIFO */
+    struct stat st;
+    if (c->out && strcmp(c->out, "-") && (stat(c->out, &st) != 0 || S_ISREG(st.st_mode))) {
+        snprintf(out->dir_csv, sizeof out->dir_csv, "%s.directory.csv", c->out);
+        out->path[2] = out->dir_csv;
+    }
+    for (int k = 0; k < 3; k++)
+        if (out->path[k] &&
+            (ms_out_check_input(out->path[k], c->config, "the config", err) < 0 ||
+             (!ms_config_generator(cfg) &&
+              ms_out_check_input(out->path[k], cfg->workload.trace, "the trace", err) < 0)))
+            return -1;
+    for (int k = 0; k < 3; k++)
+        if (out->path[k] && !(out->o[k] = ms_out_open(out->path[k], 0666, 0, err)))
+            return -1;
+    return 0;
+}
+
+static void discard_outputs(struct outputs *out)
+{
+    for (int k = 0; k < 3; k++) {
+        ms_out_discard(out->o[k]);
+        out->o[k] = NULL;
+    }
+}
+
+/* Write the results document to every output: all are flushed before any is put in place. */
+static int write_outputs(struct outputs *out, const json_t *doc, struct ms_err *err)
+{
+    ms_report_json(out->o[0]->f, doc);
+    if (out->o[1])
+        ms_report_csv(out->o[1]->f, doc);
+    if (out->o[2])
+        ms_report_directory_csv(out->o[2]->f, doc);
+    for (int k = 0; k < 3; k++)
+        if (out->o[k] && ms_out_flush(out->o[k], err) < 0) {
+            discard_outputs(out);
+            return -1;
+        }
+    int rc = 0;
+    for (int k = 0; k < 3; k++) {
+        if (out->o[k] && ms_out_commit(out->o[k], err) < 0)
+            rc = -1;
+        out->o[k] = NULL;
+    }
+    return rc;
+}
+
+/* Remove the scratch directory and what the children left in it. */
+static void remove_scratch(const char *dir, int n, const int *ids, int n_ids)
+{
+    char path[4200];
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/run%d.json", dir, i);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/err%d", dir, i);
+        unlink(path);
+    }
+    rmdir(dir);
+    while (n_ids-- > 0)
+        ms_cleanup_drop(ids[n_ids]);
+}
+
 int main(int argc, char **argv)
 {
+    ms_out_check_stdout_at_exit("mindsim");
     raise_open_file_limit();
     struct cli c;
     int rc = parse_cli(argc, argv, &c);
     if (rc >= 0)
-        return rc;
+        goto done_cli;
 
     static struct ms_config cfg;
     struct ms_err err = {0};
-    if (ms_config_load(&cfg, c.config, c.sets, c.n_sets, &err) < 0) {
+    struct outputs out = {0};
+    struct ms_trace_info info = {0};
+    struct ms_provenance prov = {0};
+    rc = EXIT_BAD_INPUT;
+    if (ms_config_load(&cfg, c.config, c.sets, c.n_sets, &err) < 0 ||
+        open_outputs(&out, &c, &cfg, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        return EXIT_BAD_INPUT;
+        goto done;
     }
-    struct ms_trace_info info;
+    ms_cleanup_on_signals();
     if (ms_config_generator(&cfg)) {
         /* a built-in workload: threads 0..n-1, record count unknown until it has run */
-        memset(&info, 0, sizeof info);
         info.n_threads = cfg.workload.n_threads;
         info.tids = ms_xcalloc(info.n_threads, sizeof *info.tids);
         for (uint32_t i = 0; i < info.n_threads; i++)
             info.tids[i] = i;
     } else if (ms_trace_scan(cfg.workload.trace, &info, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        return EXIT_BAD_INPUT;
+        goto done;
     }
 
     /* Provenance: the inputs by content (the config, the trace unless a generator makes it, a
@@ -234,7 +341,7 @@ int main(int argc, char **argv)
         nic = ms_nic_preset(cfg.rdma_nic_given);
     else
         inputs[n_inputs++] = cfg.rdma_nic;
-    struct ms_provenance prov = {
+    prov = (struct ms_provenance){
         .inputs = ms_report_inputs(inputs, n_inputs, &err),
         .sets = c.sets, .n_sets = c.n_sets, .cfgs = c.cfgs, .n_cfgs = c.n_cfgs,
         .start = time(NULL)};
@@ -245,16 +352,27 @@ int main(int argc, char **argv)
     }
     if (!prov.inputs) {
         fprintf(stderr, "%s\n", err.msg);
-        ms_trace_info_free(&info);
-        return EXIT_BAD_INPUT;
+        goto done;
     }
 
-    char dir[] = "/tmp/mindsim-XXXXXX";
+    /* The scratch directory and the files the children leave in it are removed if a signal
+     * stops mindsim (registered directory first: removed last). */
+    const char *tmpdir = getenv("TMPDIR");
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/mindsim-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
     if (!mkdtemp(dir)) {
-        fprintf(stderr, "/tmp: cannot create a scratch directory: %s\n", strerror(errno));
-        return EXIT_BAD_INPUT;
+        fprintf(stderr, "%s: cannot create a scratch directory: %s\n", dir, strerror(errno));
+        goto done;
     }
     int n = cfg.fetch.n_modes;
+    int scratch[2 * MS_MAX_MODES + 1], n_scratch = 0;
+    scratch[n_scratch++] = ms_cleanup_add(dir);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/run%d.json", dir, i);
+        scratch[n_scratch++] = ms_cleanup_add(path);
+        snprintf(path, sizeof path, "%s/err%d", dir, i);
+        scratch[n_scratch++] = ms_cleanup_add(path);
+    }
     volatile uint64_t *progress = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
                                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     MS_ASSERT(progress != MAP_FAILED);
@@ -268,7 +386,7 @@ int main(int argc, char **argv)
     fflush(NULL);
     while (finished < n) {
         while (started < n && started - finished < parallel) {
-            pid_t p = fork();
+            pid_t p = ms_cleanup_fork();
             MS_ASSERT(p >= 0);
             if (p == 0)
                 child_run(&cfg, started, &info, &c, &progress[started], dir);
@@ -277,6 +395,7 @@ int main(int argc, char **argv)
         int st;
         pid_t p = waitpid(-1, &st, WNOHANG);
         if (p > 0) {
+            ms_cleanup_reaped(p);
             for (int i = 0; i < started; i++)
                 if (pids[i] == p) {
                     status[i] = st;
@@ -302,66 +421,42 @@ int main(int argc, char **argv)
         progress_bar(done, total, now_s() - t0);
         fputc('\n', stderr);
     }
+    munmap((void *)progress, sizeof(uint64_t) * (size_t)n);
 
     /* The first failing mode (in config order) decides the outcome. */
     json_t *runs = json_array();
-    int exit_code = 0;
-    for (int i = 0; i < n && !exit_code; i++) {
-        char path[4200];
-        if (!WIFEXITED(status[i]) || WEXITSTATUS(status[i]) != 0) {
-            snprintf(path, sizeof path, "%s/err%d", dir, i);
-            FILE *f = fopen(path, "r");
-            char msg[1024] = "";
-            if (f) {
-                if (!fgets(msg, sizeof msg, f))
-                    msg[0] = 0;
-                fclose(f);
-            }
-            if (msg[0])
-                fprintf(stderr, "%s\n", msg);
-            else
-                fprintf(stderr, "mindsim: the %s run ended abnormally (status %d)\n",
-                        ms_fetch_mode_name(cfg.fetch.modes[i]), status[i]);
-            exit_code = WIFEXITED(status[i]) && WEXITSTATUS(status[i]) == EXIT_ABORTED ? EXIT_ABORTED
-                                                                                        : EXIT_BAD_INPUT;
+    rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        rc = child_outcome(dir, i, ms_fetch_mode_name(cfg.fetch.modes[i]), status[i]);
+        if (rc)
             break;
-        }
         snprintf(path, sizeof path, "%s/run%d.json", dir, i);
         json_error_t jerr;
         json_t *run = json_load_file(path, 0, &jerr);
         MS_ASSERT(run != NULL);
         json_array_append_new(runs, run);
     }
-    remove_dir(dir, n);
-    if (exit_code) {
+    remove_scratch(dir, n, scratch, n_scratch);
+    if (rc) {
         json_decref(runs);
-        json_decref(prov.inputs);
-        ms_trace_info_free(&info);
-        return exit_code;
+        goto done;
     }
-
     json_t *doc = ms_report_document(&cfg, &prov, runs);
-    char dir_csv[4200] = "";
-    if (c.out && strcmp(c.out, "-"))
-        snprintf(dir_csv, sizeof dir_csv, "%s.directory.csv", c.out);
-    if (ms_report_write_json(c.out ? c.out : "-", doc, &err) < 0 ||
-        (c.csv && ms_report_write_csv(c.csv, doc, &err) < 0) ||
-        (dir_csv[0] && ms_report_write_directory_csv(dir_csv, doc, &err) < 0)) {
-        if (c.out && strcmp(c.out, "-"))
-            unlink(c.out);   /* all or nothing */
-        if (dir_csv[0])
-            unlink(dir_csv);
+    prov.inputs = NULL;   /* the document took it */
+    if (write_outputs(&out, doc, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
-        json_decref(doc);
-        ms_trace_info_free(&info);
-        return EXIT_BAD_INPUT;
-    }
-    if (!c.quiet)
+        rc = EXIT_BAD_INPUT;
+    } else if (!c.quiet) {
         ms_report_table(stderr, doc);
+    }
     json_decref(doc);
+done:
+    discard_outputs(&out);
+    json_decref(prov.inputs);
     ms_trace_info_free(&info);
+done_cli:
     free(c.sets);
     free(c.cfgs);
     free(c.sg_args);
-    return 0;
+    return rc;
 }

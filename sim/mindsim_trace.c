@@ -14,17 +14,18 @@
  * count per address, so a free read before the allocation it undoes still balances it.
  * convert, cat and gen keep or declare the ordered flag (docs/trace-format.md). Usage and
  * input errors print one line on stderr and exit 2. */
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "traces/lib/ms_common.h"
-#include "traces/lib/trace.h"
-#include "sim/config.h"
-#include "traces/lib/u64map.h"
 #include "models/workload.h"
+#include "sim/config.h"
+#include "traces/lib/cleanup.h"
+#include "traces/lib/ms_common.h"
+#include "traces/lib/outfile.h"
+#include "traces/lib/trace.h"
+#include "traces/lib/u64map.h"
 
 #define MS_STAT_MAX_SPAN (1ull << 30)   /* longest R/W whose pages stat will enumerate */
 
@@ -254,11 +255,7 @@ static int ms_cmd_cat(const char *path)
         fwrite(line, 1, (size_t)n + 1, stdout);
     }
     ms_trace_close(r);
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "mindsim-trace: cannot write to stdout: %s\n", strerror(errno));
-        return 2;
-    }
-    return k < 0 ? ms_input_error(&err) : 0;
+    return k < 0 ? ms_input_error(&err) : 0;   /* a write error shows at exit (outfile.h) */
 }
 
 static int ms_ends_with(const char *s, const char *suffix)
@@ -294,6 +291,8 @@ static int ms_cmd_convert(const char *in, const char *out, const char *to, int m
                               "text|binary", out);
     }
     struct ms_err err = {0};
+    if (ms_out_check_input(out, in, "the trace", &err) < 0)
+        return ms_input_error(&err);
     struct ms_trace_reader *r = ms_trace_open(in, -1, &err);
     if (!r)
         return ms_input_error(&err);
@@ -467,6 +466,8 @@ static int ms_cmd_gen(int argc, char **argv)
         rc = ms_config_from_json(&cfg, root, "mindsim-trace gen", ".", &err);
         json_decref(root);
     }
+    if (rc == 0 && ms_ends_with(pos[0], ".json"))
+        rc = ms_out_check_input(pos[1], pos[0], "the config", &err);
     rc = rc < 0 ? ms_input_error(&err) : ms_gen_write(&cfg, pos[1], format);
 out:
     for (int i = 0; i < n_sets; i++)
@@ -510,6 +511,8 @@ static int ms_gen_write(const struct ms_config *cfg, const char *out, int format
 
 int main(int argc, char **argv)
 {
+    ms_out_check_stdout_at_exit("mindsim-trace");
+    ms_cleanup_on_signals();
     if (argc > 1 && !strcmp(argv[1], "gen"))
         return ms_cmd_gen(argc, argv);
     const char *pos[3] = {0}, *to = NULL;

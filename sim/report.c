@@ -658,45 +658,10 @@ void ms_report_table(FILE *out, const json_t *doc)
     }
 }
 
-/* Write through a temporary file in the same directory, then rename into place. */
-static FILE *open_tmp(const char *path, char *tmp, size_t n, struct ms_err *err)
+void ms_report_json(FILE *f, const json_t *doc)
 {
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        ms_err_set(err, "%s: cannot write: %s", path, strerror(errno));
-    return f;
-}
-
-static int close_tmp(FILE *f, const char *tmp, const char *path, struct ms_err *err)
-{
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        unlink(tmp);
-        return ms_err_set(err, "%s: cannot write: %s", path, strerror(errno));
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return ms_err_set(err, "%s: cannot write: %s", path, strerror(e));
-    }
-    return 0;
-}
-
-int ms_report_write_json(const char *path, const json_t *doc, struct ms_err *err)
-{
-    if (!strcmp(path, "-")) {
-        ms_json_write(stdout, doc);
-        fputc('\n', stdout);
-        return fflush(stdout) == 0 ? 0 : ms_err_set(err, "stdout: cannot write: %s", strerror(errno));
-    }
-    char tmp[4200];
-    FILE *f = open_tmp(path, tmp, sizeof tmp, err);
-    if (!f)
-        return -1;
     ms_json_write(f, doc);
     fputc('\n', f);
-    return close_tmp(f, tmp, path, err);
 }
 
 static const char *const csv_cols[] = {
@@ -710,12 +675,8 @@ static const char *const csv_cols[] = {
     "faults_by_kind.refault.fault_latency_us.p99",
 };
 
-int ms_report_write_csv(const char *path, const json_t *doc, struct ms_err *err)
+void ms_report_csv(FILE *f, const json_t *doc)
 {
-    char tmp[4200];
-    FILE *f = open_tmp(path, tmp, sizeof tmp, err);
-    if (!f)
-        return -1;
     fprintf(f, "fetch_mode");
     for (size_t c = 0; c < sizeof csv_cols / sizeof csv_cols[0]; c++) {
         fputc(',', f);
@@ -737,15 +698,10 @@ int ms_report_write_csv(const char *path, const json_t *doc, struct ms_err *err)
         }
         fputc('\n', f);
     }
-    return close_tmp(f, tmp, path, err);
 }
 
-int ms_report_write_directory_csv(const char *path, const json_t *doc, struct ms_err *err)
+void ms_report_directory_csv(FILE *f, const json_t *doc)
 {
-    char tmp[4200];
-    FILE *f = open_tmp(path, tmp, sizeof tmp, err);
-    if (!f)
-        return -1;
     fprintf(f, "fetch_mode,epoch");
     for (size_t k = 0; k < N_SERIES_COLS; k++)
         fprintf(f, ",%s", series_cols[k]);
@@ -770,5 +726,4 @@ int ms_report_write_directory_csv(const char *path, const json_t *doc, struct ms
             fputc('\n', f);
         }
     }
-    return close_tmp(f, tmp, path, err);
 }

@@ -39,12 +39,12 @@ json_t *ms_report_document(const struct ms_config *cfg, const struct ms_provenan
                            json_t *runs);
 /* Side-by-side table of the runs and their ratios. */
 void ms_report_table(FILE *out, const json_t *doc);
-/* Write `doc` as indented JSON to `path` atomically (temporary file, then rename); "-" is stdout. */
-int ms_report_write_json(const char *path, const json_t *doc, struct ms_err *err);
-/* One CSV header and one row per run, atomically. */
-int ms_report_write_csv(const char *path, const json_t *doc, struct ms_err *err);
-
-/* The directory's time series (one row per bounded-splitting epoch, per run), atomically. */
-int ms_report_write_directory_csv(const char *path, const json_t *doc, struct ms_err *err);
+/* Write `doc` as indented JSON. The writers write to a stream; the caller puts the file in
+ * place (traces/lib/outfile.h). */
+void ms_report_json(FILE *f, const json_t *doc);
+/* One CSV header and one row per run. */
+void ms_report_csv(FILE *f, const json_t *doc);
+/* The directory's time series: one row per bounded-splitting epoch, per run. */
+void ms_report_directory_csv(FILE *f, const json_t *doc);
 
 #endif

@@ -26,9 +26,12 @@
 #include <jansson.h>
 
 #include "sim/config.h"
+#include "traces/lib/cleanup.h"
+#include "traces/lib/outfile.h"
 
 #define EXIT_FAILED_POINTS 1
 #define EXIT_BAD_INPUT 2
+#define EXIT_INTERNAL 3
 
 /* Points per Slurm array task unless --points-per-task says otherwise. A point of the shipped
  * sweeps (configs/sweeps/, default trace, both fetch modes) takes 0.2-0.3 s on one 2-core
@@ -78,7 +81,9 @@ static const char usage[] =
     "  --frozen SUB --task T  run task T of the submission folder SUB (what each array\n"
     "                         task runs)\n"
     "\n"
-    "Exit status: 0 every point done, 1 some point failed, 2 bad input.\n";
+    "Exit status: 0 every point done, 1 some point failed, 2 bad input, 3 some point's mindsim\n"
+    "crashed or was killed (an internal error). SIGINT or SIGTERM stops the running points\n"
+    "and removes their partial files; mindsim-sweep then ends by that signal.\n";
 
 /* Headline results: summary column name -> dotted path in one run object. */
 static const char *const headline[][2] = {
@@ -112,10 +117,18 @@ struct point {
     char **sets;      /* "key=json", spec order: set, axes, seed */
     int n_sets;
     json_t *values;   /* array: the value of each axis column */
-    json_t *config;   /* effective config, paths resolved (ms_config_to_json_resolved) */
+    json_t *config;   /* frozen points: the effective config, paths resolved
+                       * (ms_config_to_json_resolved); a spec's points: NULL, point_config
+                       * computes it when needed (kept for every point, it would take
+                       * gigabytes in a large sweep) */
     int state;        /* 0 pending, 1 done (skipped or ran), 2 failed */
-    char err[1024];
+    int crashed;      /* failed: mindsim crashed, was killed or had an internal error */
+    char *err;        /* failed: why, one line */
 };
+
+/* Points a sweep may have. Loading checks every point against the config schema, which takes
+ * about 10 us a point: a million take seconds. */
+#define MAX_POINTS 1000000
 
 struct sweep {
     char spec_path[PATH_MAX + 64]; /* the file the points came from: the spec or a points.json */
@@ -126,6 +139,7 @@ struct sweep {
     char base_shown[PATH_MAX * 2]; /* relative to the working directory, for messages */
     const char *description;
     json_t *spec;
+    json_t *base_json;           /* a spec's base config file, its object; NULL when frozen */
     json_t *set;                 /* object */
     json_t *axes;                /* object: key -> array; "seed" added for repetitions */
     json_t *columns;             /* array of dotted paths, may be NULL */
@@ -209,6 +223,55 @@ static void set_base_dir(struct sweep *sw)
     *strrchr(sw->base_dir, '/') = 0;
 }
 
+static int cmp_point_id(const void *a, const void *b)
+{
+    return strcmp((*(struct point *const *)a)->id, (*(struct point *const *)b)->id);
+}
+
+/* Does the list `v` hold one value twice? Its values' canonical JSON texts, sorted. */
+static int has_duplicate(const json_t *v)
+{
+    size_t n = json_array_size(v);
+    char **text = malloc((n ? n : 1) * sizeof *text);
+    for (size_t i = 0; i < n; i++)
+        text[i] = json_dumps(json_array_get(v, i), JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS |
+                                                       JSON_REAL_PRECISION(17));
+    qsort(text, n, sizeof *text, cmp_str);
+    int dup = 0;
+    for (size_t i = 1; i < n && !dup; i++)
+        dup = !strcmp(text[i - 1], text[i]);
+    for (size_t i = 0; i < n; i++)
+        free(text[i]);
+    free(text);
+    return dup;
+}
+
+/* The effective config of a spec's point p (base and overrides), paths resolved; NULL if it
+ * does not load back as mindsim would echo it. */
+static json_t *spec_point_config(const struct sweep *sw, const struct point *p,
+                                 struct ms_err *err)
+{
+    static struct ms_config cfg;
+    if (ms_config_load_json(&cfg, sw->base_json, sw->base_shown, (const char *const *)p->sets,
+                            p->n_sets, err) < 0)
+        return NULL;
+    json_t *echo = ms_config_to_json(&cfg);
+    json_t *config = resolved_config(echo, sw->base_dir);
+    json_decref(echo);
+    return config;
+}
+
+/* The effective config of point p, paths resolved (new reference). */
+static json_t *point_config(const struct sweep *sw, const struct point *p)
+{
+    if (p->config)
+        return json_incref(p->config);
+    struct ms_err err = {0};
+    json_t *config = spec_point_config(sw, p, &err);
+    MS_ASSERT(config != NULL);   /* checked when the spec was loaded */
+    return config;
+}
+
 /* Parse and check the spec, build and validate every point. 0 or -1 (message printed). */
 static int load_spec(struct sweep *sw, const char *path)
 {
@@ -221,7 +284,7 @@ static int load_spec(struct sweep *sw, const char *path)
         if (access(path, R_OK) != 0)
             fprintf(stderr, "%s: cannot read: %s\n", path, strerror(errno));
         else
-            fprintf(stderr, "%s:%d:%d: %s\n", path, jerr.line, jerr.column, jerr.text);
+            fprintf(stderr, "%s:%d:%d: %s\n", path, jerr.line, jerr.column, ms_one_line(jerr.text));
         return -1;
     }
     if (!json_is_object(sw->spec))
@@ -267,6 +330,11 @@ static int load_spec(struct sweep *sw, const char *path)
         return bad(sw, "base: %s: %s", joined, strerror(errno));
     snprintf(sw->base_shown, sizeof sw->base_shown, "%s", joined);
     set_base_dir(sw);
+    struct ms_err err = {0};
+    if (!(sw->base_json = ms_config_read(sw->base_shown, &err))) {
+        fprintf(stderr, "%s: %s\n", sw->spec_path, err.msg);
+        return -1;
+    }
 
     sw->set = json_object_get(sw->spec, "set");
     if (sw->set && !json_is_object(sw->set))
@@ -288,10 +356,6 @@ static int load_spec(struct sweep *sw, const char *path)
                 return bad(sw, "axes.%s: no values%s", key, NULL);
             if (json_object_get(sw->set, key))
                 return bad(sw, "axes.%s: also in set%s", key, NULL);
-            for (size_t i = 0; i < json_array_size(v); i++)
-                for (size_t j = 0; j < i; j++)
-                    if (json_equal(json_array_get(v, i), json_array_get(v, j)))
-                        return bad(sw, "axes.%s: a value appears twice%s", key, NULL);
             json_object_set(sw->axes, key, v);
         }
     }
@@ -308,14 +372,20 @@ static int load_spec(struct sweep *sw, const char *path)
             return bad(sw, "repetitions: must be an integer 1..100000%s%s", NULL, NULL);
         /* seeds: the base config's seed, +1, +2, ... */
         static struct ms_config cfg;
-        struct ms_err err = {0};
-        if (ms_config_load(&cfg, sw->base_shown, NULL, 0, &err) < 0) {
+        if (ms_config_load_json(&cfg, sw->base_json, sw->base_shown, NULL, 0, &err) < 0) {
             fprintf(stderr, "%s: base config: %s\n", sw->spec_path, err.msg);
             return -1;
         }
+        uint64_t n_reps = (uint64_t)json_integer_value(reps);
+        if (cfg.seed > (uint64_t)LLONG_MAX - (n_reps - 1)) {   /* json_int_t: long long */
+            fprintf(stderr, "%s: repetitions: the seeds %" PRIu64 " + 0 .. %" PRIu64 " pass %lld, "
+                    "the largest seed (lower the base config's seed)\n", sw->spec_path, cfg.seed,
+                    n_reps - 1, LLONG_MAX);
+            return -1;
+        }
         json_t *list = json_array();
-        for (json_int_t r = 0; r < json_integer_value(reps); r++)
-            json_array_append_new(list, json_integer((json_int_t)cfg.seed + r));
+        for (uint64_t r = 0; r < n_reps; r++)
+            json_array_append_new(list, json_integer((json_int_t)(cfg.seed + r)));
         json_object_set_new(sw->axes, "seed", list);
     } else if (seeds) {
         if (!json_is_array(seeds) || json_array_size(seeds) == 0)
@@ -362,14 +432,21 @@ static int load_spec(struct sweep *sw, const char *path)
         }
     }
 
-    /* The cartesian product, last axis fastest. */
+    /* The cartesian product, last axis fastest: its size first, then each axis's values
+     * distinct, then every point checked. */
     size_t n_axes = json_object_size(sw->axes);
     sw->n = 1;
     json_object_foreach(sw->axes, key, v) {
         sw->n *= json_array_size(v);
-        if (sw->n > 1000000)
-            return bad(sw, "axes: more than 1000000 points%s%s", NULL, NULL);
+        if (sw->n > MAX_POINTS) {
+            char max[24];
+            snprintf(max, sizeof max, "%d", MAX_POINTS);
+            return bad(sw, "axes: more than %s points (the most a sweep may have)%s", max, NULL);
+        }
     }
+    json_object_foreach(sw->axes, key, v)
+        if (has_duplicate(v))
+            return bad(sw, "axes.%s: a value appears twice%s", key, NULL);
     sw->pts = calloc(sw->n, sizeof *sw->pts);
     size_t *idx = calloc(n_axes + 1, sizeof *idx);
     size_t n_fixed = json_object_size(sw->set);
@@ -381,7 +458,8 @@ static int load_spec(struct sweep *sw, const char *path)
         vals[ai] = v;
         ai++;
     }
-    for (size_t i = 0; i < sw->n; i++) {
+    int rc = 0;
+    for (size_t i = 0; i < sw->n && rc == 0; i++) {
         struct point *p = &sw->pts[i];
         p->sets = calloc(n_fixed + n_axes + 1, sizeof *p->sets);
         p->values = json_array();
@@ -402,38 +480,42 @@ static int load_spec(struct sweep *sw, const char *path)
         point_id(p);
 
         static struct ms_config cfg;
-        struct ms_err err = {0};
-        if (ms_config_load(&cfg, sw->base_shown, (const char *const *)p->sets, p->n_sets, &err) < 0) {
+        if (ms_config_load_json(&cfg, sw->base_json, sw->base_shown, (const char *const *)p->sets,
+                                p->n_sets, &err) < 0) {
             if (p->n_sets == 0 || i == 0)
                 fprintf(stderr, "%s: %s\n", sw->spec_path, err.msg);
             else
                 fprintf(stderr, "%s: point %zu: %s\n", sw->spec_path, i, err.msg);
-            free(idx);
-            return -1;
-        }
-        if (!ms_config_generator(&cfg) && access(cfg.workload.trace, R_OK) != 0) {
+            rc = -1;
+        } else if (!ms_config_generator(&cfg) && access(cfg.workload.trace, R_OK) != 0) {
             fprintf(stderr, "%s: point %zu: workload.trace: %s: %s\n", sw->spec_path, i,
                     cfg.workload.trace, strerror(errno));
-            free(idx);
-            return -1;
+            rc = -1;
+        } else {
+            json_t *config = spec_point_config(sw, p, &err);
+            if (!config) {
+                fprintf(stderr, "%s: point %zu: its effective config does not load back\n",
+                        sw->spec_path, i);
+                rc = -1;
+            }
+            json_decref(config);
         }
-        json_t *echo = ms_config_to_json(&cfg);
-        p->config = resolved_config(echo, sw->base_dir);
-        json_decref(echo);
-        if (!p->config) {
-            fprintf(stderr, "%s: point %zu: its effective config does not load back\n",
-                    sw->spec_path, i);
-            free(idx);
-            return -1;
-        }
-        for (size_t j = 0; j < i; j++)
-            if (!strcmp(sw->pts[j].id, p->id))
-                return bad(sw, "two points have the same id %s%s", p->id, NULL);
     }
     free(idx);
     free(keys);
     free(vals);
-    return 0;
+    if (rc == 0) {
+        /* ids are unique: sorted, neighbours differ */
+        struct point **byid = malloc(sw->n * sizeof *byid);
+        for (size_t i = 0; i < sw->n; i++)
+            byid[i] = &sw->pts[i];
+        qsort(byid, sw->n, sizeof *byid, cmp_point_id);
+        for (size_t i = 1; i < sw->n && rc == 0; i++)
+            if (!strcmp(byid[i - 1]->id, byid[i]->id))
+                rc = bad(sw, "two points have the same id %s%s", byid[i]->id, NULL);
+        free(byid);
+    }
+    return rc;
 }
 
 /* ---- files ---- */
@@ -460,39 +542,18 @@ static int cannot_write(const char *path)
     return -1;
 }
 
-/* Write `text` to `path` atomically (temp file in the same directory, then rename). -1 with
- * the error printed. */
-static int write_atomic(const char *path, const char *text, size_t len, int mode)
+/* Write `text` to `path` whole (traces/lib/outfile.h). -1 with the error printed. */
+static int write_file(const char *path, const char *text, size_t len, unsigned mode)
 {
-    char tmp[PATH_MAX + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return cannot_write(path);
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            errno = e;
-            return cannot_write(path);
-        }
-        off += (size_t)w;
+    struct ms_err err = {0};
+    struct ms_out *o = ms_out_open(path, mode, 0, &err);
+    if (o) {
+        fwrite(text, 1, len, o->f);
+        if (ms_out_commit(o, &err) == 0)
+            return 0;
     }
-    mode_t um = umask(0);
-    umask(um);
-    if (fchmod(fd, (mode_t)mode & ~um) < 0 || fsync(fd) < 0 || close(fd) < 0 ||
-        rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return cannot_write(path);
-    }
-    return 0;
+    fprintf(stderr, "mindsim-sweep: %s\n", err.msg);
+    return -1;
 }
 
 static void point_path(char *buf, size_t size, const char *dir, const struct point *p,
@@ -514,8 +575,10 @@ static json_t *load_result(const struct sweep *sw, const char *dir, const struct
     if (!doc)
         return NULL;
     json_t *config = resolved_config(json_object_get(doc, "config"), sw->base_dir);
-    int same = config && json_equal(config, p->config);
+    json_t *expected = point_config(sw, p);
+    int same = config && json_equal(config, expected);
     json_decref(config);
+    json_decref(expected);
     if (!same || !json_is_array(json_object_get(doc, "runs"))) {
         json_decref(doc);
         return NULL;
@@ -554,8 +617,8 @@ static int write_frozen(const struct sweep *sw, const char *path)
         json_t *sets = json_array();
         for (int k = 0; k < p->n_sets; k++)
             json_array_append_new(sets, json_string(p->sets[k]));
-        json_t *o = json_pack("{s:s, s:O, s:o, s:O}", "id", p->id, "values", p->values, "sets",
-                              sets, "config", p->config);
+        json_t *o = json_pack("{s:s, s:O, s:o, s:o}", "id", p->id, "values", p->values, "sets",
+                              sets, "config", point_config(sw, p));
         char *line = json_compact(o);
         json_decref(o);
         fprintf(f, "%s%s\n", line, i + 1 < sw->n ? "," : "");
@@ -563,7 +626,7 @@ static int write_frozen(const struct sweep *sw, const char *path)
     }
     fputs("]}\n", f);
     fclose(f);
-    int rc = write_atomic(path, buf, len, 0666);
+    int rc = write_file(path, buf, len, 0666);
     free(buf);
     return rc;
 }
@@ -580,7 +643,8 @@ static int load_frozen(struct sweep *sw, const char *sub)
         if (access(sw->spec_path, R_OK) != 0)
             fprintf(stderr, "%s: cannot read: %s\n", sw->spec_path, strerror(errno));
         else
-            fprintf(stderr, "%s:%d:%d: %s\n", sw->spec_path, jerr.line, jerr.column, jerr.text);
+            fprintf(stderr, "%s:%d:%d: %s\n", sw->spec_path, jerr.line, jerr.column,
+                    ms_one_line(jerr.text));
         return -1;
     }
     const char *format = json_string_value(json_object_get(sw->spec, "format"));
@@ -706,22 +770,25 @@ static int write_point_config(const struct sweep *sw, const struct point *p, cha
         return cannot_write(path);
     snprintf(path, size, "%s/configs/%s.json", sw->frozen, p->id);
     char *text = json_dumps(p->config, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-    int rc = write_atomic(path, text, strlen(text), 0666);
+    int rc = write_file(path, text, strlen(text), 0666);
     free(text);
     return rc;
 }
 
 /* ---- running ---- */
 
+/* Start mindsim on point p, its stderr into points/<id>.err, which is removed (as mindsim is
+ * stopped) if a signal stops the sweep: *err_id is that registration (traces/lib/cleanup.h). */
 static pid_t start_point(const char *mindsim, const struct sweep *sw, const char *dir,
-                         const struct point *p)
+                         const struct point *p, int *err_id)
 {
     char out[PATH_MAX + 64], csv[PATH_MAX + 64], errf[PATH_MAX + 64];
     point_path(out, sizeof out, dir, p, "json");
     point_path(csv, sizeof csv, dir, p, "csv");
     point_path(errf, sizeof errf, dir, p, "err");
+    *err_id = ms_cleanup_add(errf);
     fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = ms_cleanup_fork();
     if (pid != 0)
         return pid;
     int fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC, 0666);
@@ -770,28 +837,26 @@ static void finish_point(const struct sweep *sw, const char *dir, struct point *
         return;
     }
     p->state = 2;
-    p->err[0] = 0;
+    /* killed, or mindsim's own internal error (status 3) */
+    p->crashed = WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    char line[1024] = "";
     FILE *f = fopen(errf, "r");
     if (f) {
-        char line[1024];
         while (fgets(line, sizeof line, f)) {
             line[strcspn(line, "\n")] = 0;
-            if (line[0]) {
-                snprintf(p->err, sizeof p->err, "%s", line);
+            if (line[0])
                 break;
-            }
         }
         fclose(f);
     }
-    if (!p->err[0]) {
-        if (WIFSIGNALED(status))
-            snprintf(p->err, sizeof p->err, "mindsim killed by signal %d", WTERMSIG(status));
-        else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-            snprintf(p->err, sizeof p->err, "mindsim exited 0 but its results do not match the point");
-        else
-            snprintf(p->err, sizeof p->err, "mindsim exited with status %d",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    }
+    if (WIFSIGNALED(status))
+        snprintf(line, sizeof line, "mindsim was killed by signal %d (%s)", WTERMSIG(status),
+                 strsignal(WTERMSIG(status)));
+    else if (!line[0] && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        snprintf(line, sizeof line, "mindsim exited 0 but its results do not match the point");
+    else if (!line[0])
+        snprintf(line, sizeof line, "mindsim exited with status %d", WEXITSTATUS(status));
+    p->err = strdup(line);
 }
 
 static double now_s(void)
@@ -819,6 +884,7 @@ static void run_points(const char *mindsim, struct sweep *sw, const char *dir, s
                        size_t n_todo, int jobs, size_t already_done)
 {
     pid_t *pids = calloc((size_t)jobs, sizeof *pids);
+    int *err_ids = calloc((size_t)jobs, sizeof *err_ids);
     size_t *which = calloc((size_t)jobs, sizeof *which);
     size_t next = 0, running = 0, done = already_done, failed = 0, ran = 0;
     int show = isatty(STDERR_FILENO);
@@ -829,7 +895,7 @@ static void run_points(const char *mindsim, struct sweep *sw, const char *dir, s
             while (pids[slot])
                 slot++;
             which[slot] = todo[next++];
-            pids[slot] = start_point(mindsim, sw, dir, &sw->pts[which[slot]]);
+            pids[slot] = start_point(mindsim, sw, dir, &sw->pts[which[slot]], &err_ids[slot]);
             if (pids[slot] < 0) {
                 fprintf(stderr, "mindsim-sweep: fork: %s\n", strerror(errno));
                 exit(EXIT_BAD_INPUT);
@@ -839,10 +905,12 @@ static void run_points(const char *mindsim, struct sweep *sw, const char *dir, s
         int st;
         pid_t pid = waitpid(-1, &st, WNOHANG);
         if (pid > 0) {
+            ms_cleanup_reaped(pid);
             for (int s = 0; s < jobs; s++)
                 if (pids[s] == pid) {
                     struct point *p = &sw->pts[which[s]];
                     finish_point(sw, dir, p, st);
+                    ms_cleanup_drop(err_ids[s]);
                     if (p->state == 1)
                         done++;
                     else
@@ -862,6 +930,7 @@ static void run_points(const char *mindsim, struct sweep *sw, const char *dir, s
     if (show)
         progress(done, failed, sw->n, ran, now_s() - t0, 1);
     free(pids);
+    free(err_ids);
     free(which);
 }
 
@@ -996,7 +1065,7 @@ static int write_summary(struct sweep *sw, const char *dir)
     fclose(f);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.csv", dir);
-    int rc = write_atomic(path, buf, len, 0666);
+    int rc = write_file(path, buf, len, 0666);
     free(buf);
     return rc;
 }
@@ -1043,7 +1112,7 @@ static int write_info(struct sweep *sw, const char *dir)
     fclose(f);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/sweep.info", dir);
-    int rc = write_atomic(path, buf, len, 0666);
+    int rc = write_file(path, buf, len, 0666);
     free(buf);
     return rc;
 }
@@ -1093,7 +1162,7 @@ static void shell_quote(FILE *f, const char *s)
 static int write_script(FILE *f, char **buf, size_t *len, const char *path)
 {
     fclose(f);
-    int rc = write_atomic(path, *buf, *len, 0777);
+    int rc = write_file(path, *buf, *len, 0777);
     free(*buf);
     return rc;
 }
@@ -1181,7 +1250,7 @@ static int slurm_submit(struct sweep *sw, const char *dir, const char *self, con
             fprintf(f, "%zu%c", todo[i], i + 1 < end ? ' ' : '\n');
     fclose(f);
     snprintf(path, sizeof path, "%s/tasks", sub);
-    int rc = write_atomic(path, buf, len, 0666);
+    int rc = write_file(path, buf, len, 0666);
     free(buf);
     free(todo);
     if (rc < 0)
@@ -1324,8 +1393,26 @@ static int parse_count(const char *opt, const char *val, long min, long *out)
     return 0;
 }
 
+/* The files the sweep writes itself must not be its inputs. */
+static int check_outputs(const struct sweep *sw, const char *dir)
+{
+    static const char *const names[] = {"summary.csv", "sweep.info"};
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/%s", dir, names[k]);
+        struct ms_err err = {0};
+        if (ms_out_check_input(path, sw->spec_path, "the spec", &err) < 0 ||
+            ms_out_check_input(path, sw->base, "the base config", &err) < 0) {
+            fprintf(stderr, "mindsim-sweep: %s\n", err.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    ms_out_check_stdout_at_exit("mindsim-sweep");
     const char *spec = NULL, *out = NULL, *mindsim_arg = NULL, *frozen_arg = NULL;
     int slurm = 0, list = 0, summary_only = 0, slurm_only = 0;
     long jobs = 1, point = -1, task = -1;
@@ -1504,8 +1591,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "mindsim-sweep: %s: %s\n", out, strerror(errno));
         return EXIT_BAD_INPUT;
     }
-    if (task < 0 && point < 0 && write_info(&sw, dir) < 0)
+    if (check_outputs(&sw, dir) < 0 || (task < 0 && point < 0 && write_info(&sw, dir) < 0))
         return EXIT_BAD_INPUT;
+    ms_cleanup_on_signals();
     if (slurm)
         return slurm_submit(&sw, dir, self, mindsim_abs, &so);
 
@@ -1528,11 +1616,12 @@ int main(int argc, char **argv)
         run_points(mindsim_abs, &sw, dir, todo, n_todo, (int)(jobs > 1024 ? 1024 : jobs), skipped);
     free(todo);
 
-    size_t failed = 0, done = 0;
+    size_t failed = 0, done = 0, crashed = 0;
     for (size_t k = 0; k < n_sel; k++) {
         size_t i = sel[k];
         if (sw.pts[i].state == 2) {
             failed++;
+            crashed += (size_t)sw.pts[i].crashed;
             fprintf(stderr, "mindsim-sweep: point %zu (%s) failed: %s\n", i, sw.pts[i].id,
                     sw.pts[i].err);
         } else if (sw.pts[i].state == 1) {
@@ -1551,5 +1640,5 @@ int main(int argc, char **argv)
     if (summary_only && done < n_sel)
         fprintf(stderr, "mindsim-sweep: %zu of %zu points have no results yet\n", n_sel - done,
                 n_sel);
-    return failed ? EXIT_FAILED_POINTS : 0;
+    return crashed ? EXIT_INTERNAL : failed ? EXIT_FAILED_POINTS : 0;
 }

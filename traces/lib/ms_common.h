@@ -28,6 +28,16 @@ struct ms_err {
     char msg[1024];
 };
 
+/* Make `s` one line: every control character (a newline in a file name, in an argument or in
+ * the text jansson quotes from its input) becomes '?'. */
+static inline char *ms_one_line(char *s)
+{
+    for (char *c = s; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    return s;
+}
+
 static inline int ms_err_set(struct ms_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static inline int ms_err_set(struct ms_err *err, const char *fmt, ...)
@@ -37,6 +47,7 @@ static inline int ms_err_set(struct ms_err *err, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        ms_one_line(err->msg);
         err->set = 1;
     }
     return -1;

@@ -3,9 +3,9 @@
  * Both readers stream over one large buffer filled with read(2): the text reader is a
  * hand-rolled tokenizer that only ever looks at whole lines (the buffer is cut after its last
  * newline), the binary reader decodes fixed 17-byte records and, when filtering on one thread,
- * seeks past other threads' chunks using the chunk headers. The writers buffer into a
- * temporary `<path>.tmp.<pid>` that is renamed into place on commit. The byte layouts and the
- * error messages are specified in docs/trace-format.md.
+ * seeks past other threads' chunks using the chunk headers. The writers write through
+ * outfile.h, so the trace is put in place whole on commit. The byte layouts and the error
+ * messages are specified in docs/trace-format.md.
  *
  * Ordered traces: both readers count memory-state records (A F M U B P) of every thread as
  * they pass them (the binary reader from each chunk's first_seq, so skipped chunks need not be
@@ -20,6 +20,7 @@
 #define _GNU_SOURCE     /* memrchr, qsort_r */
 #endif
 #include "traces/lib/trace.h"
+#include "traces/lib/outfile.h"
 #include "traces/lib/trace_mind.h"
 #include "traces/lib/u64map.h"
 
@@ -891,11 +892,11 @@ struct ms_wthread {
 };
 
 struct ms_trace_writer {
-    FILE *f;
+    struct ms_out *out;
+    FILE *f;                    /* out->f */
     int format;
     int failed;
     char *path;
-    char *tmp;
     uint64_t count;             /* records written (binary: flushed into chunks) */
     uint64_t n_mem;             /* binary: memory-state records flushed into chunks */
     uint64_t n_in;              /* records accepted by ms_trace_write */
@@ -921,21 +922,17 @@ struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struc
         ms_err_set(err, "%s: unknown trace format %d", path, format);
         return NULL;
     }
-    size_t n = strlen(path) + 32;
-    char *tmp = ms_xcalloc(n, 1);
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        ms_err_set(err, "%s: cannot write trace: %s", path, strerror(errno));
-        free(tmp);
+    /* the binary header's counts are written last, at the start of the file */
+    struct ms_out *out = ms_out_open(path, 0666, format == MS_TRACE_BINARY ? MS_OUT_SEEKS : 0, err);
+    if (!out)
         return NULL;
-    }
+    FILE *f = out->f;
     setvbuf(f, NULL, _IOFBF, 1u << 20);
     struct ms_trace_writer *w = ms_xcalloc(1, sizeof *w);
+    w->out = out;
     w->f = f;
     w->format = format;
     w->path = ms_strdup(path);
-    w->tmp = tmp;
     w->last_idx = UINT32_MAX;
     w->mem_holder = UINT32_MAX;
     if (format == MS_TRACE_BINARY) {
@@ -1069,23 +1066,14 @@ int ms_trace_writer_close(struct ms_trace_writer *w, int commit, struct ms_err *
                 rc = ms_w_ioerr(w, err);
         }
     }
-    if (commit && rc == 0) {
-        errno = 0;
-        if (fflush(w->f) != 0 || ferror(w->f))
-            rc = ms_w_ioerr(w, err);
-    }
-    errno = 0;
-    if (fclose(w->f) != 0 && commit && rc == 0)
-        rc = ms_w_ioerr(w, err);
-    if (commit && rc == 0 && rename(w->tmp, w->path) != 0)
-        rc = ms_err_set(err, "%s: cannot write trace: %s", w->path, strerror(errno));
-    if (!commit || rc != 0)
-        unlink(w->tmp);
+    if (commit && rc == 0)
+        rc = ms_out_commit(w->out, err);
+    else
+        ms_out_discard(w->out);
     for (size_t i = 0; i < w->n_th; i++)
         free(w->th[i].recs);
     free(w->th);
     ms_u64map_fini(&w->map);
-    free(w->tmp);
     free(w->path);
     free(w);
     return rc;

@@ -57,8 +57,8 @@ void ms_trace_close(struct ms_trace_reader *r);
 
 struct ms_trace_writer;
 
-/* Writes to a temporary file next to `path`; ms_trace_writer_close(commit=1) renames it into
- * place, commit=0 removes it. */
+/* Writes `path` through outfile.h: ms_trace_writer_close(commit=1) puts the trace in place
+ * whole (a device or FIFO gets it then), commit=0 leaves `path` as it was. "-" is stdout. */
 struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struct ms_err *err);
 /* Declare, before the first record, that the records are written in a real cross-thread order
  * for memory-state records; the file then says so and keeps that order in its file order
