@@ -10,8 +10,10 @@
 #include "traces/lib/ms_common.h"
 #include "models/msg.h"
 
-#define PAGE_DOWN(a) ((a) & ~(uint64_t)(MS_PAGE_SIZE - 1))
-#define PAGE_UP(a) (((a) + MS_PAGE_SIZE - 1) & ~(uint64_t)(MS_PAGE_SIZE - 1))
+/* Ranges go to the tables in page numbers (xlate.h): the page of an address, and the number
+ * of the first page boundary at or above it (without overflow at the top of the space). */
+#define PAGE_OF(a) ((a) >> MS_PAGE_SHIFT)
+#define PAGE_UP(a) (((a) >> MS_PAGE_SHIFT) + (((a) & (MS_PAGE_SIZE - 1)) != 0))
 
 void ms_ctrl_plane_init(struct ms_ctrl_plane *cp, const struct ms_ctrl_plane_cfg *cfg,
                         const struct ms_mem_blade_cfg *mem, struct ms_xlate *xl)
@@ -31,12 +33,14 @@ void ms_ctrl_plane_fini(struct ms_ctrl_plane *cp)
     cp->stats.placed_bytes = cp->stats.peak_placed_bytes = NULL;
 }
 
-static int has_room(const struct ms_ctrl_plane *cp, uint32_t j, uint64_t len)
+/* Has blade j room for `pages` more pages? (Counted in pages: a mapping of the whole address
+ * space has 2^64 bytes.) */
+static int has_room(const struct ms_ctrl_plane *cp, uint32_t j, uint64_t pages)
 {
-    return cp->mem->capacity_bytes - cp->stats.placed_bytes[j] >= len;
+    return (cp->mem->capacity_bytes - cp->stats.placed_bytes[j]) >> MS_PAGE_SHIFT >= pages;
 }
 
-/* Memory blade for a new mapping of `len` bytes, or -1 if none has room. */
+/* Memory blade for a new mapping of `len` pages, or -1 if none has room. */
 static int64_t place(struct ms_ctrl_plane *cp, uint64_t len)
 {
     uint32_t n = cp->mem->count;
@@ -71,7 +75,7 @@ static void release(struct ms_ctrl_plane *cp, const uint64_t *freed)
         cp->stats.placed_bytes[j] -= freed[j];
 }
 
-/* Map [s, e) on a placed blade; returns enum ms_sys_status. */
+/* Map pages [s, e) on a placed blade; returns enum ms_sys_status. */
 static int map_one(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, int64_t blade_for_slice,
                    uint64_t *mapped, uint64_t *unmapped)
 {
@@ -83,6 +87,7 @@ static int map_one(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, int64_t bla
     int64_t j = blade_for_slice >= 0 ? blade_for_slice : place(cp, e - s);
     if (j < 0 || !has_room(cp, (uint32_t)j, e - s))
         return MS_SYS_ENOMEM;
+    uint64_t bytes = (e - s) << MS_PAGE_SHIFT;   /* fits: the blade has room for it */
     uint64_t r[1024];   /* memory_blades.count <= 1024 (config.c) */
     MS_ASSERT(cp->mem->count <= 1024);
     memset(r, 0, cp->mem->count * sizeof *r);
@@ -91,22 +96,22 @@ static int map_one(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, int64_t bla
     for (uint32_t k = 0; k < cp->mem->count; k++)
         over += r[k];
     release(cp, r);
-    cp->stats.placed_bytes[j] += e - s;
+    cp->stats.placed_bytes[j] += bytes;
     if (cp->stats.placed_bytes[j] > cp->stats.peak_placed_bytes[j])
         cp->stats.peak_placed_bytes[j] = cp->stats.placed_bytes[j];
-    *mapped += e - s;
+    *mapped += bytes;
     *unmapped += over;
     return MS_SYS_OK;
 }
 
-/* Map [s, e): whole on one blade, or under "partition" piece by piece, each piece on the
- * blade owning its slice of the address space. */
+/* Map pages [s, e): whole on one blade, or under "partition" piece by piece, each piece on
+ * the blade owning its slice of the address space. */
 static int map_range(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, uint64_t *mapped,
                      uint64_t *unmapped)
 {
     if (cp->cfg->placement != MS_PLACE_PARTITION)
         return map_one(cp, s, e, -1, mapped, unmapped);
-    unsigned shift = (unsigned)__builtin_ctzll(cp->mem->partition_bytes);
+    unsigned shift = (unsigned)__builtin_ctzll(cp->mem->partition_bytes) - MS_PAGE_SHIFT;
     while (s < e) {
         uint64_t slice_end = ((s >> shift) + 1) << shift;
         uint64_t pe = slice_end < e && slice_end > s ? slice_end : e;
@@ -134,11 +139,11 @@ int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint6
     cp->stats.calls[kind]++;
     int rc = MS_SYS_OK;
     switch (kind) {
-    case MS_SYS_MMAP:
-        rc = map_range(cp, PAGE_DOWN(addr), PAGE_UP(addr + len), mapped, unmapped);
+    case MS_SYS_MMAP:   /* len > 0, and the range ends by 2^64 */
+        rc = map_range(cp, PAGE_OF(addr), PAGE_OF(addr + len - 1) + 1, mapped, unmapped);
         break;
     case MS_SYS_MUNMAP:
-        unmap_range(cp, PAGE_DOWN(addr), PAGE_UP(addr + len), unmapped);
+        unmap_range(cp, PAGE_OF(addr), PAGE_OF(addr + len - 1) + 1, unmapped);
         break;
     case MS_SYS_BRK:
         /* as memmap.c: the first brk sets the heap's base; later ones move its end */
@@ -158,7 +163,7 @@ int ms_ctrl_plane_apply(struct ms_ctrl_plane *cp, int kind, uint64_t addr, uint6
         break;
     case MS_SYS_MPROTECT: {   /* maps nothing: the change is counted in bytes_reprotected */
         uint64_t changed;
-        if (ms_xlate_protect(cp->xl, PAGE_DOWN(addr), PAGE_UP(addr + len), prot, &changed) < 0)
+        if (ms_xlate_protect(cp->xl, PAGE_OF(addr), PAGE_OF(addr + len - 1) + 1, prot, &changed) < 0)
             rc = MS_SYS_ETABLE;
         cp->stats.bytes_reprotected += changed;
         break;

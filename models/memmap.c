@@ -63,13 +63,13 @@ static void rehash(struct ms_memmap *m)
     m->hshift = shift;
 }
 
-/* Index of the first region ending after addr (nregions if none). */
+/* Index of the first region ending at or after addr (nregions if none). */
 static uint64_t region_after(const struct ms_memmap *m, uint64_t addr)
 {
     uint64_t lo = 0, hi = m->nregions;
     while (lo < hi) {
         uint64_t mid = (lo + hi) / 2;
-        if (m->regions[mid].end <= addr)
+        if (m->regions[mid].last < addr)
             lo = mid + 1;
         else
             hi = mid;
@@ -88,11 +88,11 @@ int ms_memmap_is_mapped(const struct ms_memmap *m, uint64_t addr)
 /* A page is mapped when any byte of it is: allocators hand out whole pages. */
 static int page_mapped(const struct ms_memmap *m, uint64_t vpn)
 {
-    uint64_t a = vpn << MS_PAGE_SHIFT, e = a + MS_PAGE_SIZE;
-    if (m->brk_seen && a < m->brk_end && e > m->brk_base)
+    uint64_t a = vpn << MS_PAGE_SHIFT, last = a + (MS_PAGE_SIZE - 1);
+    if (m->brk_seen && a < m->brk_end && last >= m->brk_base)
         return 1;
     uint64_t i = region_after(m, a);
-    return i < m->nregions && m->regions[i].start < e;
+    return i < m->nregions && m->regions[i].start <= last;
 }
 
 /* ---- live large allocations: a sorted array of whole-page intervals ---- */
@@ -411,30 +411,30 @@ static void refresh_mapped(struct ms_page *p, void *arg)
 void ms_memmap_mmap(struct ms_memmap *m, uint64_t addr, uint64_t len)
 {
     m->stats.mmaps++;
-    uint64_t s = addr, e = addr + len;
-    /* merge with every region that overlaps or touches [s, e) */
+    uint64_t s = addr, l = addr + len - 1;   /* len > 0, and the range ends by 2^64 */
+    /* merge with every region that overlaps or touches [s, l] */
     uint64_t i = 0, n = m->nregions, out = 0;
     struct ms_region *r = m->regions;
     struct ms_region *tmp = ms_xcalloc(n + 1, sizeof *tmp);
     int placed = 0;
     for (i = 0; i < n; i++) {
-        if (r[i].end < s) {
+        if (s && r[i].last < s - 1) {
             tmp[out++] = r[i];
-        } else if (r[i].start > e) {
+        } else if (l != UINT64_MAX && r[i].start > l + 1) {
             if (!placed) {
-                tmp[out++] = (struct ms_region){s, e};
+                tmp[out++] = (struct ms_region){s, l};
                 placed = 1;
             }
             tmp[out++] = r[i];
         } else {
             if (r[i].start < s)
                 s = r[i].start;
-            if (r[i].end > e)
-                e = r[i].end;
+            if (r[i].last > l)
+                l = r[i].last;
         }
     }
     if (!placed)
-        tmp[out++] = (struct ms_region){s, e};
+        tmp[out++] = (struct ms_region){s, l};
     free(m->regions);
     m->regions = tmp;
     m->nregions = out;
@@ -444,19 +444,19 @@ void ms_memmap_mmap(struct ms_memmap *m, uint64_t addr, uint64_t len)
 void ms_memmap_munmap(struct ms_memmap *m, uint64_t addr, uint64_t len)
 {
     m->stats.munmaps++;
-    uint64_t s = addr, e = addr + len;
+    uint64_t s = addr, l = addr + len - 1;   /* len > 0, and the range ends by 2^64 */
     struct ms_region *tmp = ms_xcalloc(m->nregions * 2 + 1, sizeof *tmp);
     uint64_t out = 0;
     for (uint64_t i = 0; i < m->nregions; i++) {
         struct ms_region r = m->regions[i];
-        if (r.end <= s || r.start >= e) {
+        if (r.last < s || r.start > l) {
             tmp[out++] = r;
             continue;
         }
         if (r.start < s)
-            tmp[out++] = (struct ms_region){r.start, s};
-        if (r.end > e)
-            tmp[out++] = (struct ms_region){e, r.end};
+            tmp[out++] = (struct ms_region){r.start, s - 1};
+        if (r.last > l)
+            tmp[out++] = (struct ms_region){l + 1, r.last};
     }
     free(m->regions);
     m->regions = tmp;

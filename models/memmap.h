@@ -64,7 +64,7 @@ struct ms_alloc_entry {
 };
 
 struct ms_region {
-    uint64_t start, end;    /* [start, end), bytes */
+    uint64_t start, last;   /* [start, last], bytes: a region may end at 2^64 */
 };
 
 /* Whole pages [v0, v1] of a live large allocation. */
@@ -132,8 +132,11 @@ const struct ms_alloc_entry *ms_memmap_alloc_at(const struct ms_memmap *m, uint6
 /* Whole pages [*v0, *v1] of an allocation, if it is large (1), else 0. */
 static inline int ms_memmap_big_pages(uint64_t addr, uint64_t size, uint64_t *v0, uint64_t *v1)
 {
-    /* whole 4 KiB pages: [a, e) */
-    uint64_t a = (addr + MS_PAGE_SIZE - 1) >> MS_PAGE_SHIFT, e = (addr + size) >> MS_PAGE_SHIFT;
+    /* whole 4 KiB pages: [a, e), counted from the last byte so that an allocation ending at
+     * 2^64 counts its last page */
+    uint64_t last = addr + size - 1;
+    uint64_t a = (addr >> MS_PAGE_SHIFT) + ((addr & (MS_PAGE_SIZE - 1)) != 0);
+    uint64_t e = (last >> MS_PAGE_SHIFT) + ((last & (MS_PAGE_SIZE - 1)) == MS_PAGE_SIZE - 1);
     if (e < a + MS_MEMMAP_BIG_PAGES)
         return 0;
     *v0 = a;

@@ -1,4 +1,5 @@
-/* xlate.c: translation and protection tables of the switch (see xlate.h). */
+/* xlate.c: translation and protection tables of the switch (see xlate.h). Every range here is
+ * in page numbers. */
 #include "models/xlate.h"
 
 #include <string.h>
@@ -11,7 +12,7 @@ void ms_xlate_init(struct ms_xlate *x, const struct ms_switch_cfg *cfg, uint32_t
     memset(x, 0, sizeof *x);
     x->cfg = cfg;
     x->n_mem = n_mem;
-    x->partition_shift = (unsigned)__builtin_ctzll(partition_bytes);
+    x->partition_shift = (unsigned)__builtin_ctzll(partition_bytes);   /* of bytes */
     x->part = ms_xcalloc(cfg->partition_entries + 1, sizeof *x->part);
     x->part_saved = ms_xcalloc(cfg->partition_entries + 1, sizeof *x->part_saved);
     x->freed_tmp = ms_xcalloc(n_mem, sizeof *x->freed_tmp);
@@ -35,13 +36,13 @@ static void vma_reserve(struct ms_xlate *x, uint64_t n)
     }
 }
 
-/* First VMA ending after addr. */
-static uint64_t first_after(const struct ms_xlate *x, uint64_t addr)
+/* First VMA ending after page vpn. */
+static uint64_t first_after(const struct ms_xlate *x, uint64_t vpn)
 {
     uint64_t lo = 0, hi = x->nvma;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (x->vma[mid].end <= addr)
+        if (x->vma[mid].end <= vpn)
             lo = mid + 1;
         else
             hi = mid;
@@ -56,9 +57,9 @@ static uint64_t do_unmap(struct ms_xlate *x, uint64_t s, uint64_t e, uint64_t *f
     while (i < x->nvma && x->vma[i].start < e) {
         struct ms_vma *v = &x->vma[i];
         uint64_t lo = v->start > s ? v->start : s, hi = v->end < e ? v->end : e;
-        total += hi - lo;
+        total += (hi - lo) << MS_PAGE_SHIFT;
         if (freed)
-            freed[v->blade] += hi - lo;
+            freed[v->blade] += (hi - lo) << MS_PAGE_SHIFT;
         if (v->start < s && v->end > e) {   /* split in two */
             vma_reserve(x, x->nvma + 1);
             memmove(&x->vma[i + 1], &x->vma[i], (x->nvma - i) * sizeof *x->vma);
@@ -81,13 +82,13 @@ static uint64_t do_unmap(struct ms_xlate *x, uint64_t s, uint64_t e, uint64_t *f
     return total;
 }
 
-/* Push block [base, base + 2^order) -> blade onto the partition table, coalescing buddies. */
+/* Push pages [base, base + 2^order) -> blade onto the partition table, coalescing buddies. */
 static void push_block(struct ms_xlate *x, uint64_t base, unsigned order, uint32_t blade)
 {
     x->part[x->npart++] = (struct ms_lpm_entry){.base = base, .blade = blade, .order = (uint8_t)order};
     while (x->npart >= 2) {
         struct ms_lpm_entry *a = &x->part[x->npart - 2], *b = &x->part[x->npart - 1];
-        if (a->order != b->order || a->blade != b->blade || a->order >= 63)
+        if (a->order != b->order || a->blade != b->blade || a->order >= 64 - MS_PAGE_SHIFT)
             break;
         uint64_t size = 1ull << a->order;
         if ((a->base & (2 * size - 1)) != 0 || a->base + size != b->base)
@@ -97,13 +98,13 @@ static void push_block(struct ms_xlate *x, uint64_t base, unsigned order, uint32
     }
 }
 
-/* Cut [s, e) into maximal aligned power-of-two blocks; 0 if the table overflowed (the caller
- * restores it). */
+/* Cut pages [s, e) into maximal aligned power-of-two blocks; 0 if the table overflowed (the
+ * caller restores it). */
 static int add_range(struct ms_xlate *x, uint64_t s, uint64_t e, uint32_t blade)
 {
     uint32_t cap = x->cfg->partition_entries;
     while (s < e) {
-        unsigned order = s ? (unsigned)__builtin_ctzll(s) : 63;
+        unsigned order = s ? (unsigned)__builtin_ctzll(s) : 63 - MS_PAGE_SHIFT;
         unsigned fit = 63 - (unsigned)__builtin_clzll(e - s);
         if (fit < order)
             order = fit;
@@ -229,17 +230,17 @@ uint64_t ms_xlate_unmap(struct ms_xlate *x, uint64_t start, uint64_t end, uint64
     return n;
 }
 
-/* Split the VMA holding addr (if addr is inside it, not at its start) in two at addr. */
-static void split_at(struct ms_xlate *x, uint64_t addr)
+/* Split the VMA holding page vpn (if vpn is inside it, not at its start) in two at vpn. */
+static void split_at(struct ms_xlate *x, uint64_t vpn)
 {
-    uint64_t i = first_after(x, addr);
-    if (i >= x->nvma || x->vma[i].start >= addr)
+    uint64_t i = first_after(x, vpn);
+    if (i >= x->nvma || x->vma[i].start >= vpn)
         return;
     vma_reserve(x, x->nvma + 1);
     memmove(&x->vma[i + 1], &x->vma[i], (x->nvma - i) * sizeof *x->vma);
     x->nvma++;
-    x->vma[i].end = addr;
-    x->vma[i + 1].start = addr;
+    x->vma[i].end = vpn;
+    x->vma[i + 1].start = vpn;
 }
 
 int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t prot,
@@ -256,7 +257,7 @@ int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t p
     for (; i < x->nvma && x->vma[i].start < end; i++)
         if (x->vma[i].prot != prot) {
             x->vma[i].prot = prot;
-            *changed += x->vma[i].end - x->vma[i].start;
+            *changed += (x->vma[i].end - x->vma[i].start) << MS_PAGE_SHIFT;
         }
     /* merge the touched stretch (and its neighbours) back where nothing tells VMAs apart */
     uint64_t hi = i < x->nvma ? i + 1 : x->nvma, w = lo;
@@ -280,28 +281,32 @@ int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t p
     return 0;
 }
 
-uint64_t ms_xlate_check(const struct ms_xlate *x, uint64_t addr, uint64_t len, uint8_t need)
+int ms_xlate_check(const struct ms_xlate *x, uint64_t addr, uint64_t len, uint8_t need,
+                   uint64_t *where)
 {
     if (!x->nrestricted)
-        return UINT64_MAX;
-    uint64_t end = addr + len;
-    for (uint64_t i = first_after(x, addr); i < x->nvma && x->vma[i].start < end; i++) {
+        return 0;
+    uint64_t first = addr >> MS_PAGE_SHIFT, last = (addr + len - 1) >> MS_PAGE_SHIFT;
+    for (uint64_t i = first_after(x, first); i < x->nvma && x->vma[i].start <= last; i++) {
         const struct ms_vma *v = &x->vma[i];
-        if (v->installed && (v->prot & need) != need)
-            return v->start > addr ? v->start : addr;
+        if (v->installed && (v->prot & need) != need) {
+            *where = v->start > first ? v->start << MS_PAGE_SHIFT : addr;
+            return 1;
+        }
     }
-    return UINT64_MAX;
+    return 0;
 }
 
 const struct ms_vma *ms_xlate_vma(const struct ms_xlate *x, uint64_t addr)
 {
-    uint64_t i = first_after(x, addr);
-    return i < x->nvma && x->vma[i].start <= addr ? &x->vma[i] : NULL;
+    uint64_t vpn = addr >> MS_PAGE_SHIFT, i = first_after(x, vpn);
+    return i < x->nvma && x->vma[i].start <= vpn ? &x->vma[i] : NULL;
 }
 
 uint32_t ms_xlate_route(const struct ms_xlate *x, uint64_t addr, int *src)
 {
     const struct ms_vma *v = ms_xlate_vma(x, addr);
+    uint64_t vpn = addr >> MS_PAGE_SHIFT;
     if (v && v->installed && v->exc_route) {
         *src = MS_ROUTE_EXCEPTION;
         return v->blade;
@@ -310,12 +315,12 @@ uint32_t ms_xlate_route(const struct ms_xlate *x, uint64_t addr, int *src)
     uint32_t lo = 0, hi = x->npart;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (x->part[mid].base + (1ull << x->part[mid].order) <= addr)
+        if (x->part[mid].base + (1ull << x->part[mid].order) <= vpn)
             lo = mid + 1;
         else
             hi = mid;
     }
-    if (lo < x->npart && x->part[lo].base <= addr) {
+    if (lo < x->npart && x->part[lo].base <= vpn) {
         *src = MS_ROUTE_PARTITION;
         return x->part[lo].blade;
     }

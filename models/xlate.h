@@ -1,7 +1,7 @@
 /* xlate.h: the switch's translation and protection tables, as plain data.
  *
- * The control plane keeps the list of mappings (VMAs: page-aligned [start, end), the memory
- * blade holding them, read/write protection); adjacent VMAs with the same blade and protection
+ * The control plane keeps the list of mappings (VMAs: whole pages, the memory blade holding
+ * them, read/write protection); adjacent VMAs with the same blade and protection
  * merge, as the kernel merges them. From that list it installs two tables in the switch:
  *
  *  - the exception table (switch.exception_entries, MIND: 8192): one entry per VMA, holding its
@@ -29,8 +29,9 @@
 
 enum { MS_PROT_READ = 1, MS_PROT_WRITE = 2 };
 
+/* Ranges are kept in page numbers (address >> 12), so that one may end at 2^64. */
 struct ms_vma {
-    uint64_t start, end;     /* [start, end), page-aligned, bytes */
+    uint64_t start, end;     /* pages [start, end) */
     uint32_t blade;          /* memory blade */
     uint8_t prot;            /* MS_PROT_* */
     uint8_t installed;       /* has an exception entry */
@@ -38,7 +39,7 @@ struct ms_vma {
 };
 
 struct ms_lpm_entry {
-    uint64_t base;           /* covers [base, base + 2^order) */
+    uint64_t base;           /* covers pages [base, base + 2^order) */
     uint32_t blade;
     uint8_t order;
 };
@@ -76,26 +77,28 @@ void ms_xlate_init(struct ms_xlate *x, const struct ms_switch_cfg *cfg, uint32_t
                    uint64_t partition_bytes);
 void ms_xlate_fini(struct ms_xlate *x);
 
-/* Map [start, end) (page-aligned) on memory blade `blade` with `prot`, replacing any overlap.
- * Bytes of replaced mappings are added to freed[blade] (n_mem counters, may be NULL).
- * Returns 0, or -1 when the exception table would overflow and on_table_full is "error"
- * (nothing changes). */
+/* Map pages [start, end) on memory blade `blade` with `prot`, replacing any overlap. Bytes of
+ * replaced mappings are added to freed[blade] (n_mem counters, may be NULL). Returns 0, or -1
+ * when the exception table would overflow and on_table_full is "error" (nothing changes). */
 int ms_xlate_map(struct ms_xlate *x, uint64_t start, uint64_t end, uint32_t blade, uint8_t prot,
                  uint64_t *freed);
-/* Unmap [start, end); returns the bytes that were mapped, per blade into freed (may be NULL). */
+/* Unmap pages [start, end); returns the bytes that were mapped, per blade into freed (may be
+ * NULL). */
 uint64_t ms_xlate_unmap(struct ms_xlate *x, uint64_t start, uint64_t end, uint64_t *freed);
 
-/* mprotect: set the protection of the mapped parts of [start, end) (page-aligned) to `prot`
- * (MS_PROT_* bits; others ignored), splitting VMAs at the ends and merging neighbours that
- * end up alike; gaps stay unmapped. *changed gets the bytes whose protection changed. Returns
- * 0, or -1 when the split would overflow the exception table and on_table_full is "error"
- * (nothing changes). */
+/* mprotect: set the protection of the mapped parts of pages [start, end) to `prot` (MS_PROT_*
+ * bits; others ignored), splitting VMAs at the ends and merging neighbours that end up alike;
+ * gaps stay unmapped. *changed gets the bytes whose protection changed. Returns 0, or -1 when
+ * the split would overflow the exception table and on_table_full is "error" (nothing
+ * changes). */
 int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t prot,
                      uint64_t *changed);
-/* Protection check of an access to [addr, addr + len) needing `need` (MS_PROT_* bits): the
- * first address an installed VMA denies, or UINT64_MAX when allowed. Addresses no installed
- * VMA covers are allowed (unprotected). Costs nothing while every VMA is read|write. */
-uint64_t ms_xlate_check(const struct ms_xlate *x, uint64_t addr, uint64_t len, uint8_t need);
+/* Protection check of an access to [addr, addr + len) (len > 0, ending by 2^64) needing `need`
+ * (MS_PROT_* bits): 1 and the first address an installed VMA denies in *where, or 0 when
+ * allowed. Addresses no installed VMA covers are allowed (unprotected). Costs nothing while
+ * every VMA is read|write. */
+int ms_xlate_check(const struct ms_xlate *x, uint64_t addr, uint64_t len, uint8_t need,
+                   uint64_t *where);
 /* The VMA holding addr, or NULL. */
 const struct ms_vma *ms_xlate_vma(const struct ms_xlate *x, uint64_t addr);
 /* Memory blade for addr; *src gets the table that decided (enum ms_route_src). Protection is

@@ -380,12 +380,13 @@ int main(int argc, char **argv)
     int parallel = cores > 1 ? (int)cores : 1;
     pid_t pids[MS_MAX_MODES] = {0};
     int status[MS_MAX_MODES] = {0};
-    int started = 0, finished = 0;
+    int stopped[MS_MAX_MODES] = {0};   /* killed here after another mode failed */
+    int started = 0, finished = 0, failed = 0;
     int show = !c.quiet && isatty(STDERR_FILENO);
     double t0 = now_s(), last_draw = 0;
     fflush(NULL);
-    while (finished < n) {
-        while (started < n && started - finished < parallel) {
+    while (finished < started || (started < n && !failed)) {
+        while (started < n && !failed && started - finished < parallel) {
             pid_t p = ms_cleanup_fork();
             MS_ASSERT(p >= 0);
             if (p == 0)
@@ -400,6 +401,15 @@ int main(int argc, char **argv)
                 if (pids[i] == p) {
                     status[i] = st;
                     pids[i] = 0;
+                    /* one mode failed: the run fails, the others need not finish */
+                    if (!stopped[i] && !(WIFEXITED(st) && WEXITSTATUS(st) == 0) && !failed) {
+                        failed = 1;
+                        for (int k = 0; k < started; k++)
+                            if (pids[k]) {
+                                kill(pids[k], SIGKILL);
+                                stopped[k] = 1;
+                            }
+                    }
                 }
             finished++;
             continue;
@@ -418,15 +428,19 @@ int main(int argc, char **argv)
         uint64_t total = info.n_records * (uint64_t)n, done = total;
         for (int i = 0; !total && i < n; i++)
             done += progress[i];
-        progress_bar(done, total, now_s() - t0);
+        if (!failed)
+            progress_bar(done, total, now_s() - t0);
         fputc('\n', stderr);
     }
     munmap((void *)progress, sizeof(uint64_t) * (size_t)n);
 
-    /* The first failing mode (in config order) decides the outcome. */
+    /* The first failing mode (in config order) decides the outcome; modes stopped or never
+     * started because one failed say nothing. */
     json_t *runs = json_array();
     rc = 0;
     for (int i = 0; i < n && !rc; i++) {
+        if (failed && (stopped[i] || i >= started))
+            continue;
         rc = child_outcome(dir, i, ms_fetch_mode_name(cfg.fetch.modes[i]), status[i]);
         if (rc)
             break;

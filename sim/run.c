@@ -231,8 +231,8 @@ static const char *rec_where(struct run_thread *rt)
 static int replay_access(struct run_thread *rt, uint64_t addr, uint64_t len, int write)
 {
     struct run_state *rs = rt->rs;
-    uint64_t where = ms_xlate_check(&rs->sw.xl, addr, len, write ? MS_PROT_WRITE : MS_PROT_READ);
-    if (where != UINT64_MAX) {
+    uint64_t where;
+    if (ms_xlate_check(&rs->sw.xl, addr, len, write ? MS_PROT_WRITE : MS_PROT_READ, &where)) {
         /* the blade's page table, which the control plane keeps in step with the switch's
          * protection entries, refuses the access before anything is fetched */
         rs->sw.stats.protection_faults++;
@@ -277,6 +277,13 @@ static void thread_actor(int argc, char **argv)
     int rc;
     uint64_t n = 0;
     while ((rc = next_record(rt, &rec, &rs->err)) == 1) {
+        if (__builtin_expect(ms_rec_wraps(rec.addr, rec.len), 0)) {
+            /* the readers refuse these; a built-in workload's records are checked here */
+            ms_err_set(&rs->err, "%s: %c of %" PRIu64 " bytes at 0x%" PRIx64 " ends past 2^64",
+                       rec_where(rt), rec.op, rec.len, rec.addr);
+            fail(rs, -1);
+            return;
+        }
         switch (rec.op) {
         case MS_OP_READ:
         case MS_OP_WRITE:

@@ -29,7 +29,7 @@ int main(void)
     struct ms_config cfg;
     struct ms_xlate xl;
     struct ms_ctrl_plane cp;
-    uint64_t mapped, unmapped;
+    uint64_t mapped, unmapped, where;
     int src;
 
     /* An aligned power-of-two mapping is one partition entry and one exception entry; pages
@@ -41,7 +41,7 @@ int main(void)
     CHECK_EQ_U64(xl.nexc, 1);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x40001000, &src), 0);
     CHECK_EQ_U64(src, MS_ROUTE_PARTITION);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x40001000, 8, MS_PROT_READ | MS_PROT_WRITE), UINT64_MAX);
+    CHECK(!ms_xlate_check(&xl, 0x40001000, 8, MS_PROT_READ | MS_PROT_WRITE, &where));
     /* outside every mapping: the default slicing (64 MiB slices, blades in turn) */
     CHECK_EQ_U64(ms_xlate_route(&xl, 64 * MiB, &src), 1);
     CHECK_EQ_U64(src, MS_ROUTE_DEFAULT);
@@ -126,7 +126,7 @@ int main(void)
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x2000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x3000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.npart, 1);
-    CHECK_EQ_U64(xl.part[0].order, 13);
+    CHECK_EQ_U64(xl.part[0].order, 1);   /* 2 pages */
     teardown(&xl, &cp);
 
     /* mprotect: the middle of a mapping becomes read-only (three VMAs), the check refuses a
@@ -134,16 +134,16 @@ int main(void)
      * gap changes only the mapped part; PROT_NONE refuses reads. */
     setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x100000, 0x10000, 0, &mapped, &unmapped) == MS_SYS_OK);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x100000, 0x10000, MS_PROT_WRITE), UINT64_MAX);
+    CHECK(!ms_xlate_check(&xl, 0x100000, 0x10000, MS_PROT_WRITE, &where));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x104000, 0x2000, MS_PROT_READ, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(mapped, 0);
     CHECK_EQ_U64(cp.stats.bytes_reprotected, 0x2000);
     CHECK_EQ_U64(xl.nvma, 3);
     CHECK_EQ_U64(xl.nrestricted, 1);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x103ff8, 16, MS_PROT_WRITE), 0x104000);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x105000, 8, MS_PROT_WRITE), 0x105000);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x105000, 8, MS_PROT_READ), UINT64_MAX);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x106000, 8, MS_PROT_WRITE), UINT64_MAX);
+    CHECK(ms_xlate_check(&xl, 0x103ff8, 16, MS_PROT_WRITE, &where) && where == 0x104000);
+    CHECK(ms_xlate_check(&xl, 0x105000, 8, MS_PROT_WRITE, &where) && where == 0x105000);
+    CHECK(!ms_xlate_check(&xl, 0x105000, 8, MS_PROT_READ, &where));
+    CHECK(!ms_xlate_check(&xl, 0x106000, 8, MS_PROT_WRITE, &where));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x104000, 0x2000, MS_PROT_READ | MS_PROT_WRITE, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.nvma, 1);
     CHECK_EQ_U64(xl.nrestricted, 0);
@@ -151,8 +151,8 @@ int main(void)
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x10f000, 0x3001, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(cp.stats.bytes_reprotected, 0x2000 * 2 + 0x1000);
     CHECK_EQ_U64(xl.nvma, 2);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x10f800, 1, MS_PROT_READ), 0x10f800);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x200000, 1, MS_PROT_READ), UINT64_MAX);   /* unmapped: unprotected */
+    CHECK(ms_xlate_check(&xl, 0x10f800, 1, MS_PROT_READ, &where) && where == 0x10f800);
+    CHECK(!ms_xlate_check(&xl, 0x200000, 1, MS_PROT_READ, &where));   /* unmapped: unprotected */
     CHECK_EQ_U64(cp.stats.calls[MS_SYS_MPROTECT], 3);
     CHECK_EQ_U64(cp.stats.bytes_reprotected, 0x2000 * 2 + 0x1000);
     CHECK_EQ_U64(cp.stats.bytes_mapped, 0x10000);
@@ -167,8 +167,35 @@ int main(void)
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x100000, 0x1000, MS_PROT_READ, &mapped, &unmapped) == MS_SYS_OK);
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x108000, 0x1000, MS_PROT_READ, &mapped, &unmapped) == MS_SYS_ETABLE);
     CHECK_EQ_U64(xl.nvma, 2);
-    CHECK_EQ_U64(ms_xlate_check(&xl, 0x108000, 8, MS_PROT_WRITE), UINT64_MAX);
+    CHECK(!ms_xlate_check(&xl, 0x108000, 8, MS_PROT_WRITE, &where));
     CHECK_EQ_U64(cp.stats.failed, 1);
+    teardown(&xl, &cp);
+
+    /* The top page of the address space, a range ending exactly at 2^64: mapped, protected,
+     * checked up to its last byte, and unmapped like any other. */
+    const uint64_t top = 0xfffffffffffff000ull;
+    setup(&cfg, &xl, &cp, 2, MS_PLACE_PARTITION);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, top, 4096, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK_EQ_U64(mapped, 4096);
+    CHECK_EQ_U64(xl.nvma, 1);
+    CHECK(ms_xlate_vma(&xl, UINT64_MAX) != NULL);
+    CHECK(ms_xlate_vma(&xl, top - 1) == NULL);
+    /* partition placement: the slice of 2^64 - 1 is (2^64 / 64 MiB - 1) mod 2 = 1 */
+    CHECK_EQ_U64(cp.stats.placed_bytes[1], 4096);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, top, 4096, MS_PROT_READ, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK_EQ_U64(cp.stats.bytes_reprotected, 4096);
+    CHECK(ms_xlate_check(&xl, UINT64_MAX, 1, MS_PROT_WRITE, &where) && where == UINT64_MAX);
+    CHECK(ms_xlate_check(&xl, top - 8, 16, MS_PROT_WRITE, &where) && where == top);
+    CHECK(!ms_xlate_check(&xl, top, 4096, MS_PROT_READ, &where));
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MUNMAP, top + 8, 4088, 0, &mapped, &unmapped) == MS_SYS_OK);
+    CHECK_EQ_U64(unmapped, 4096);
+    CHECK_EQ_U64(xl.nvma, 0);
+    /* the whole address space is 2^64 bytes: no blade has room (not "0 bytes, fits") */
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0, UINT64_MAX, 0, &mapped, &unmapped) == MS_SYS_ENOMEM);
+    teardown(&xl, &cp);
+    setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
+    CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0, UINT64_MAX, 0, &mapped, &unmapped) == MS_SYS_ENOMEM);
+    CHECK_EQ_U64(xl.nvma, 0);
     teardown(&xl, &cp);
     TEST_DONE();
 }

@@ -144,5 +144,44 @@ int main(void)
     CHECK_EQ_U64(ms_range_blocks(pg, pg - 1, pg + 128), 3);
     CHECK_EQ_U64(ms_range_blocks(pg, pg + 4095, pg + 9000), 1ull << 63);
     CHECK_EQ_U64(ms_range_blocks(pg, pg + 128, pg + 4096), ms_block_mask(2, 63));
+    /* ranges ending exactly at 2^64 pass end 0 */
+    const uint64_t top = 0xfffffffffffff000ull;
+    CHECK_EQ_U64(ms_range_blocks(top, UINT64_MAX - 7, 0), 1ull << 63);
+    CHECK_EQ_U64(ms_range_blocks(top - 4096, top - 64, 0), 1ull << 63);
+    CHECK_EQ_U64(ms_range_blocks(top, top - 64, 0), ~0ull);
+
+    /* The top of the address space: a mapping and an allocation ending exactly at 2^64 are
+     * recorded like any other. */
+    ms_memmap_init(&m);
+    ms_memmap_mmap(&m, top - 0x10000, 0x10000);
+    ms_memmap_mmap(&m, top, 4096);   /* touches the one below: merged */
+    CHECK_EQ_U64(m.nregions, 1);
+    CHECK(ms_memmap_is_mapped(&m, UINT64_MAX));
+    CHECK(ms_memmap_is_mapped(&m, top - 0x10000));
+    CHECK(!ms_memmap_is_mapped(&m, top - 0x10001));
+    CHECK(ms_memmap_page(&m, UINT64_MAX >> 12, 1) != NULL);
+    ms_memmap_munmap(&m, top - 0x8000, 0x8000 + 4096);   /* to the end of the space */
+    CHECK_EQ_U64(m.nregions, 1);
+    CHECK(!ms_memmap_is_mapped(&m, UINT64_MAX));
+    CHECK(ms_memmap_is_mapped(&m, top - 0x8001));
+    ms_memmap_mmap(&m, 0, 4096);
+    ms_memmap_mmap(&m, 4096, UINT64_MAX - 4095);          /* everything from page 1 up */
+    CHECK_EQ_U64(m.nregions, 1);
+    CHECK_EQ_U64(m.regions[0].start, 0);
+    CHECK_EQ_U64(m.regions[0].last, UINT64_MAX);
+    ms_memmap_fini(&m);
+    /* a large allocation ending at 2^64: its whole pages are one interval, its last page too */
+    ms_memmap_init(&m);
+    uint64_t v0, v1, size = 32 * 4096 + 100, at = 0ull - size;
+    CHECK(ms_memmap_big_pages(at, size, &v0, &v1));
+    CHECK_EQ_U64(v1, UINT64_MAX >> 12);
+    CHECK_EQ_U64(v1 - v0 + 1, 32);
+    CHECK(ms_memmap_alloc(&m, at, size, 0) == 0);
+    struct ms_page *last = ms_memmap_page(&m, UINT64_MAX >> 12, 1);
+    CHECK(last != NULL && last->alloc_bits == ~0ull);
+    CHECK_EQ_U64(m.stats.pages, 2);   /* the partial first page and the one asked for */
+    CHECK(ms_memmap_free(&m, at, NULL) == 0);
+    CHECK_EQ_U64(last->alloc_bits, 0);
+    ms_memmap_fini(&m);
     TEST_DONE();
 }

@@ -124,7 +124,7 @@ static void test_parse_ops(void)
         "7 U 0x10000000 0x1000\n"
         "8 B 1048576\n"
         "8 B 0x100000\n"
-        "4294967295 R 0xffffffffffffffff 18446744073709551615\n"
+        "4294967295 R 0x1 18446744073709551615\n"
         "# no newline at the end\n"
         "9 C 0";
     const char *p = puts_file("ops.trace", text);
@@ -148,8 +148,8 @@ static void test_parse_ops(void)
     CHECK_EQ_U64(v[8].addr, 300);
     CHECK_EQ_U64(v[10].len, 67108864);
     CHECK_EQ_U64(v[16].tid, 4294967295u);
-    CHECK_EQ_U64(v[16].addr, UINT64_MAX);
-    CHECK_EQ_U64(v[16].len, UINT64_MAX);
+    CHECK_EQ_U64(v[16].addr, 1);
+    CHECK_EQ_U64(v[16].len, UINT64_MAX);   /* ends exactly at 2^64: valid */
     CHECK_EQ_U64(v[17].op, 'C');
     CHECK_EQ_U64(v[17].addr, 0);
     free(v);
@@ -204,6 +204,14 @@ static void test_text_errors(void)
         {"0 A 0x1000 0\n", "t.trace:1: A size must be > 0"},
         {"0 M 0x1000 0\n", "t.trace:1: M length must be > 0"},
         {"0 U 0x1000 0\n", "t.trace:1: U length must be > 0"},
+        /* past 2^64 (a range ending exactly there is valid: see test_parse_ops) */
+        {"0 M 0xfffffffffffff000 4096\n0 R 0xfffffffffffffff8 16\n",
+         "t.trace:2: R of 16 bytes at 0xfffffffffffffff8 ends past 2^64"},
+        {"0 A 0xfffffffffffff000 0x2000\n0 C 1\n",
+         "t.trace:1: A of 8192 bytes at 0xfffffffffffff000 ends past 2^64"},
+        {"0 U 2 18446744073709551615\n", "t.trace:1: U of 18446744073709551615 bytes at 0x2 ends past 2^64"},
+        {"0 W 0xffffffffffffffff 2\n", "t.trace:1: W of 2 bytes at 0xffffffffffffffff ends past 2^64"},
+        {"0 P 0xfffffffffffff000 0x2000 1\n", "t.trace:1: P of 8192 bytes at 0xfffffffffffff000 ends past 2^64"},
         {"1 C 1\n1 C 1\n1 C 1\n0 P 0x7f0000 4096\n",
          "t.trace:4: P needs 3 arguments (addr len prot), got 2"},
         {"0 P\n", "t.trace:1: P needs 3 arguments (addr len prot), got 0"},
@@ -270,6 +278,8 @@ static struct ms_rec random_rec(uint32_t nthreads)
         r.prot = (uint8_t)(rnd() & 7);
         r.seq = rnd();                              /* writers ignore seq */
     }
+    if (ms_rec_wraps(r.addr, r.len))                /* a range ends by 2^64 */
+        r.len = UINT64_MAX - r.addr + 1;
     return r;
 }
 
@@ -486,6 +496,12 @@ static void test_binary_damage(void)
     put("bad.bin", bad, n);
     CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "bad.bin: record 1: W length must be > 0");
+    /* a range past 2^64: the first record's address made the top 8 bytes, its length kept */
+    memcpy(bad, data, n);
+    memset(bad + 32 + CH + 1, 0xff, 8);
+    put("bad.bin", bad, n);
+    CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "bad.bin: record 1: W of 8 bytes at 0xffffffffffffffff ends past 2^64");
     /* version */
     memcpy(bad, data, n);
     bad[8] = 3;
@@ -657,6 +673,13 @@ static void test_p_records(void)
             CHECK_STR_CONTAINS(err.msg, "pw.out: cannot write record 1: P with length ");
             CHECK(ms_trace_writer_close(w, 1, &err) < 0);
         }
+    /* and a range past 2^64 */
+    w = ms_trace_writer_open(tpath("pw.out"), MS_TRACE_BINARY, &err);
+    rec = (struct ms_rec){.op = 'W', .addr = UINT64_MAX, .len = 2};
+    memset(&err, 0, sizeof err);
+    CHECK(ms_trace_write(w, &rec, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "pw.out: cannot write record 1: op 0x57 at 0xffffffffffffffff with length 2 is not a valid record");
+    CHECK(ms_trace_writer_close(w, 1, &err) < 0);
     CHECK(access(tpath("pw.out"), F_OK) != 0);
 }
 

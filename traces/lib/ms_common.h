@@ -92,14 +92,14 @@ static inline uint64_t ms_block_mask(unsigned first, unsigned last)
 }
 
 /* The blocks of the page at `page_addr` that bytes [addr, end) overlap. The range must overlap
- * the page (addr < page_addr + MS_PAGE_SIZE, end > page_addr, addr < end); it may run past
- * either side of it. */
+ * the page; it may run past either side of it. `end` is addr + length modulo 2^64: a range
+ * ending at 2^64 passes 0 (only its last byte, end - 1, is used). */
 static inline uint64_t ms_range_blocks(uint64_t page_addr, uint64_t addr, uint64_t end)
 {
+    uint64_t last_off = end - 1 - page_addr;   /* of the range's last byte, from the page */
     unsigned first = addr > page_addr ? (unsigned)((addr - page_addr) >> MS_BLOCK_SHIFT) : 0;
-    unsigned last = end < page_addr + MS_PAGE_SIZE
-                        ? (unsigned)((end - 1 - page_addr) >> MS_BLOCK_SHIFT)
-                        : MS_BLOCKS_PER_PAGE - 1;
+    unsigned last = last_off < MS_PAGE_SIZE ? (unsigned)(last_off >> MS_BLOCK_SHIFT)
+                                            : MS_BLOCKS_PER_PAGE - 1;
     return ms_block_mask(first, last);
 }
 

@@ -41,6 +41,13 @@ static inline int ms_op_is_memstate(int op)
     return d < 32 && ((mask >> d) & 1);
 }
 
+/* Does [addr, addr + len) run past the end of the address space (addr + len > 2^64)? A range
+ * ending exactly at 2^64 does not: its last byte is 2^64 - 1. Readers refuse such records. */
+static inline int ms_rec_wraps(uint64_t addr, uint64_t len)
+{
+    return len && len - 1 > UINT64_MAX - addr;
+}
+
 struct ms_rec {
     uint64_t addr;    /* A F R W M U B P: address; C: ns of compute */
     uint64_t len;     /* A: size; R W M U P: length; others 0 */

@@ -339,6 +339,9 @@ static int ms_text_line(struct ms_trace_reader *r, struct ms_rec *rec, struct ms
     if (nargs >= 2 && a[1] == 0)
         return ms_err_set(err, "%s:%" PRIu64 ": %c %s must be > 0", r->path, r->line, op,
                           op == 'A' ? "size" : "length");
+    if (nargs >= 2 && ms_rec_wraps(a[0], a[1]))
+        return ms_err_set(err, "%s:%" PRIu64 ": %c of %" PRIu64 " bytes at 0x%" PRIx64
+                          " ends past 2^64", r->path, r->line, op, a[1], a[0]);
     if (nargs == 3) {
         if (a[1] > MS_REC_P_LEN_MAX)
             return ms_err_set(err, "%s:%" PRIu64 ": P length %" PRIu64 " is over 2^61-1",
@@ -533,10 +536,15 @@ static inline int ms_bin_decode(struct ms_trace_reader *r, struct ms_rec *rec, s
         prot = (uint8_t)(len >> MS_BIN_P_SHIFT);
         len &= MS_REC_P_LEN_MAX;
     }
-    if (__builtin_expect(!nargs || (nargs >= 2) != (len != 0), 0)) {
+    uint64_t addr = ms_le64(p + 1);
+    if (__builtin_expect(!nargs || (nargs >= 2) != (len != 0) ||
+                         (nargs >= 2 && ms_rec_wraps(addr, len)), 0)) {
         if (!nargs)
             ms_err_set(err, "%s: record %" PRIu64 ": invalid op byte 0x%02x", r->path,
                        r->seen + 1, op);
+        else if (nargs >= 2 && len)
+            ms_err_set(err, "%s: record %" PRIu64 ": %c of %" PRIu64 " bytes at 0x%" PRIx64
+                       " ends past 2^64", r->path, r->seen + 1, op, len, addr);
         else if (nargs >= 2)
             ms_err_set(err, "%s: record %" PRIu64 ": %c %s must be > 0", r->path, r->seen + 1,
                        op, op == 'A' ? "size" : "length");
@@ -546,7 +554,7 @@ static inline int ms_bin_decode(struct ms_trace_reader *r, struct ms_rec *rec, s
         return ms_fail(r);
     }
     rec->op = op;
-    rec->addr = ms_le64(p + 1);
+    rec->addr = addr;
     rec->len = len;
     rec->tid = r->chunk_tid;
     rec->prot = prot;
@@ -986,11 +994,11 @@ int ms_trace_write(struct ms_trace_writer *w, const struct ms_rec *rec, struct m
     if (w->failed)
         return -1;
     int nargs = ms_op_nargs[rec->op];
-    if (!nargs || (nargs >= 2) != (rec->len != 0)) {
+    if (!nargs || (nargs >= 2) != (rec->len != 0) || ms_rec_wraps(rec->addr, rec->len)) {
         w->failed = 1;
-        return ms_err_set(err, "%s: cannot write record %" PRIu64 ": op 0x%02x with length %"
-                          PRIu64 " is not a valid record", w->path, w->n_in + 1, rec->op,
-                          rec->len);
+        return ms_err_set(err, "%s: cannot write record %" PRIu64 ": op 0x%02x at 0x%" PRIx64
+                          " with length %" PRIu64 " is not a valid record", w->path, w->n_in + 1,
+                          rec->op, rec->addr, rec->len);
     }
     if (nargs == 3 && (rec->prot > 7 || rec->len > MS_REC_P_LEN_MAX)) {
         w->failed = 1;

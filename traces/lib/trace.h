@@ -67,8 +67,8 @@ struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struc
  * record has been written is a bug: an internal error (MS_ASSERT) in every build. */
 void ms_trace_writer_set_ordered(struct ms_trace_writer *w);
 /* Write one record (rec->seq is ignored, rec->prot is used for P only). A record that is not
- * valid (unknown op, a zero length for A R W M U P or a nonzero one for F C B, a P with prot
- * over 7 or a length over MS_REC_P_LEN_MAX) fails the writer: -1 and err. */
+ * valid (unknown op, a zero length for A R W M U P or a nonzero one for F C B, a range past
+ * 2^64, a P with prot over 7 or a length over MS_REC_P_LEN_MAX) fails the writer: -1 and err. */
 int ms_trace_write(struct ms_trace_writer *w, const struct ms_rec *rec, struct ms_err *err);
 int ms_trace_writer_close(struct ms_trace_writer *w, int commit, struct ms_err *err);
 

@@ -5,7 +5,8 @@
  * starts at the smallest first absolute timestamp over all cores, so cores keep their relative
  * start; a record whose time lies after the core's clock is preceded by a C record of the
  * difference in ns. A timestamp earlier than the clock adds no gap (the clock does not go
- * back). Addresses are the low 48 bits (the 6 bytes stored). */
+ * back). Addresses are the low 48 bits (the 6 bytes stored) and lengths 32 bits, so no record
+ * runs past 2^64. */
 #include "traces/lib/trace_mind.h"
 
 #include <dirent.h>
