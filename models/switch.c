@@ -86,6 +86,8 @@ void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
     sw->free_txn = NULL;
     sw->free_msgs = NULL;
     sw->n_free_msgs = sw->cap_free_msgs = 0;
+    sw->epoch_next = 1;
+    sw->epoch_active = sw->epoch_quiet = 0;
     sw->stats = (struct ms_switch_stats){0};
 }
 
@@ -106,8 +108,11 @@ void ms_switch_fini(struct ms_switch *sw)
     free(sw->free_msgs);
 }
 
+static void epochs_settle(struct ms_switch *sw, double now);
+
 void ms_switch_collect(struct ms_switch *sw)
 {
+    epochs_settle(sw, simgrid_get_clock());
     sw->stats.tables = sw->xl.stats;
     sw->stats.coh.dir = sw->dir.stats;
     ms_dir_size_hist(&sw->dir, sw->stats.coh.region_sizes);
@@ -129,6 +134,69 @@ static int forward(struct ms_switch *sw, struct ms_msg *m)
     else
         sw->stats.writes++;
     return MS_SW_FORWARD;
+}
+
+/* ---- bounded splitting ----
+ * The switch CPU's control loop runs at the end of every epoch, at k * switch.epoch_ns. What it
+ * does depends only on the directory, which changes only when the switch serves a request or
+ * an acknowledgement. So the epochs that have ended are settled, each as of its own end, when
+ * the switch next looks at the directory (before it does) and at the end of the run, rather
+ * than by an actor waking every epoch. Once an epoch without activity has changed nothing,
+ * every later one would change nothing as well: those are skipped, with no time-series row,
+ * until the switch serves something again. An idle stretch costs nothing, however long. */
+
+static double epoch_end_s(const struct ms_switch *sw, uint64_t k)
+{
+    return (double)(k * sw->cfg->epoch_ns) * 1e-9;
+}
+
+static void epoch_run(struct ms_switch *sw)
+{
+    struct ms_coh_stats *c = &sw->stats.coh;
+    uint32_t splits = 0, merges = 0;
+    if (sw->cfg->region_mode == MS_REGION_BOUNDED_SPLITTING)
+        ms_dir_epoch(&sw->dir, c->epoch_invals, sw->cfg->split_divisor, sw->cfg->merge_free_pct,
+                     &splits, &merges);
+    else
+        for (uint32_t i = 0; i < sw->dir.cap; i++)
+            sw->dir.e[i].invals = 0;
+    if (c->n_series == c->cap_series) {
+        c->cap_series = c->cap_series ? 2 * c->cap_series : 64;
+        c->series = ms_xrealloc(c->series, c->cap_series * sizeof *c->series);
+    }
+    c->series[c->n_series++] = (struct ms_dir_epoch_row){
+        .time_s = epoch_end_s(sw, sw->epoch_next), .entries = sw->dir.used, .splits = splits,
+        .merges = merges, .invalidations = c->epoch_invals};
+    c->epoch_invals = 0;
+    sw->epoch_quiet = !sw->epoch_active && !splits && !merges;
+    sw->epoch_active = 0;
+    sw->epoch_next++;
+}
+
+/* Settle the epochs that ended by `now` (s). */
+static void epochs_settle(struct ms_switch *sw, double now)
+{
+    MS_ASSERT(now < 1e9);   /* epoch ends in ns fit 64 bits: runs stop at 10^6 s simulated */
+    while (epoch_end_s(sw, sw->epoch_next) <= now) {
+        if (!sw->epoch_quiet) {
+            epoch_run(sw);
+            continue;
+        }
+        /* nothing happened since a quiet epoch: on to the first epoch ending after now */
+        uint64_t k = (uint64_t)(now * 1e9 / (double)sw->cfg->epoch_ns);
+        if (k > sw->epoch_next)
+            sw->epoch_next = k;
+        while (epoch_end_s(sw, sw->epoch_next) <= now)
+            sw->epoch_next++;
+    }
+}
+
+/* The switch is about to look at (and perhaps change) the directory. */
+static void dir_touch(struct ms_switch *sw)
+{
+    epochs_settle(sw, simgrid_get_clock());
+    sw->epoch_active = 1;
+    sw->epoch_quiet = 0;
 }
 
 /* ---- coherence ---- */
@@ -361,6 +429,7 @@ int ms_switch_depart(struct ms_switch *sw, struct ms_msg *m)
         return forward(sw, m);   /* write-backs, refetches of missing blocks */
     if (m->kind != MS_MSG_READ)
         return MS_SW_TO_SWITCH;  /* UPGRADEs are answered by the switch itself */
+    dir_touch(sw);
     struct ms_directory *d = &sw->dir;
     int32_t e = ms_dir_find(d, m->addr);
     if (e < 0 && (e = ms_dir_create(d, m->addr)) < 0)
@@ -378,6 +447,7 @@ int ms_switch_arrive(struct ms_switch *sw, struct ms_msg *m)
 {
     if (m->want == MS_PERM_NONE)
         return forward(sw, m);
+    dir_touch(sw);
     return handle_request(sw, m);
 }
 
@@ -393,6 +463,7 @@ int ms_switch_wait(struct ms_switch *sw, struct ms_msg *m)
 
 static void handle_ack(struct ms_switch *sw, struct ms_msg *a)
 {
+    dir_touch(sw);
     int32_t e = a->entry;
     struct ms_dir_entry *x = &sw->dir.e[e];
     MS_ASSERT(x->in_use && x->busy && x->acks_left > 0);
@@ -438,34 +509,8 @@ static void ack_actor(int argc, char **argv)
     }
 }
 
-/* The switch CPU's control loop: bounded splitting at the end of every epoch. */
-static void dirctl_actor(int argc, char **argv)
-{
-    struct ms_switch *sw = sg_actor_self_get_data();
-    struct ms_coh_stats *c = &sw->stats.coh;
-    for (;;) {
-        sg_actor_sleep_for((double)sw->cfg->epoch_ns * 1e-9);
-        uint32_t splits = 0, merges = 0;
-        if (sw->cfg->region_mode == MS_REGION_BOUNDED_SPLITTING)
-            ms_dir_epoch(&sw->dir, c->epoch_invals, sw->cfg->split_divisor,
-                         sw->cfg->merge_free_pct, &splits, &merges);
-        else
-            for (uint32_t i = 0; i < sw->dir.cap; i++)
-                sw->dir.e[i].invals = 0;
-        if (c->n_series == c->cap_series) {
-            c->cap_series = c->cap_series ? 2 * c->cap_series : 64;
-            c->series = ms_xrealloc(c->series, c->cap_series * sizeof *c->series);
-        }
-        c->series[c->n_series++] = (struct ms_dir_epoch_row){
-            .time_s = simgrid_get_clock(), .entries = sw->dir.used, .splits = splits,
-            .merges = merges, .invalidations = c->epoch_invals};
-        c->epoch_invals = 0;
-    }
-}
-
 void ms_switch_start(struct ms_switch *sw, sg_host_t host)
 {
     sw->host = host;
     ms_actor_start_daemon("switch", host, ack_actor, sw);
-    ms_actor_start_daemon("dirctl", host, dirctl_actor, sw);
 }

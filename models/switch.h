@@ -18,9 +18,10 @@
  * request waits there; when the last acknowledgement arrives the switch updates the entry and
  * lets the request proceed. A request for a busy region is NACKed; the requester retries after
  * switch.retry_backoff_ns. Nothing but the waiting request blocks: write-backs and fetches keep
- * flowing while a transaction waits. The switch's actor receives the acknowledgements; a second
- * actor on the switch host (the switch CPU) runs the bounded-splitting control loop each
- * switch.epoch_ns. */
+ * flowing while a transaction waits. The switch's actor receives the acknowledgements. The
+ * switch CPU's bounded-splitting control loop acts at the end of each switch.epoch_ns; its
+ * epochs are settled as the switch next needs the directory, and idle ones after a quiet epoch
+ * are skipped (switch.c). */
 #ifndef MS_SWITCH_H
 #define MS_SWITCH_H
 
@@ -73,14 +74,17 @@ struct ms_switch {
     struct txn *free_txn;            /* recycled transactions */
     struct ms_msg **free_msgs;       /* recycled coherence messages */
     uint32_t n_free_msgs, cap_free_msgs;
+    uint64_t epoch_next;             /* the next epoch end to settle: epoch_next * epoch_ns */
+    int epoch_active;                /* the switch served something since the last one settled */
+    int epoch_quiet;                 /* the last one settled had no activity and changed nothing */
     struct ms_switch_stats stats;
 };
 
 void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
                     const struct ms_switch_cfg *cfg, uint32_t n_blades, uint32_t msg_bytes);
 void ms_switch_fini(struct ms_switch *sw);
-/* Start, on `host`, the actor that receives coherence acknowledgements and the directory's
- * control loop (daemons); messages the switch sends leave from `host`. */
+/* Start, on `host`, the actor that receives coherence acknowledgements (a daemon); messages the
+ * switch sends leave from `host`. */
 void ms_switch_start(struct ms_switch *sw, sg_host_t host);
 /* What becomes of a request at the switch. */
 enum ms_sw_verdict {
@@ -103,7 +107,7 @@ int ms_switch_arrive(struct ms_switch *sw, struct ms_msg *m);
 /* After MS_SW_WAIT: block until the region's transaction completes; returns MS_SW_FORWARD or
  * MS_SW_REPLY as ms_switch_arrive would have. */
 int ms_switch_wait(struct ms_switch *sw, struct ms_msg *m);
-/* End-of-run figures (peak, size histogram) into sw->stats. */
+/* End-of-run figures (the epochs up to now settled, peak, size histogram) into sw->stats. */
 void ms_switch_collect(struct ms_switch *sw);
 
 #endif

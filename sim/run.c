@@ -291,6 +291,12 @@ static void thread_actor(int argc, char **argv)
                 return;
             break;
         case MS_OP_COMPUTE:
+            if (simgrid_get_clock() + (t->pending_ns + (double)rec.addr) * 1e-9 > MS_SIM_TIME_MAX_S) {
+                ms_err_set(&rs->err, "%s: C of %" PRIu64 " ns takes thread %u past %.0f s of simulated time, the most a run may simulate (docs/config.md, \"Bounds\")",
+                           rec_where(rt), rec.addr, t->tid, MS_SIM_TIME_MAX_S);
+                fail(rs, -1);
+                return;
+            }
             ms_cpu_compute(t, rec.addr);
             break;
         case MS_OP_ALLOC:
@@ -375,6 +381,12 @@ static void thread_actor(int argc, char **argv)
             if (rs->progress)
                 *rs->progress += n;
             n = 0;
+            if (simgrid_get_clock() > MS_SIM_TIME_MAX_S) {
+                ms_err_set(&rs->err, "%s: the simulated time is past %.0f s, the most a run may simulate (docs/config.md, \"Bounds\")",
+                           rec_where(rt), MS_SIM_TIME_MAX_S);
+                fail(rs, -1);
+                return;
+            }
         }
     }
     rs->records += n;

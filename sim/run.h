@@ -19,6 +19,12 @@
 #include "sim/config.h"
 #include "traces/lib/trace.h"
 
+/* The longest simulated time a run may reach, s (docs/config.md, "Bounds"). SimGrid's clock is a
+ * double in seconds: at 10^6 s one step of it is 0.12 ns, so nanosecond latencies still add up
+ * exactly; much further on they would not. A C record that would take a thread past it, or a
+ * run that passes it, is refused. */
+#define MS_SIM_TIME_MAX_S 1e6
+
 struct ms_run_result {
     int mode;                              /* enum ms_fetch_mode */
     double sim_time_s;                     /* when the last thread finished */
