@@ -283,6 +283,18 @@ static int write_outputs(struct outputs *out, const json_t *doc, struct ms_err *
     return rc;
 }
 
+/* The trace is read once to scan it and again by every thread of every mode: a FIFO, a
+ * terminal or a socket would block the second time, waiting for a writer that is gone. */
+static int trace_readable_twice(const struct ms_config *cfg, struct ms_err *err)
+{
+    struct stat st;
+    if (stat(cfg->workload.trace, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+        return 0;   /* a missing file is the scan's to report */
+    return ms_err_set(err, "%s: workload.trace: %s: not a regular file or directory (mindsim "
+                      "reads the trace more than once; save it to a file first)",
+                      cfg->source, cfg->workload.trace_given);
+}
+
 /* Remove the scratch directory and what the children left in it. */
 static void remove_scratch(const char *dir, int n, const int *ids, int n_ids)
 {
@@ -325,7 +337,8 @@ int main(int argc, char **argv)
         info.tids = ms_xcalloc(info.n_threads, sizeof *info.tids);
         for (uint32_t i = 0; i < info.n_threads; i++)
             info.tids[i] = i;
-    } else if (ms_trace_scan(cfg.workload.trace, &info, &err) < 0) {
+    } else if (trace_readable_twice(&cfg, &err) < 0 ||
+               ms_trace_scan(cfg.workload.trace, &info, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         goto done;
     }

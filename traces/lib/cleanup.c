@@ -13,6 +13,7 @@
 static const int ms_cleanup_sigs[] = {SIGINT, SIGTERM, SIGHUP};
 #define MS_N_SIGS (sizeof ms_cleanup_sigs / sizeof ms_cleanup_sigs[0])
 
+static int ms_ignored[MS_N_SIGS];   /* ignored on entry: left so, and so in children */
 static char **ms_paths;     /* NULL: a dropped slot */
 static int ms_n_paths, ms_cap_paths;
 static pid_t *ms_kids;
@@ -59,8 +60,13 @@ void ms_cleanup_on_signals(void)
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < MS_N_SIGS; i++)
         sigaddset(&sa.sa_mask, ms_cleanup_sigs[i]);
-    for (size_t i = 0; i < MS_N_SIGS; i++)
-        sigaction(ms_cleanup_sigs[i], &sa, NULL);
+    for (size_t i = 0; i < MS_N_SIGS; i++) {
+        /* a signal ignored on entry (a background job's SIGINT, nohup's SIGHUP) stays so */
+        struct sigaction old;
+        ms_ignored[i] = sigaction(ms_cleanup_sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN;
+        if (!ms_ignored[i])
+            sigaction(ms_cleanup_sigs[i], &sa, NULL);
+    }
 }
 
 int ms_cleanup_add(const char *path)
@@ -108,9 +114,10 @@ pid_t ms_cleanup_fork(void)
         ms_n_kids = ms_n_paths = 0;
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
-        sa.sa_handler = SIG_DFL;
-        for (size_t i = 0; i < MS_N_SIGS; i++)
+        for (size_t i = 0; i < MS_N_SIGS; i++) {
+            sa.sa_handler = ms_ignored[i] ? SIG_IGN : SIG_DFL;
             sigaction(ms_cleanup_sigs[i], &sa, NULL);
+        }
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         ms_restore(&old);
         if (getppid() != parent)   /* the parent died before the line above */

@@ -11,13 +11,13 @@
  *
  * Children also stop when their parent dies without running the handler (SIGKILL, a crash):
  * ms_cleanup_fork sets PR_SET_PDEATHSIG to SIGTERM in the child. A child starts with the
- * default dispositions and empty lists: what it registers is its own. */
+ * dispositions the parent had on entry and empty lists: what it registers is its own. */
 #ifndef MS_CLEANUP_H
 #define MS_CLEANUP_H
 
 #include <sys/types.h>
 
-/* Install the handlers for SIGINT, SIGTERM and SIGHUP. */
+/* Install the handlers for SIGINT, SIGTERM and SIGHUP (those not ignored on entry). */
 void ms_cleanup_on_signals(void);
 /* Remove `path` (a file, or a directory that will be empty) if a signal stops the process.
  * Returns an id for ms_cleanup_drop. */
