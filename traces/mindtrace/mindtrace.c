@@ -604,10 +604,13 @@ int main(int argc, char **argv)
 
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     int errpipe[2];
-    if (pipe2(errpipe, O_CLOEXEC) != 0)
+    if (pipe2(errpipe, O_CLOEXEC) != 0) {
+        free(ld);
         return mt_err("%s", "pipe failed");
+    }
     pid_t pid = fork();
     if (pid < 0) {
+        free(ld);
         mt_rmdir(mt_scratch);
         return mt_err("%s", "fork failed");
     }
@@ -646,6 +649,7 @@ int main(int argc, char **argv)
             _exit(127);
         _exit(127);
     }
+    free(ld);   /* the child's environment only */
     close(errpipe[1]);
     mt_child = pid;
     struct sigaction sa = {0};
@@ -711,6 +715,5 @@ int main(int argc, char **argv)
                 " raw %" PRIu64 " bytes\n",
                 cnt.by_op['A'], cnt.by_op['F'], cnt.by_op['M'], cnt.by_op['U'], cnt.by_op['B'],
                 cnt.by_op['P'], cnt.by_op['V'], cnt.by_op['R'], cnt.by_op['W'], cnt.raw_bytes);
-    free(ld);
     return bad ? 2 : rc;
 }
