@@ -1,6 +1,6 @@
 /* mindsim_trace.c: the `mindsim-trace` tool: convert, summarize and print traces.
  *
- *   mindsim-trace convert IN OUT [--to text|binary]   re-encode (atomic: temp + rename)
+ *   mindsim-trace convert IN OUT [--to text|binary]   re-encode (OUT whole: outfile.h)
  *   mindsim-trace stat TRACE [--json]                 counts, threads, pages, live bytes
  *   mindsim-trace cat TRACE                           canonical text on stdout
  *   mindsim-trace import-mind DIR OUT [--to text|binary]  MIND PIN per-core files -> trace
@@ -13,7 +13,8 @@
  * such conflicts are counted (unordered_conflicts) and the bookkeeping keeps a net A-minus-F
  * count per address, so a free read before the allocation it undoes still balances it.
  * convert, cat and gen keep or declare the ordered flag (docs/trace-format.md). Usage and
- * input errors print one line on stderr and exit 2. */
+ * input errors print one line on stderr and exit 2, and so does a failed write, stdout's
+ * included; an OUT that names the input is refused before anything is read. */
 #include <inttypes.h>
 #include <jansson.h>
 #include <string.h>
