@@ -91,5 +91,6 @@ for cmd in "$ms --help-config" "$ms --help" "$mt stat t.trace" "$mt stat t.trace
            "$mt cat t.trace" "$msw s.json --list" "$ms c.json --quiet"; do
   if $cmd >full 2>err; then fail "$cmd to a full device exited 0"; fi
   grep -q 'stdout: cannot write: No space left on device$' err || fail "$cmd: $(cat err)"
+  [ "$(wc -l <err)" -eq 1 ] || fail "$cmd: more than one line: $(cat err)"
 done
 echo ok

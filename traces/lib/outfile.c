@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -180,6 +181,11 @@ int ms_out_flush(struct ms_out *o, struct ms_err *err)
             o->error = ms_out_copy(o);
         else if (o->tmp && fsync(fileno(o->f)) != 0)
             o->error = errno;
+        if (o->error && o->f == stdout) {
+            /* reported by the caller: not again by the check at exit */
+            __fpurge(stdout);
+            clearerr(stdout);
+        }
     }
     return o->error ? ms_out_fail(o, o->error, err) : 0;
 }
