@@ -188,16 +188,6 @@ static void child_run(const struct ms_config *cfg, int i, const struct ms_trace_
     _exit(ok ? 0 : 3);
 }
 
-/* Every trace thread keeps its own reader open: allow as many files as the system lets us. */
-static void raise_open_file_limit(void)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-}
-
 /* A mode's child ended with `st`: 0, or the exit status of mindsim with the reason printed. */
 static int child_outcome(const char *dir, int i, const char *mode, int st)
 {
@@ -313,6 +303,16 @@ static void remove_scratch(const char *dir, int n, const int *ids, int n_ids)
     rmdir(dir);
     while (n_ids-- > 0)
         ms_cleanup_drop(ids[n_ids]);
+}
+
+/* Every trace thread keeps its own reader open: allow as many files as the system lets us. */
+static void raise_open_file_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
 }
 
 int main(int argc, char **argv)
