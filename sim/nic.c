@@ -162,8 +162,16 @@ int ms_nic_load(const char *given, const char *path, const char *origin_cfg, str
                                    "file is named by a path ending in .json)", origin_cfg, given, names);
         }
         snprintf(origin, sizeof origin, "configs/nic/%s.json (rdma.nic preset)", given);
-        root = json_loads(p->text, JSON_REJECT_DUPLICATES, &jerr);
-        MS_ASSERT(root != NULL);   /* checked when it was built in: tests load every preset */
+        /* the last preset's JSON is kept: a sweep loads a config per point */
+        static const struct ms_nic_preset *last;
+        static json_t *last_root;
+        if (p != last) {
+            json_decref(last_root);
+            last_root = json_loads(p->text, JSON_REJECT_DUPLICATES, &jerr);
+            MS_ASSERT(last_root != NULL);   /* checked when it was built in: tests load every preset */
+            last = p;
+        }
+        root = json_incref(last_root);
     } else {
         snprintf(origin, sizeof origin, "%s", path);
         errno = 0;

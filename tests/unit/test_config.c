@@ -305,8 +305,8 @@ static void test_errors(void)
                "c.json: cpu_blades.evict_high_pct: 100.5 is out of range 1..100");
     EXPECT_ERR(WITH("\"network\": {\"link_bandwidth_gbps\": 0}"),
                "c.json: network.link_bandwidth_gbps: 0 is out of range 0.0001..100000 (a 4 KiB page must take less than 1 s, like any one operation)");
-    EXPECT_ERR(WITH("\"rdma\": {\"dma_gbps\": 5e-324}"),
-               "c.json: rdma.dma_gbps: 4.94065645841247e-324 is out of range 0.0001..100000 (a 4 KiB page must take less than 1 s, like any one operation)");
+    EXPECT_ERR(WITH("\"network\": {\"link_bandwidth_gbps\": 5e-324}"),
+               "c.json: network.link_bandwidth_gbps: 4.94065645841247e-324 is out of range 0.0001..100000 (a 4 KiB page must take less than 1 s, like any one operation)");
     EXPECT_ERR(WITH("\"network\": {\"link_latency_ns\": 1000000001}"),
                "c.json: network.link_latency_ns: 1000000001 is out of range 0..1000000000");
     /* Workload keys: the schema is the one place their ranges are kept. */
