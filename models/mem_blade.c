@@ -20,6 +20,12 @@ void ms_mem_blade_init(struct ms_mem_blade *mb, uint32_t id, const struct ms_mem
     mb->free_at_s = ms_xcalloc(cfg->outstanding, sizeof *mb->free_at_s);
 }
 
+void ms_mem_blade_fini(struct ms_mem_blade *mb)
+{
+    free(mb->free_at_s);
+    mb->free_at_s = NULL;
+}
+
 double ms_mem_blade_service_ns(const struct ms_mem_blade_cfg *c, const struct ms_rdma_cfg *rdma,
                                const struct ms_xfer *x)
 {

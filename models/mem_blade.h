@@ -40,6 +40,7 @@ struct ms_mem_blade {
 
 void ms_mem_blade_init(struct ms_mem_blade *mb, uint32_t id, const struct ms_mem_blade_cfg *cfg,
                        const struct ms_rdma_cfg *rdma, sg_host_t host);
+void ms_mem_blade_fini(struct ms_mem_blade *mb);
 /* Service time of one request, ns (DRAM and NIC time of each of its work requests). */
 double ms_mem_blade_service_ns(const struct ms_mem_blade_cfg *c, const struct ms_rdma_cfg *rdma,
                                const struct ms_xfer *x);

@@ -1402,7 +1402,7 @@ int main(int argc, char **argv)
     const char *spec = NULL, *out = NULL, *mindsim_arg = NULL, *frozen_arg = NULL;
     int slurm = 0, list = 0, summary_only = 0, slurm_only = 0;
     long jobs = 1, point = -1, task = -1;
-    struct slurm_opts so = {.per_task = PER_TASK_DEFAULT};
+    static struct slurm_opts so = {.per_task = PER_TASK_DEFAULT};   /* held to the end */
     so.extra = calloc((size_t)argc, sizeof *so.extra);
     static const char *const valued[] = {"-o", "-j", "--point", "--mindsim", "--frozen", "--task",
                                          "--points-per-task", "--throttle", "--slurm-opt",
@@ -1527,7 +1527,8 @@ int main(int argc, char **argv)
         return 0;
     }
     /* the points this run is about: one, one array task's, or all */
-    size_t *sel = NULL, n_sel = 0;
+    static size_t *sel;   /* held to the end, whichever return ends main */
+    size_t n_sel = 0;
     if (task >= 0) {
         if (read_task(&sw, task, &sel, &n_sel) < 0)
             return EXIT_BAD_INPUT;

@@ -48,5 +48,7 @@ int main(void)
     CHECK_EQ_U64(ms_mem_blade_outstanding_for(&mc, &rc), 3);
     rc.read_gbps = 10;   /* a slow NIC still gets one */
     CHECK_EQ_U64(ms_mem_blade_outstanding_for(&mc, &rc), 1);
+    ms_mem_blade_fini(&mb);
+    ms_mem_blade_fini(&m1);
     TEST_DONE();
 }
