@@ -104,7 +104,7 @@ static int add_range(struct ms_xlate *x, uint64_t s, uint64_t e, uint32_t blade)
 {
     uint32_t cap = x->cfg->partition_entries;
     while (s < e) {
-        unsigned order = s ? (unsigned)__builtin_ctzll(s) : 63 - MS_PAGE_SHIFT;
+        unsigned order = s ? (unsigned)__builtin_ctzll(s) : 64 - MS_PAGE_SHIFT;   /* 0: any */
         unsigned fit = 63 - (unsigned)__builtin_clzll(e - s);
         if (fit < order)
             order = fit;

@@ -196,6 +196,16 @@ int main(void)
     setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0, UINT64_MAX, 0, &mapped, &unmapped) == MS_SYS_ENOMEM);
     CHECK_EQ_U64(xl.nvma, 0);
+    /* the tables themselves hold the whole space: one partition entry of 2^52 pages */
+    CHECK(ms_xlate_map(&xl, 0, 1ull << 52, 0, MS_PROT_READ | MS_PROT_WRITE, NULL) == 0);
+    CHECK_EQ_U64(xl.npart, 1);
+    CHECK_EQ_U64(xl.part[0].order, 52);
+    CHECK_EQ_U64(ms_xlate_route(&xl, UINT64_MAX, &src), 0);
+    CHECK_EQ_U64(src, MS_ROUTE_PARTITION);
+    ms_xlate_unmap(&xl, 1ull << 51, 1ull << 52, NULL);
+    CHECK_EQ_U64(xl.nvma, 1);
+    CHECK_EQ_U64(ms_xlate_route(&xl, UINT64_MAX, &src), 0);   /* one memory blade */
+    CHECK_EQ_U64(src, MS_ROUTE_DEFAULT);   /* the upper half is unmapped again */
     teardown(&xl, &cp);
     TEST_DONE();
 }
