@@ -20,6 +20,7 @@
 #include "models/workload.h"
 #include "sim/json_text.h"
 #include "sim/nic.h"
+#include "traces/lib/cli.h"
 
 enum ms_type {
     MS_T_UINT,      /* JSON integer; stored in a uint32_t or uint64_t (size from the struct) */
@@ -481,6 +482,28 @@ static int ms_is_section(const char *path)
     return 0;
 }
 
+/* " (did you mean K?)" for an unknown key path: the closest key paths and sections. */
+static const char *ms_key_hint(char *buf, size_t n, const char *path)
+{
+    const char **cands = ms_xcalloc(2 * MS_N_KEYS, sizeof *cands);
+    char **sections = ms_xcalloc(MS_N_KEYS, sizeof *sections);
+    size_t n_cands = 0;
+    for (size_t i = 0; i < MS_N_KEYS; i++) {
+        const char *key = ms_schema[i].path, *dot = strrchr(key, '.');
+        cands[n_cands++] = key;
+        if (dot)
+            cands[n_cands++] = sections[i] = strndup(key, (size_t)(dot - key));
+    }
+    char names[600];
+    ms_suggest(names, sizeof names, path, cands, n_cands, "");
+    snprintf(buf, n, "%s%s%s", names[0] ? " (did you mean " : "", names, names[0] ? "?)" : "");
+    for (size_t i = 0; i < MS_N_KEYS; i++)
+        free(sections[i]);
+    free(sections);
+    free(cands);
+    return buf;
+}
+
 static const char *ms_json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
@@ -624,15 +647,32 @@ static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_
     char *field = (char *)cfg + k->off;
     switch (k->type) {
     case MS_T_UINT: {
-        if (!json_is_integer(v))
+        /* an integer, or a real with an integral value (1e3) */
+        char sv[40];
+        int in_u64;
+        uint64_t u = 0;
+        if (json_is_integer(v)) {
+            json_int_t i = json_integer_value(v);
+            snprintf(sv, sizeof sv, "%lld", (long long)i);
+            in_u64 = i >= 0;
+            u = (uint64_t)i;
+        } else if (json_is_real(v)) {
+            double d = json_real_value(v);
+            ms_real_shortest(sv, sizeof sv, d);
+            if (d != floor(d))
+                return ms_err_set(err, "%s: %s: expected an unsigned integer, got %s", origin,
+                                  k->path, sv);
+            in_u64 = d >= 0 && d < 0x1p64;
+            if (in_u64)
+                u = (uint64_t)d;
+        } else {
             return ms_type_error(k, v, origin, err);
-        json_int_t i = json_integer_value(v);
-        if (i < 0 || (uint64_t)i < k->umin || (uint64_t)i > k->umax)
-            return ms_err_set(err, "%s: %s: %lld is out of range %llu..%llu%s%s%s", origin,
-                              k->path, (long long)i, (unsigned long long)k->umin,
+        }
+        if (!in_u64 || u < k->umin || u > k->umax)
+            return ms_err_set(err, "%s: %s: %s is out of range %llu..%llu%s%s%s", origin,
+                              k->path, sv, (unsigned long long)k->umin,
                               (unsigned long long)k->umax, k->why ? " (" : "",
                               k->why ? k->why : "", k->why ? ")" : "");
-        uint64_t u = (uint64_t)i;
         if (k->multiple && u % k->multiple)
             return ms_err_set(err, "%s: %s: %llu is not a multiple of %llu", origin, k->path,
                               (unsigned long long)u, (unsigned long long)k->multiple);
@@ -765,7 +805,9 @@ static int ms_walk(struct ms_config *cfg, json_t *obj, const char *prefix, const
             if (ms_walk(cfg, v, path, origin, err))
                 return -1;
         } else {
-            return ms_err_set(err, "%s: %s: unknown key", origin, path);
+            char hint[700];
+            return ms_err_set(err, "%s: %s: unknown key%s", origin, path,
+                              ms_key_hint(hint, sizeof hint, path));
         }
     }
     return 0;
@@ -840,13 +882,27 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
     return 0;
 }
 
-/* Apply one "key.path=JSONVALUE" to the tree; the value is checked against its key first so
- * that an error names the --set that caused it. */
+/* The value of "key.path=VALUE": VALUE read as JSON when it is JSON, else the string VALUE
+ * (so fetch.mode=sg is "sg"); for a key that takes a string (a path, a name, a list of
+ * names), JSON of another kind is the string VALUE too (workload.trace=1 names the file 1).
+ * NULL if VALUE is no JSON and not UTF-8 either. */
+static json_t *ms_set_value(const struct ms_key *k, const char *text)
+{
+    json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+    int stringy = k->type == MS_T_PATH || k->type == MS_T_ENUM || k->type == MS_T_ENUM_LIST;
+    if (v && (!stringy || json_is_string(v) || (k->type == MS_T_ENUM_LIST && json_is_array(v))))
+        return v;
+    json_decref(v);
+    return json_string(text);
+}
+
+/* Apply one "key.path=VALUE" to the tree; the value is checked against its key first so that
+ * an error names the --set that caused it. */
 static int ms_apply_set(json_t *root, const char *text, struct ms_err *err)
 {
     const char *eq = strchr(text, '=');
     if (!eq || eq == text)
-        return ms_err_set(err, "--set %s: expected KEY.PATH=JSONVALUE", text);
+        return ms_err_set(err, "--set %s: expected KEY.PATH=VALUE", text);
     char path[512];
     size_t plen = (size_t)(eq - text);
     if (plen >= sizeof path)
@@ -856,13 +912,15 @@ static int ms_apply_set(json_t *root, const char *text, struct ms_err *err)
     char shown[512];
     ms_fmt_key(shown, sizeof shown, NULL, path);
     const struct ms_key *k = ms_key_find(path);
-    if (!k)
-        return ms_err_set(err, "--set %s: %s: unknown key", text, shown);
+    if (!k) {
+        char hint[700];
+        return ms_err_set(err, "--set %s: %s: unknown key%s", text, shown,
+                          ms_key_hint(hint, sizeof hint, path));
+    }
 
-    json_error_t jerr;
-    json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, &jerr);
+    json_t *v = ms_set_value(k, eq + 1);
     if (!v)
-        return ms_err_set(err, "--set %s: value is not JSON: %s", text, jerr.text);
+        return ms_err_set(err, "--set %s: the value is neither JSON nor UTF-8 text", text);
     struct ms_config scratch;
     char origin[1100];
     snprintf(origin, sizeof origin, "--set %s", text);
@@ -1124,6 +1182,11 @@ static void ms_fmt_range(char *buf, size_t n, const struct ms_key *k)
 
 /* One line per key (key, type, unit, default, range, help), and under it where its default
  * comes from. */
+const char *ms_config_key(size_t i)
+{
+    return i < MS_N_KEYS ? ms_schema[i].path : NULL;
+}
+
 void ms_config_print_help(FILE *out)
 {
     int w[5] = { 3, 4, 4, 7, 5 }; /* "key", "type", "unit", "default", "range" */

@@ -101,6 +101,8 @@ json_t *ms_config_to_json(const struct ms_config *cfg);
  * a config that loads from any directory and means the same files. */
 json_t *ms_config_to_json_resolved(const struct ms_config *cfg);
 
+/* The i-th key path of the schema, in table order; NULL past the last. */
+const char *ms_config_key(size_t i);
 /* Print the schema: every key with type, unit, default, range and help, one per line. */
 void ms_config_print_help(FILE *out);
 /* The same table as JSON, for scripts (axis labels in figures): a list of {"key", "type",

@@ -23,7 +23,9 @@
 #include "sim/nic.h"
 #include "sim/report.h"
 #include "sim/run.h"
+#include "sim/simgrid_options.h"
 #include "traces/lib/cleanup.h"
+#include "traces/lib/cli.h"
 #include "traces/lib/outfile.h"
 #include "traces/lib/trace.h"
 
@@ -32,23 +34,34 @@
 #define EXIT_INTERNAL 3
 
 static const char usage[] =
-    "usage: mindsim CONFIG.json [-o RESULTS.json] [--set KEY.PATH=JSONVALUE ...] [--csv FILE]\n"
-    "               [--quiet] [--log=SIMGRID_LOG_SPEC ...]\n"
+    "usage: mindsim CONFIG.json [-o RESULTS.json] [--set KEY=VALUE ...] [--csv FILE] [--quiet]\n"
+    "               [--cfg NAME:VALUE ...] [--log SPEC ...]\n"
     "       mindsim --help | --help-config[=json] | --version\n"
     "\n"
     "Replays the trace named by the config through a simulated MIND rack once per fetch mode\n"
     "(fetch.mode) and compares them. Results JSON goes to -o (default: stdout); the comparison\n"
     "table and a progress bar go to stderr.\n"
     "\n"
-    "  -o FILE          write the results JSON to FILE (atomically), and the coherence\n"
-    "                   directory's time series (one row per epoch) to FILE.directory.csv\n"
-    "                   (unless FILE is a device or FIFO, which is written in place)\n"
-    "  --set K=V        override config key K with the JSON value V (repeatable)\n"
-    "  --csv FILE       also write one CSV row per run\n"
-    "  --quiet          no table, no progress bar\n"
-    "  --log=SPEC       SimGrid logging, e.g. --log=root.thres:info (silent by default)\n"
-    "  --help-config    every config key with its type, unit, default, range and help\n"
-    "  --help-config=json  the same as a JSON list, for scripts\n"
+    "  -o, --output=FILE     write the results JSON to FILE (atomically), and the coherence\n"
+    "                        directory's time series (one row per epoch) to FILE.directory.csv\n"
+    "                        (unless FILE is a device or FIFO, which is written in place)\n"
+    "      --set=KEY=VALUE   override config key KEY (a dotted path, see --help-config) with\n"
+    "                        VALUE: JSON if it reads as JSON, else the text as a string\n"
+    "                        (fetch.mode=sg, 'fetch.mode=[\"sg\",\"4k\"]', seed=7); repeatable\n"
+    "      --csv=FILE        also write one CSV row per run\n"
+    "  -q, --quiet           no table, no progress bar\n"
+    "      --cfg=NAME:VALUE  a SimGrid configuration option, e.g. contexts/factory:thread\n"
+    "                        (repeatable); options that change the network or host model are\n"
+    "                        refused: mindsim's is calibrated (see docs/config.md)\n"
+    "      --log=SPEC        SimGrid logging, e.g. --log=root.thres:info (silent by default;\n"
+    "                        repeatable); categories are SimGrid's and mindsim's\n"
+    "      --help-config     every config key with its type, unit, default, range and help\n"
+    "      --help-config=json  the same as a JSON list, for scripts\n"
+    "  -h, --help            this text\n"
+    "      --version         mindsim's version\n"
+    "\n"
+    "Options may come before or after CONFIG.json; `--` ends them. Bad --cfg and --log values\n"
+    "are found before anything runs.\n"
     "\n"
     "Exit status: 0 done, 1 a run was aborted by fetch.on_violation, 2 bad input (or an output\n"
     "that cannot be written), 3 internal error (a run crashed or was killed). SIGINT or SIGTERM\n"
@@ -58,70 +71,120 @@ struct cli {
     const char *config;
     const char *out;
     const char *csv;
-    const char **sets;
+    const char **sets;        /* --set values */
     int n_sets;
-    const char **cfgs;        /* --cfg values, also in sg_args */
+    const char **cfgs;        /* --cfg values (SimGrid's NAME:VALUE) */
     int n_cfgs;
-    char **sg_args;
+    const char **logs;        /* --log values */
+    int n_logs;
+    char **sg_args;           /* "--cfg=..." and "--log=..." in command-line order, for SimGrid */
     int n_sg_args;
     int quiet;
 };
 
-static int fail_usage(const char *msg, const char *arg)
+enum { OPT_CSV = 256, OPT_SET, OPT_CFG, OPT_LOG, OPT_HELP_CONFIG, OPT_VERSION };
+
+static const struct option long_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"set", required_argument, NULL, OPT_SET},
+    {"csv", required_argument, NULL, OPT_CSV},
+    {"quiet", no_argument, NULL, 'q'},
+    {"cfg", required_argument, NULL, OPT_CFG},
+    {"log", required_argument, NULL, OPT_LOG},
+    {"help", no_argument, NULL, 'h'},
+    {"help-config", optional_argument, NULL, OPT_HELP_CONFIG},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* "--NAME=VALUE" for SimGrid's command line. */
+static char *sg_arg(const char *name, const char *value)
 {
-    fprintf(stderr, "mindsim: %s%s%s (see mindsim --help)\n", msg, arg ? ": " : "", arg ? arg : "");
-    return EXIT_BAD_INPUT;
+    size_t n = strlen(name) + strlen(value) + 4;
+    char *s = ms_xcalloc(n, 1);
+    snprintf(s, n, "--%s=%s", name, value);
+    return s;
 }
 
 /* Returns -1 to go on, else an exit status. */
 static int parse_cli(int argc, char **argv, struct cli *c)
 {
     memset(c, 0, sizeof *c);
-    c->sets = calloc((size_t)argc, sizeof *c->sets);
-    c->cfgs = calloc((size_t)argc, sizeof *c->cfgs);
-    c->sg_args = calloc((size_t)argc + 4, sizeof *c->sg_args);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    c->sets = ms_xcalloc((size_t)argc, sizeof *c->sets);
+    c->cfgs = ms_xcalloc((size_t)argc, sizeof *c->cfgs);
+    c->logs = ms_xcalloc((size_t)argc, sizeof *c->logs);
+    c->sg_args = ms_xcalloc((size_t)argc, sizeof *c->sg_args);
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":o:qh", long_options, NULL)) != -1) {
+        switch (opt) {
+        case 'o':
+            c->out = optarg;
+            break;
+        case OPT_CSV:
+            c->csv = optarg;
+            break;
+        case OPT_SET:
+            c->sets[c->n_sets++] = optarg;
+            break;
+        case 'q':
+            c->quiet = 1;
+            break;
+        case OPT_CFG:
+            c->cfgs[c->n_cfgs++] = optarg;
+            c->sg_args[c->n_sg_args++] = sg_arg("cfg", optarg);
+            break;
+        case OPT_LOG:
+            c->logs[c->n_logs++] = optarg;
+            c->sg_args[c->n_sg_args++] = sg_arg("log", optarg);
+            break;
+        case 'h':
             fputs(usage, stdout);
             return 0;
-        } else if (!strcmp(a, "--help-config")) {
-            ms_config_print_help(stdout);
+        case OPT_HELP_CONFIG:
+            if (optarg && strcmp(optarg, "json"))
+                return ms_cli_usage("mindsim", "--help-config=%s: expected --help-config or "
+                                    "--help-config=json", optarg);
+            if (optarg)
+                ms_config_print_help_json(stdout);
+            else
+                ms_config_print_help(stdout);
             return 0;
-        } else if (!strcmp(a, "--help-config=json")) {
-            ms_config_print_help_json(stdout);
-            return 0;
-        } else if (!strcmp(a, "--version")) {
+        case OPT_VERSION:
             printf("mindsim %s\n", MS_VERSION);
             return 0;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--csv") || !strcmp(a, "--set")) {
-            if (i + 1 >= argc)
-                return fail_usage("missing value after", a);
-            if (a[1] == 'o')
-                c->out = argv[++i];
-            else if (a[2] == 'c')
-                c->csv = argv[++i];
-            else
-                c->sets[c->n_sets++] = argv[++i];
-        } else if (!strncmp(a, "--set=", 6)) {
-            c->sets[c->n_sets++] = a + 6;
-        } else if (!strncmp(a, "--log=", 6) || !strncmp(a, "--cfg=", 6)) {
-            c->sg_args[c->n_sg_args++] = argv[i];
-            if (a[2] == 'c')
-                c->cfgs[c->n_cfgs++] = a + 6;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-            c->quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return fail_usage("unknown option", a);
-        } else if (!c->config) {
-            c->config = a;
-        } else {
-            return fail_usage("more than one config file", a);
+        default:
+            return ms_cli_error("mindsim", opt, argv, long_options);
         }
     }
-    if (!c->config)
-        return fail_usage("no config file given", NULL);
+    if (optind >= argc)
+        return ms_cli_usage("mindsim", "no config file given");
+    if (optind + 1 < argc)
+        return ms_cli_usage("mindsim", "more than one config file: %s", argv[optind + 1]);
+    c->config = argv[optind];
     return -1;
+}
+
+/* SimGrid's options, each checked before any run starts. */
+static int check_simgrid_options(const struct cli *c, struct ms_err *err)
+{
+    for (int k = 0; k < c->n_cfgs; k++)
+        if (ms_simgrid_check_cfg(c->cfgs[k], err) < 0)
+            return -1;
+    for (int k = 0; k < c->n_logs; k++)
+        if (ms_simgrid_check_log(c->logs[k], err) < 0)
+            return -1;
+    return 0;
+}
+
+static void free_cli(struct cli *c)
+{
+    for (int k = 0; k < c->n_sg_args; k++)
+        free(c->sg_args[k]);
+    free(c->sg_args);
+    free(c->sets);
+    free(c->cfgs);
+    free(c->logs);
 }
 
 /* total 0: not known (a built-in workload's length is known only once it has run), so only
@@ -154,7 +217,7 @@ static double now_s(void)
 static void child_run(const struct ms_config *cfg, int i, const struct ms_trace_info *info,
                       const struct cli *c, volatile uint64_t *progress, const char *dir)
 {
-    char *sg_argv[64];
+    char **sg_argv = ms_xcalloc((size_t)c->n_sg_args + 5, sizeof *sg_argv);
     int n = 0;
     sg_argv[n++] = "mindsim";
     sg_argv[n++] = "--log=root.thres:critical";
@@ -164,7 +227,7 @@ static void child_run(const struct ms_config *cfg, int i, const struct ms_trace_
      * as threads, actors run in the same order, so the results are the same */
     sg_argv[n++] = "--cfg=contexts/factory:thread";
 #endif
-    for (int k = 0; k < c->n_sg_args && n < 62; k++)
+    for (int k = 0; k < c->n_sg_args; k++)
         sg_argv[n++] = c->sg_args[k];
     sg_argv[n] = NULL;
     struct ms_run_result res;
@@ -330,6 +393,10 @@ int main(int argc, char **argv)
     struct ms_trace_info info = {0};
     struct ms_provenance prov = {0};
     rc = EXIT_BAD_INPUT;
+    if (check_simgrid_options(&c, &err) < 0) {
+        fprintf(stderr, "mindsim: %s\n", err.msg);
+        goto done;
+    }
     if (ms_config_load(&cfg, c.config, c.sets, c.n_sets, &err) < 0 ||
         open_outputs(&out, &c, &cfg, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
@@ -362,6 +429,7 @@ int main(int argc, char **argv)
     prov = (struct ms_provenance){
         .inputs = ms_report_inputs(inputs, n_inputs, &err),
         .sets = c.sets, .n_sets = c.n_sets, .cfgs = c.cfgs, .n_cfgs = c.n_cfgs,
+        .logs = c.logs, .n_logs = c.n_logs,
         .start = time(NULL)};
     if (prov.inputs && nic) {
         char name[128];
@@ -487,8 +555,6 @@ done:
     json_decref(prov.inputs);
     ms_trace_info_free(&info);
 done_cli:
-    free(c.sets);
-    free(c.cfgs);
-    free(c.sg_args);
+    free_cli(&c);
     return rc;
 }

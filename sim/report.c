@@ -574,6 +574,7 @@ static json_t *provenance_json(const struct ms_provenance *p)
     json_object_set_new(o, "inputs", p->inputs);
     json_object_set_new(o, "set", string_array(p->sets, p->n_sets));
     json_object_set_new(o, "cfg", string_array(p->cfgs, p->n_cfgs));
+    json_object_set_new(o, "log", string_array(p->logs, p->n_logs));
     char host[256] = "";
     if (gethostname(host, sizeof host) != 0)
         snprintf(host, sizeof host, "unknown");

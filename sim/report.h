@@ -21,6 +21,8 @@ struct ms_provenance {
     int n_sets;
     const char *const *cfgs;      /* the --cfg options as given (SimGrid's, without "--cfg=") */
     int n_cfgs;
+    const char *const *logs;      /* the --log options as given (without "--log=") */
+    int n_logs;
     time_t start;                 /* wall-clock time the run started */
 };
 

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -27,6 +28,7 @@
 
 #include "sim/config.h"
 #include "traces/lib/cleanup.h"
+#include "traces/lib/cli.h"
 #include "traces/lib/outfile.h"
 
 #define EXIT_FAILED_POINTS 1
@@ -45,45 +47,79 @@
 #define SLURM_MAX_ARRAY_DEFAULT 1001
 #define FROZEN_FORMAT "mindsim-sweep points 1"
 
+#define PROG "mindsim-sweep"
+
 static const char usage[] =
     "usage: mindsim-sweep SPEC.json -o DIR [-j N] [--point I] [--list] [--summary]\n"
     "                     [--mindsim PATH]\n"
     "       mindsim-sweep SPEC.json -o DIR --slurm [--points-per-task K] [--throttle N]\n"
     "                     [--slurm-opt ARG ...] [--max-array-size N] [--no-submit]\n"
     "       mindsim-sweep -o DIR [--slurm ... | --summary | --list | -j N]\n"
+    "       mindsim-sweep --help | --version\n"
     "\n"
     "Runs every point of a sweep spec (see docs/sweeps.md) with mindsim, N at a time,\n"
     "writing DIR/points/<id>.json and .csv, then DIR/summary.csv (one row per point and\n"
     "fetch mode). Points whose results already exist for the same effective config are\n"
     "skipped, so an interrupted sweep resumes.\n"
     "\n"
-    "  -o DIR          output directory (created if missing)\n"
-    "  -j N            points run at once (default 1)\n"
-    "  --point I       run point I only (0-based, as listed by --list); no summary\n"
-    "  --list          print every point (index, id, overrides) and exit\n"
-    "  --summary       write DIR/summary.csv from the results present; run nothing\n"
-    "  --mindsim PATH  the mindsim binary (default: next to this program)\n"
+    "  -o, --output=DIR     output directory (created if missing)\n"
+    "  -j, --jobs=N         points run at once (default 1)\n"
+    "      --point=I        run point I only (0-based, as listed by --list); no summary\n"
+    "      --list           print every point (index, id, overrides) and exit\n"
+    "      --summary        write DIR/summary.csv from the results present; run nothing\n"
+    "      --mindsim=PATH   the mindsim binary (default: next to this program)\n"
     "\n"
-    "  --slurm         freeze the points that have no results yet into\n"
-    "                  DIR/slurm/<n>/points.json and submit them to Slurm: job arrays\n"
-    "                  whose tasks run from that list, and a summary job that writes\n"
-    "                  DIR/summary.csv once every task succeeded; nothing runs here\n"
-    "  --points-per-task K  points each array task runs in turn (default " STR(PER_TASK_DEFAULT) ")\n"
-    "  --throttle N         at most N array tasks at once (sbatch --array=...%N)\n"
-    "  --slurm-opt ARG      pass ARG to every sbatch, e.g. --slurm-opt=--time=30\n"
-    "                       (repeatable: --account, --partition, --qos, ...)\n"
-    "  --max-array-size N   the cluster's MaxArraySize (default: from\n"
-    "                       `scontrol show config`, else Slurm's default 1001)\n"
-    "  --no-submit          write the job scripts and DIR/slurm/<n>/submit; run nothing\n"
+    "      --slurm          freeze the points that have no results yet into\n"
+    "                       DIR/slurm/<n>/points.json and submit them to Slurm: job arrays\n"
+    "                       whose tasks run from that list, and a summary job that writes\n"
+    "                       DIR/summary.csv once every task succeeded; nothing runs here\n"
+    "      --points-per-task=K  points each array task runs in turn (default " STR(PER_TASK_DEFAULT) ")\n"
+    "      --throttle=N         at most N array tasks at once (sbatch --array=...%N)\n"
+    "      --slurm-opt=ARG      pass ARG to every sbatch, e.g. --slurm-opt=--time=30\n"
+    "                           (repeatable: --account, --partition, --qos, ...)\n"
+    "      --max-array-size=N   the cluster's MaxArraySize (default: from\n"
+    "                           `scontrol show config`, else Slurm's default 1001)\n"
+    "      --no-submit          write the job scripts and DIR/slurm/<n>/submit; run nothing\n"
     "\n"
     "Without SPEC, the points are those DIR's last --slurm submission froze: `-o DIR\n"
     "--slurm` resubmits the points still missing after a failed or cancelled array.\n"
-    "  --frozen SUB --task T  run task T of the submission folder SUB (what each array\n"
-    "                         task runs)\n"
+    "      --frozen=SUB --task=T  run task T of the submission folder SUB (what each array\n"
+    "                             task runs)\n"
+    "\n"
+    "  -h, --help           this text\n"
+    "      --version        mindsim-sweep's version\n"
+    "\n"
+    "Options may come before or after SPEC; `--` ends them. A value goes after '=' or as\n"
+    "the next argument (-j4, -j 4, --jobs=4 and --jobs 4 are the same).\n"
     "\n"
     "Exit status: 0 every point done, 1 some point failed, 2 bad input, 3 some point's mindsim\n"
     "crashed or was killed (an internal error). SIGINT or SIGTERM stops the running points\n"
     "and removes their partial files; mindsim-sweep then ends by that signal.\n";
+
+enum {
+    OPT_POINT = 256, OPT_LIST, OPT_SUMMARY, OPT_MINDSIM, OPT_SLURM, OPT_PER_TASK, OPT_THROTTLE,
+    OPT_SLURM_OPT, OPT_MAX_ARRAY, OPT_NO_SUBMIT, OPT_FROZEN, OPT_TASK, OPT_VERSION
+};
+
+static const struct option long_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"jobs", required_argument, NULL, 'j'},
+    {"point", required_argument, NULL, OPT_POINT},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"summary", no_argument, NULL, OPT_SUMMARY},
+    {"mindsim", required_argument, NULL, OPT_MINDSIM},
+    {"slurm", no_argument, NULL, OPT_SLURM},
+    {"points-per-task", required_argument, NULL, OPT_PER_TASK},
+    {"throttle", required_argument, NULL, OPT_THROTTLE},
+    {"slurm-opt", required_argument, NULL, OPT_SLURM_OPT},
+    {"max-array-size", required_argument, NULL, OPT_MAX_ARRAY},
+    {"no-submit", no_argument, NULL, OPT_NO_SUBMIT},
+    {"frozen", required_argument, NULL, OPT_FROZEN},
+    {"task", required_argument, NULL, OPT_TASK},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
 
 /* Headline results: summary column name -> dotted path in one run object. */
 static const char *const headline[][2] = {
@@ -1372,7 +1408,7 @@ static int parse_count(const char *opt, const char *val, long min, long *out)
     errno = 0;
     long n = strtol(val, &end, 10);
     if (errno || *end || end == val || n < min || n > 1000000000) {
-        fprintf(stderr, "mindsim-sweep: %s: not a valid number: %s (see --help)\n", opt, val);
+        ms_cli_usage(PROG, "%s: not a valid number: %s", opt, val);
         return -1;
     }
     *out = n;
@@ -1404,77 +1440,73 @@ int main(int argc, char **argv)
     long jobs = 1, point = -1, task = -1;
     static struct slurm_opts so = {.per_task = PER_TASK_DEFAULT};   /* held to the end */
     so.extra = calloc((size_t)argc, sizeof *so.extra);
-    static const char *const valued[] = {"-o", "-j", "--point", "--mindsim", "--frozen", "--task",
-                                         "--points-per-task", "--throttle", "--slurm-opt",
-                                         "--max-array-size"};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *a = arg, *val = NULL;
-        char name[32];
-        const char *eq = strncmp(arg, "--", 2) ? NULL : strchr(arg, '=');
-        if (eq && (size_t)(eq - arg) < sizeof name) { /* --name=value */
-            snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
-            a = name;
-            val = eq + 1;
-        }
-        size_t v = 0;
-        while (v < sizeof valued / sizeof valued[0] && strcmp(a, valued[v]))
-            v++;
-        if (v < sizeof valued / sizeof valued[0]) {
-            if (!val && i + 1 >= argc) {
-                fprintf(stderr, "mindsim-sweep: missing value after %s (see --help)\n", a);
-                return EXIT_BAD_INPUT;
-            }
-            if (!val)
-                val = argv[++i];
-            int rc = 0;
-            if (!strcmp(a, "-o"))
-                out = val;
-            else if (!strcmp(a, "--mindsim"))
-                mindsim_arg = val;
-            else if (!strcmp(a, "--frozen"))
-                frozen_arg = val;
-            else if (!strcmp(a, "--slurm-opt"))
-                so.extra[so.n_extra++] = val;
-            else if (!strcmp(a, "-j"))
-                rc = parse_count(a, val, 1, &jobs);
-            else if (!strcmp(a, "--point"))
-                rc = parse_count(a, val, 0, &point);
-            else if (!strcmp(a, "--task"))
-                rc = parse_count(a, val, 0, &task);
-            else if (!strcmp(a, "--points-per-task"))
-                rc = parse_count(a, val, 1, &so.per_task);
-            else if (!strcmp(a, "--throttle"))
-                rc = parse_count(a, val, 1, &so.throttle);
-            else
-                rc = parse_count(a, val, 1, &so.max_array);
-            if (rc < 0)
-                return EXIT_BAD_INPUT;
-            slurm_only |= !strcmp(a, "--slurm-opt") || !strcmp(a, "--points-per-task") ||
-                          !strcmp(a, "--throttle") || !strcmp(a, "--max-array-size");
-        } else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long(argc, argv, ":o:j:h", long_options, NULL)) != -1) {
+        int rc = 0;
+        switch (opt) {
+        case 'o':
+            out = optarg;
+            break;
+        case 'j':
+            rc = parse_count("-j", optarg, 1, &jobs);
+            break;
+        case OPT_POINT:
+            rc = parse_count("--point", optarg, 0, &point);
+            break;
+        case OPT_LIST:
+            list = 1;
+            break;
+        case OPT_SUMMARY:
+            summary_only = 1;
+            break;
+        case OPT_MINDSIM:
+            mindsim_arg = optarg;
+            break;
+        case OPT_SLURM:
+            slurm = 1;
+            break;
+        case OPT_PER_TASK:
+            rc = parse_count("--points-per-task", optarg, 1, &so.per_task);
+            slurm_only = 1;
+            break;
+        case OPT_THROTTLE:
+            rc = parse_count("--throttle", optarg, 1, &so.throttle);
+            slurm_only = 1;
+            break;
+        case OPT_SLURM_OPT:
+            so.extra[so.n_extra++] = optarg;
+            slurm_only = 1;
+            break;
+        case OPT_MAX_ARRAY:
+            rc = parse_count("--max-array-size", optarg, 1, &so.max_array);
+            slurm_only = 1;
+            break;
+        case OPT_NO_SUBMIT:
+            so.no_submit = slurm_only = 1;
+            break;
+        case OPT_FROZEN:
+            frozen_arg = optarg;
+            break;
+        case OPT_TASK:
+            rc = parse_count("--task", optarg, 0, &task);
+            break;
+        case 'h':
             fputs(usage, stdout);
             return 0;
-        } else if (!strncmp(arg, "-j", 2) && arg[2]) {
-            if (parse_count("-j", arg + 2, 1, &jobs) < 0)
-                return EXIT_BAD_INPUT;
-        } else if (!strcmp(arg, "--slurm")) {
-            slurm = 1;
-        } else if (!strcmp(arg, "--no-submit")) {
-            so.no_submit = slurm_only = 1;
-        } else if (!strcmp(arg, "--list")) {
-            list = 1;
-        } else if (!strcmp(arg, "--summary")) {
-            summary_only = 1;
-        } else if (arg[0] == '-' && arg[1]) {
-            fprintf(stderr, "mindsim-sweep: unknown option %s (see --help)\n", arg);
-            return EXIT_BAD_INPUT;
-        } else if (!spec) {
-            spec = arg;
-        } else {
-            fprintf(stderr, "mindsim-sweep: more than one spec: %s (see --help)\n", arg);
-            return EXIT_BAD_INPUT;
+        case OPT_VERSION:
+            printf("mindsim-sweep %s\n", MS_VERSION);
+            return 0;
+        default:
+            return ms_cli_error(PROG, opt, argv, long_options);
         }
+        if (rc < 0)
+            return EXIT_BAD_INPUT;
     }
+    if (optind < argc)
+        spec = argv[optind++];
+    if (optind < argc)
+        return ms_cli_usage(PROG, "more than one spec: %s", argv[optind]);
     const char *conflict = spec && frozen_arg           ? "give a spec or --frozen, not both"
                            : task >= 0 && !frozen_arg   ? "--task needs --frozen SUB"
                            : task >= 0 && point >= 0    ? "give --task or --point, not both"
@@ -1485,16 +1517,13 @@ int main(int argc, char **argv)
                                ? "--slurm runs nothing here: not with --point, --task or --summary"
                                : NULL;
     if (conflict) {
-        fprintf(stderr, "mindsim-sweep: %s (see --help)\n", conflict);
-        return EXIT_BAD_INPUT;
+        return ms_cli_usage(PROG, "%s", conflict);
     }
     if (!spec && !frozen_arg && !out) {
-        fprintf(stderr, "mindsim-sweep: no spec given (see --help)\n");
-        return EXIT_BAD_INPUT;
+        return ms_cli_usage(PROG, "no spec given");
     }
     if (!out && !list) {
-        fprintf(stderr, "mindsim-sweep: no output directory (-o DIR) given (see --help)\n");
-        return EXIT_BAD_INPUT;
+        return ms_cli_usage(PROG, "no output directory (-o DIR) given");
     }
 
     static struct sweep sw;
@@ -1506,9 +1535,8 @@ int main(int argc, char **argv)
         char sub[PATH_MAX + 32];
         long last = frozen_arg ? 0 : last_submission(out);
         if (!frozen_arg && !last) {
-            fprintf(stderr, "mindsim-sweep: no spec given, and %s/slurm has no submission to "
-                            "take the points from (see --help)\n", out);
-            return EXIT_BAD_INPUT;
+            return ms_cli_usage(PROG, "no spec given, and %s/slurm has no submission to take "
+                                "the points from", out);
         }
         if (frozen_arg)
             snprintf(sub, sizeof sub, "%s", frozen_arg);
