@@ -482,9 +482,23 @@ static int ms_is_section(const char *path)
     return 0;
 }
 
-/* " (did you mean K?)" for an unknown key path: the closest key paths and sections. */
-static const char *ms_key_hint(char *buf, size_t n, const char *path)
+/* What to say after "PATH: unknown key": for a key or section named with a dot inside one
+ * JSON key (`dotted`), that sections nest; for a section, one of its keys; else " (did you
+ * mean K?)" with the closest key paths and sections, or nothing. */
+static const char *ms_key_hint(char *buf, size_t n, const char *path, int dotted)
 {
+    int section = ms_is_section(path);
+    if (dotted && (section || ms_key_find(path))) {
+        snprintf(buf, n, " (a section is a nested object, not part of a key's name)");
+        return buf;
+    }
+    if (section) {
+        size_t len = strlen(path), i = 0;
+        while (strncmp(ms_schema[i].path, path, len) || ms_schema[i].path[len] != '.')
+            i++;
+        snprintf(buf, n, " (a section: give one of its keys, such as %s)", ms_schema[i].path);
+        return buf;
+    }
     const char **cands = ms_xcalloc(2 * MS_N_KEYS, sizeof *cands);
     char **sections = ms_xcalloc(MS_N_KEYS, sizeof *sections);
     size_t n_cands = 0;
@@ -807,7 +821,7 @@ static int ms_walk(struct ms_config *cfg, json_t *obj, const char *prefix, const
         } else {
             char hint[700];
             return ms_err_set(err, "%s: %s: unknown key%s", origin, path,
-                              ms_key_hint(hint, sizeof hint, path));
+                              ms_key_hint(hint, sizeof hint, path, strchr(key, '.') != NULL));
         }
     }
     return 0;
@@ -915,7 +929,7 @@ static int ms_apply_set(json_t *root, const char *text, struct ms_err *err)
     if (!k) {
         char hint[700];
         return ms_err_set(err, "--set %s: %s: unknown key%s", text, shown,
-                          ms_key_hint(hint, sizeof hint, path));
+                          ms_key_hint(hint, sizeof hint, path, 0));
     }
 
     json_t *v = ms_set_value(k, eq + 1);

@@ -23,15 +23,17 @@
 #include "models/workload.h"
 #include "sim/config.h"
 #include "traces/lib/cleanup.h"
+#include "traces/lib/cli.h"
 #include "traces/lib/ms_common.h"
 #include "traces/lib/outfile.h"
 #include "traces/lib/trace.h"
 #include "traces/lib/u64map.h"
 
 #define MS_STAT_MAX_SPAN (1ull << 30)   /* longest R/W whose pages stat will enumerate */
+#define PROG "mindsim-trace"
 
 static const char ms_usage[] =
-    "usage: mindsim-trace <command> ...\n"
+    "usage: mindsim-trace [--help | --version] COMMAND [OPTION]... OPERAND...\n"
     "  convert IN OUT [--to text|binary]  write IN's records to OUT; the format of OUT comes\n"
     "                                     from --to, else from its extension (.bin/.mstrace:\n"
     "                                     binary, .trace/.txt: text)\n"
@@ -43,22 +45,41 @@ static const char ms_usage[] =
     "                                     convert a directory of MIND PIN per-core files\n"
     "                                     0 .. N-1 (core i -> thread i); OUT is binary unless\n"
     "                                     --to or a .trace/.txt extension says text\n"
-    "  gen CONFIG.json OUT [--to text|binary]\n"
+    "  gen CONFIG.json OUT [--to text|binary] [--KEY=VALUE ...]\n"
     "  gen GENERATOR [--KEY=VALUE ...] OUT [--to text|binary]\n"
     "                                     write the trace of a built-in workload (the config's\n"
     "                                     workload.generator and workload.*, or GENERATOR with\n"
     "                                     workload keys such as --kv.n_items=100\n"
-    "                                     --allocator=mimalloc --seed=2)\n"
-    "  --help, --version\n"
+    "                                     --allocator=mimalloc --seed=2; VALUE as in mindsim's\n"
+    "                                     --set: JSON if it reads as JSON, else a string)\n"
+    "  --help, --version                  this text; the tool's version\n"
+    "A command's options go anywhere after it (--to=binary or --to binary); `--` ends them.\n"
     "Both trace formats are accepted as input (see docs/trace-format.md). Errors: one line on\n"
     "stderr, exit status 2.\n";
 
+/* The commands' options, a row each: the option, and the commands that take it (see the
+ * command line, at the end). A command reads option i as ms_args.opt[i]. */
+enum { MS_OPT_TO, MS_OPT_JSON, MS_N_OPTS };
+static const struct {
+    struct option o;          /* .val is 256 + the row's index */
+    const char *cmds;         /* the commands that take it, separated by spaces */
+} ms_opts[MS_N_OPTS] = {
+    [MS_OPT_TO] = {{"to", required_argument, NULL, 256 + MS_OPT_TO}, "convert import-mind gen"},
+    [MS_OPT_JSON] = {{"json", no_argument, NULL, 256 + MS_OPT_JSON}, "stat"},
+};
+
+/* What a command is given. */
+struct ms_args {
+    const char *pos[2];           /* the operands */
+    const char *opt[MS_N_OPTS];   /* each option's value ("" for a flag), NULL if not given */
+    char **sets;                  /* gen: the config keys given, as "KEY.PATH=VALUE" */
+    char **typed;                 /* gen: each as typed, "--KEY=VALUE" */
+    int n_sets;
+};
+
 static int ms_usage_error(const char *fmt, const char *arg)
 {
-    fprintf(stderr, "mindsim-trace: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, " (see mindsim-trace --help)\n");
-    return 2;
+    return ms_cli_usage(PROG, fmt, arg);
 }
 
 static int ms_input_error(const struct ms_err *err)
@@ -331,32 +352,11 @@ static void ms_gen_emit(void *arg, const struct ms_rec *r)
         o->failed = 1;
 }
 
-/* Set dotted `path` in `root` to `v` (taken), creating sections. */
-static void ms_json_set_path(json_t *root, const char *path, json_t *v)
-{
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", path);
-    json_t *obj = root;
-    char *seg = buf, *dot;
-    while ((dot = strchr(seg, '.')) != NULL) {
-        *dot = '\0';
-        json_t *sub = json_object_get(obj, seg);
-        if (!json_is_object(sub)) {
-            sub = json_object();
-            json_object_set_new(obj, seg, sub);
-        }
-        obj = sub;
-        seg = dot + 1;
-    }
-    json_object_set_new(obj, seg, v);
-}
-
 static int ms_gen_write(const struct ms_config *cfg, const char *out, int format);
 
-/* An error about override i reads "--set PATH=JSON: ..." (config.c's wording for mindsim's
+/* An error about override i reads "--set PATH=VALUE: ..." (config.c's wording for mindsim's
  * --set); say it as the user typed it instead. */
-static void ms_gen_reword(struct ms_err *err, char *const *sets, const char *const *typed,
-                          int n_sets)
+static void ms_gen_reword(struct ms_err *err, char *const *sets, char *const *typed, int n_sets)
 {
     for (int i = 0; i < n_sets; i++) {
         char prefix[600];
@@ -370,112 +370,51 @@ static void ms_gen_reword(struct ms_err *err, char *const *sets, const char *con
     }
 }
 
-/* gen SPEC [--KEY=VALUE ...] OUT [--to text|binary]. Each --KEY=VALUE becomes the override
- * "PATH=JSON" in `sets` (a VALUE that is not JSON is a string); typed[i] is the argument it
- * came from. */
-static int ms_cmd_gen(int argc, char **argv)
+/* gen SPEC [--KEY=VALUE ...] OUT [--to text|binary]: each --KEY=VALUE is the override
+ * "workload.KEY=VALUE" (or "seed=VALUE") in a->sets, applied as mindsim's --set applies it. */
+static int ms_cmd_gen(const struct ms_args *a)
 {
-    const char *pos[2] = {0}, *to = NULL;
-    int npos = 0, n_sets = 0, rc;
-    char **sets = ms_xcalloc((size_t)argc, sizeof *sets);
-    const char **typed = ms_xcalloc((size_t)argc, sizeof *typed);
-    for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--to")) {
-            if (i + 1 >= argc) {
-                rc = ms_usage_error("%s needs a value (text or binary)", a);
-                goto out;
-            }
-            to = argv[++i];
-        } else if (!strncmp(a, "--to=", 5)) {
-            to = a + 5;
-        } else if (!strncmp(a, "--", 2) && strchr(a, '=')) {
-            const char *eq = strchr(a, '=');
-            char key[256];
-            snprintf(key, sizeof key, "%.*s", (int)(eq - a - 2), a + 2);
-            char path[300];
-            if (!strcmp(key, "seed") || !strncmp(key, "workload.", 9))
-                snprintf(path, sizeof path, "%s", key);
-            else
-                snprintf(path, sizeof path, "workload.%s", key);
-            json_t *v = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
-            if (!v)
-                v = json_string(eq + 1);
-            char *js = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17))
-                         : NULL;
-            if (!js) {      /* not UTF-8: no JSON string holds it */
-                rc = ms_usage_error("cannot read the value of '%s'", a);
-                goto out;
-            }
-            size_t n = strlen(path) + strlen(js) + 2;
-            typed[n_sets] = a;
-            sets[n_sets] = ms_xcalloc(n, 1);
-            snprintf(sets[n_sets++], n, "%s=%s", path, js);
-            free(js);
-            json_decref(v);
-        } else if (a[0] == '-' && a[1]) {
-            rc = ms_usage_error("unknown option '%s'", a);
-            goto out;
-        } else if (npos == 2) {
-            rc = ms_usage_error("unexpected argument '%s'", a);
-            goto out;
-        } else {
-            pos[npos++] = a;
-        }
-    }
-    if (npos != 2) {
-        rc = ms_usage_error("%s", "gen needs CONFIG.json or GENERATOR, and OUT");
-        goto out;
-    }
+    const char *spec = a->pos[0], *out = a->pos[1], *to = a->opt[MS_OPT_TO];
     int format;
-    if (to ? !strcmp(to, "text") : (ms_ends_with(pos[1], ".trace") || ms_ends_with(pos[1], ".txt")))
+    if (to ? !strcmp(to, "text") : (ms_ends_with(out, ".trace") || ms_ends_with(out, ".txt")))
         format = MS_TRACE_TEXT;
     else if (!to || !strcmp(to, "binary"))
         format = MS_TRACE_BINARY;
-    else {
-        rc = ms_usage_error("--to must be text or binary, got '%s'", to);
-        goto out;
-    }
+    else
+        return ms_usage_error("--to must be text or binary, got '%s'", to);
     static struct ms_config cfg;
     struct ms_err err = {0};
-    if (ms_ends_with(pos[0], ".json")) {
-        /* the file's keys, then the overrides, as mindsim's --set applies them */
-        rc = ms_config_load(&cfg, pos[0], (const char *const *)sets, n_sets, &err);
-        if (rc < 0)
-            ms_gen_reword(&err, sets, typed, n_sets);
+    int rc;
+    if (ms_ends_with(spec, ".json")) {
+        /* the file's keys, then the overrides */
+        rc = ms_config_load(&cfg, spec, (const char *const *)a->sets, a->n_sets, &err);
+        if (rc == 0)
+            rc = ms_out_check_input(out, spec, "the config", &err);
     } else {
         /* GENERATOR names the generator: a second name, whichever came last, would be
          * silently dropped */
-        for (int i = 0; i < n_sets; i++)
-            if (!strncmp(sets[i], "workload.generator=", 19)) {
+        for (int i = 0; i < a->n_sets; i++)
+            if (!strncmp(a->sets[i], "workload.generator=", 19)) {
                 fprintf(stderr, "mindsim-trace: %s: GENERATOR '%s' already names the "
-                        "generator (see mindsim-trace --help)\n", typed[i], pos[0]);
-                rc = 2;
-                goto out;
+                        "generator (see mindsim-trace --help)\n", a->typed[i], spec);
+                return 2;
             }
-        json_t *root = json_object();
-        for (int i = 0; i < n_sets; i++) {
-            char *eq = strchr(sets[i], '=');
-            *eq = '\0';
-            ms_json_set_path(root, sets[i], json_loads(eq + 1, JSON_DECODE_ANY, NULL));
-        }
-        ms_json_set_path(root, "workload.generator", json_string(pos[0]));
         /* A trace has no blades: let every thread fit on the one default blade, so that the
          * config's check of threads against blades never stops a gen (no blade key can be
          * given in this form). 1024 is the most threads workload.n_threads allows. */
-        ms_json_set_path(root, "cpu_blades.threads_per_blade", json_integer(1024));
-        rc = ms_config_from_json(&cfg, root, "mindsim-trace gen", ".", &err);
+        json_t *root = json_pack("{s:{s:s}, s:{s:i}}", "workload", "generator", spec,
+                                 "cpu_blades", "threads_per_blade", 1024);
+        if (!root)      /* GENERATOR is not UTF-8 */
+            return ms_usage_error("'%s' is no generator's name", spec);
+        rc = ms_config_load_json(&cfg, root, "mindsim-trace gen", (const char *const *)a->sets,
+                                 a->n_sets, &err);
         json_decref(root);
     }
-    if (rc == 0 && ms_ends_with(pos[0], ".json"))
-        rc = ms_out_check_input(pos[1], pos[0], "the config", &err);
-    rc = rc < 0 ? ms_input_error(&err) : ms_gen_write(&cfg, pos[1], format);
-out:
-    for (int i = 0; i < n_sets; i++)
-        free(sets[i]);
-    free(sets);
-    free(typed);
-    return rc;
+    if (rc < 0) {
+        ms_gen_reword(&err, a->sets, a->typed, a->n_sets);
+        return ms_input_error(&err);
+    }
+    return ms_gen_write(&cfg, out, format);
 }
 
 /* Write the trace of cfg's built-in workload to `out`. */
@@ -510,60 +449,191 @@ static int ms_gen_write(const struct ms_config *cfg, const char *out, int format
     return 0;
 }
 
+/* ---- the command line ----
+ *
+ * mindsim-trace [--help | --version] COMMAND [OPTION]... OPERAND...: the options before the
+ * command are the tool's, those after it the command's (before, after or between its
+ * operands). A command's options are the rows of ms_opts that name it: an option is given to
+ * a command by naming the command in its row, a command is added by a row of ms_cmds. */
+
+static int ms_run_convert(const struct ms_args *a)
+{
+    return ms_cmd_convert(a->pos[0], a->pos[1], a->opt[MS_OPT_TO], 0);
+}
+
+static int ms_run_import_mind(const struct ms_args *a)
+{
+    return ms_cmd_convert(a->pos[0], a->pos[1], a->opt[MS_OPT_TO], 1);
+}
+
+static int ms_run_stat(const struct ms_args *a)
+{
+    return ms_cmd_stat(a->pos[0], a->opt[MS_OPT_JSON] != NULL);
+}
+
+static int ms_run_cat(const struct ms_args *a)
+{
+    return ms_cmd_cat(a->pos[0]);
+}
+
+static const struct ms_cmd {
+    const char *name;
+    int n_pos;                /* operands */
+    const char *operands;     /* what they are, for "NAME needs OPERANDS" */
+    int (*run)(const struct ms_args *a);
+} ms_cmds[] = {
+    {"convert", 2, "IN and OUT", ms_run_convert},
+    {"stat", 1, "one TRACE", ms_run_stat},
+    {"cat", 1, "one TRACE", ms_run_cat},
+    {"import-mind", 2, "DIR and OUT", ms_run_import_mind},
+    {"gen", 2, "CONFIG.json or GENERATOR, and OUT", ms_cmd_gen},
+};
+#define MS_N_CMDS (sizeof ms_cmds / sizeof ms_cmds[0])
+
+/* Whether `word` is one of the space-separated words of `list`. */
+static int ms_word_in(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = list; (p = strstr(p, word)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* After getopt_long's '?': the row of ms_opts whose name is the long option it stopped at
+ * (one some other command takes), or -1. */
+static int ms_opt_row(char *const *argv)
+{
+    const char *arg = argv[optind - 1];
+    if (optopt != 0 || strncmp(arg, "--", 2))
+        return -1;
+    size_t len = strcspn(arg + 2, "=");
+    for (int i = 0; i < MS_N_OPTS; i++)
+        if (strlen(ms_opts[i].o.name) == len && !strncmp(ms_opts[i].o.name, arg + 2, len))
+            return i;
+    return -1;
+}
+
+/* gen's options beyond ms_opts: the config keys a generator reads, workload.KEY as --KEY or
+ * --workload.KEY, and --seed. Appends them to `lo` (from lo[n]) with .val MS_KEY_OPT + their
+ * index in the schema; returns the new count. */
+#define MS_KEY_OPT 1024
+static size_t ms_gen_key_options(struct option *lo, size_t n)
+{
+    const char *key;
+    for (size_t k = 0; (key = ms_config_key(k)); k++) {
+        int workload = !strncmp(key, "workload.", 9);
+        if (workload)
+            lo[n++] = (struct option){key + 9, required_argument, NULL, MS_KEY_OPT + (int)k};
+        if (workload || !strcmp(key, "seed"))
+            lo[n++] = (struct option){key, required_argument, NULL, MS_KEY_OPT + (int)k};
+    }
+    return n;
+}
+
+/* Parse the command's options and operands (argv[0] is the command) into `a`. Returns -1 to
+ * run the command, else the exit status. */
+static int ms_parse_command(const struct ms_cmd *cmd, int argc, char **argv, struct ms_args *a)
+{
+    size_t n_keys = 0;
+    while (ms_config_key(n_keys))
+        n_keys++;
+    struct option *lo = ms_xcalloc(MS_N_OPTS + 2 * n_keys + 2, sizeof *lo);
+    size_t n = 0;
+    for (int i = 0; i < MS_N_OPTS; i++)
+        if (ms_word_in(ms_opts[i].cmds, cmd->name))
+            lo[n++] = ms_opts[i].o;
+    lo[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    if (!strcmp(cmd->name, "gen"))
+        n = ms_gen_key_options(lo, n);
+    a->sets = ms_xcalloc((size_t)argc, sizeof *a->sets);
+    a->typed = ms_xcalloc((size_t)argc, sizeof *a->typed);
+    int c, li, rc = -1, row;
+    optind = 0;   /* start over, on the command's arguments */
+    while (rc < 0 && (c = getopt_long(argc, argv, ":h", lo, &li)) != -1) {
+        if (c == 'h') {
+            fputs(ms_usage, stdout);
+            rc = 0;
+        } else if (c >= MS_KEY_OPT) {
+            const char *key = ms_config_key((size_t)(c - MS_KEY_OPT));
+            size_t sz = strlen(key) + strlen(lo[li].name) + strlen(optarg) + 4;
+            a->sets[a->n_sets] = ms_xcalloc(sz, 1);
+            a->typed[a->n_sets] = ms_xcalloc(sz, 1);
+            snprintf(a->sets[a->n_sets], sz, "%s=%s", key, optarg);
+            snprintf(a->typed[a->n_sets++], sz, "--%s=%s", lo[li].name, optarg);
+        } else if (c >= 256) {
+            a->opt[c - 256] = optarg ? optarg : "";
+        } else if (c == '?' && (row = ms_opt_row(argv)) >= 0) {
+            rc = ms_cli_usage(PROG, "option '--%s' is not one of %s's (commands that take it: "
+                              "%s)", ms_opts[row].o.name, cmd->name, ms_opts[row].cmds);
+        } else {
+            rc = ms_cli_error(PROG, c, argv, lo);
+        }
+    }
+    free(lo);
+    if (rc >= 0)
+        return rc;
+    if (argc - optind != cmd->n_pos)
+        return ms_cli_usage(PROG, "%s needs %s", cmd->name, cmd->operands);
+    for (int i = 0; i < cmd->n_pos; i++)
+        a->pos[i] = argv[optind + i];
+    return -1;
+}
+
 int main(int argc, char **argv)
 {
     ms_out_check_stdout_at_exit("mindsim-trace");
     ms_cleanup_on_signals();
-    if (argc > 1 && !strcmp(argv[1], "gen"))
-        return ms_cmd_gen(argc, argv);
-    const char *pos[3] = {0}, *to = NULL;
-    int npos = 0, json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    static const struct option tool_options[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    char names[256] = "";   /* the commands, for messages */
+    const char *cmd_names[MS_N_CMDS];
+    for (size_t i = 0; i < MS_N_CMDS; i++) {
+        cmd_names[i] = ms_cmds[i].name;
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+                 i == 0 ? "" : i + 1 < MS_N_CMDS ? ", " : " or ", ms_cmds[i].name);
+    }
+    opterr = 0;
+    int c, row;
+    while ((c = getopt_long(argc, argv, "+:h", tool_options, NULL)) != -1) {
+        if (c == 'h') {
             fputs(ms_usage, stdout);
             return 0;
         }
-        if (!strcmp(a, "--version")) {
+        if (c == 'V') {
             printf("mindsim-trace " MS_VERSION "\n");
             return 0;
         }
-        if (!strcmp(a, "--json")) {
-            json = 1;
-        } else if (!strcmp(a, "--to")) {
-            if (i + 1 >= argc)
-                return ms_usage_error("%s needs a value (text or binary)", a);
-            to = argv[++i];
-        } else if (!strncmp(a, "--to=", 5)) {
-            to = a + 5;
-        } else if (a[0] == '-' && a[1]) {
-            return ms_usage_error("unknown option '%s'", a);
-        } else if (npos == 3) {
-            return ms_usage_error("unexpected argument '%s'", a);
-        } else {
-            pos[npos++] = a;
-        }
+        if (c == '?' && (row = ms_opt_row(argv)) >= 0)
+            return ms_cli_usage(PROG, "option '--%s' goes after the command (commands that "
+                                "take it: %s)", ms_opts[row].o.name, ms_opts[row].cmds);
+        return ms_cli_error(PROG, c, argv, tool_options);
     }
-    if (!npos)
-        return ms_usage_error("%s", "missing command (convert, stat, cat, import-mind or gen)");
-    const char *cmd = pos[0];
-    if (!strcmp(cmd, "convert") || !strcmp(cmd, "import-mind")) {
-        int mind = cmd[0] == 'i';
-        if (json)
-            return ms_usage_error("%s", "--json is an option of stat");
-        if (npos != 3)
-            return ms_usage_error("%s", mind ? "import-mind needs DIR and OUT"
-                                             : "convert needs IN and OUT");
-        return ms_cmd_convert(pos[1], pos[2], to, mind);
+    if (optind >= argc)
+        return ms_cli_usage(PROG, "missing command (%s)", names);
+    const struct ms_cmd *cmd = NULL;
+    for (size_t i = 0; i < MS_N_CMDS && !cmd; i++)
+        if (!strcmp(argv[optind], ms_cmds[i].name))
+            cmd = &ms_cmds[i];
+    if (!cmd) {
+        char close[200];
+        if (ms_suggest(close, sizeof close, argv[optind], cmd_names, MS_N_CMDS, "'")[0])
+            return ms_cli_usage(PROG, "unknown command '%s'; did you mean %s?", argv[optind],
+                                close);
+        return ms_cli_usage(PROG, "unknown command '%s': expected %s", argv[optind], names);
     }
-    if (!strcmp(cmd, "stat") || !strcmp(cmd, "cat")) {
-        if (to)
-            return ms_usage_error("%s", "--to is an option of convert");
-        if (json && cmd[0] == 'c')
-            return ms_usage_error("%s", "--json is an option of stat");
-        if (npos != 2)
-            return ms_usage_error("%s needs one TRACE", cmd);
-        return cmd[0] == 's' ? ms_cmd_stat(pos[1], json) : ms_cmd_cat(pos[1]);
+    struct ms_args a = {0};
+    int rc = ms_parse_command(cmd, argc - optind, argv + optind, &a);
+    if (rc < 0)
+        rc = cmd->run(&a);
+    for (int i = 0; i < a.n_sets; i++) {
+        free(a.sets[i]);
+        free(a.typed[i]);
     }
-    return ms_usage_error("unknown command '%s'", cmd);
+    free(a.sets);
+    free(a.typed);
+    return rc;
 }

@@ -24,39 +24,46 @@
 #define MS_SERIAL_WHY "mindsim's actors share the model's state and run one at a time"
 
 /* SimGrid's configuration options by name, or by family ("network/": network/model,
- * network/TCP-gamma, ...). The first row that matches decides: a NULL reason accepts. An
- * option in no row is accepted if SimGrid knows it (the debug/ family, exception/cutpath, ...). */
+ * network/TCP-gamma, ...). The first row that matches decides: a NULL reason accepts, and so does
+ * the value mindsim sets itself. An option in no row is accepted if SimGrid knows it (the
+ * debug/ family, exception/cutpath, ...). */
 static const struct {
     const char *name, *refused;
+    const char *fixed;   /* the value mindsim sets itself (platform.c), accepted */
 } ms_cfg_rules[] = {
     /* how SimGrid computes the same model: accepted */
-    {"network/optim", NULL},
-    {"network/maxmin-selective-update", NULL},
-    {"cpu/optim", NULL},
-    {"cpu/maxmin-selective-update", NULL},
-    {"contexts/nthreads", MS_SERIAL_WHY},
-    {"contexts/synchro", MS_SERIAL_WHY},
-    {"contexts/", NULL},
-    {"maxmin/", NULL},
-    {"surf/precision", NULL},
+    {"network/optim", NULL, NULL},
+    {"network/maxmin-selective-update", NULL, NULL},
+    {"cpu/optim", NULL, NULL},
+    {"cpu/maxmin-selective-update", NULL, NULL},
+    {"contexts/nthreads", MS_SERIAL_WHY, NULL},
+    {"contexts/synchro", MS_SERIAL_WHY, NULL},
+    {"contexts/", NULL, NULL},
+    {"maxmin/", NULL, NULL},
+    {"surf/precision", NULL, NULL},
     /* what is modelled, and what has no place in a mindsim run: refused */
-    {"network/", MS_MODEL_WHY},
-    {"host/", MS_MODEL_WHY},
-    {"cpu/", MS_MODEL_WHY},
-    {"disk/", MS_MODEL_WHY},
-    {"bmf/", MS_MODEL_WHY},
-    {"ns3/", MS_MODEL_WHY},
-    {"smpi/", "mindsim runs no MPI program"},
+    {"network/model", MS_MODEL_WHY, "CM02"},
+    {"network/crosstraffic", MS_MODEL_WHY, "0"},
+    {"network/TCP-gamma", MS_MODEL_WHY, "0"},
+    {"network/", MS_MODEL_WHY, NULL},
+    {"host/", MS_MODEL_WHY, NULL},
+    {"cpu/", MS_MODEL_WHY, NULL},
+    {"disk/", MS_MODEL_WHY, NULL},
+    {"bmf/", MS_MODEL_WHY, NULL},
+    {"ns3/", MS_MODEL_WHY, NULL},
+    {"smpi/", "mindsim runs no MPI program", NULL},
     {"tracing/", "each fetch mode runs in a process of its own, and their trace files would "
-                 "overwrite each other"},
-    {"cmonkey/", "the chaos monkey turns resources off, which mindsim's model does not handle"},
-    {"model-check/", "mindsim does not run under SimGrid's model checker"},
-    {"plugin/", "no SimGrid plugin takes part in mindsim's model"},
+                 "overwrite each other", NULL},
+    {"cmonkey/", "the chaos monkey turns resources off, which mindsim's model does not "
+                 "handle", NULL},
+    {"model-check/", "mindsim does not run under SimGrid's model checker", NULL},
+    {"plugin/", "no SimGrid plugin takes part in mindsim's model", NULL},
 };
 #define MS_N_CFG_RULES (sizeof ms_cfg_rules / sizeof ms_cfg_rules[0])
 
-/* The reason `name` (n bytes) is refused, or NULL. A family "X/" also covers "X" itself. */
-static const char *ms_cfg_refusal(const char *name, size_t n)
+/* The reason option `name` (n bytes) set to `value` (vn bytes; NULL: any value) is refused,
+ * or NULL. A family "X/" also covers "X" itself. */
+static const char *ms_cfg_refusal(const char *name, size_t n, const char *value, size_t vn)
 {
     for (size_t i = 0; i < MS_N_CFG_RULES; i++) {
         const char *r = ms_cfg_rules[i].name;
@@ -65,7 +72,10 @@ static const char *ms_cfg_refusal(const char *name, size_t n)
         if ((n == rn && !strncmp(name, r, n)) ||
             (family && n >= rn - 1 && !strncmp(name, r, rn - 1) &&
              (n == rn - 1 || name[rn - 1] == '/')))
-            return ms_cfg_rules[i].refused;
+            return value && ms_cfg_rules[i].fixed && strlen(ms_cfg_rules[i].fixed) == vn &&
+                           !strncmp(value, ms_cfg_rules[i].fixed, vn)
+                       ? NULL
+                       : ms_cfg_rules[i].refused;
     }
     return NULL;
 }
@@ -202,7 +212,7 @@ int ms_simgrid_check_cfg(const char *value, struct ms_err *err)
         p += strspn(p, " \t\n,");
         size_t len = strcspn(p, " \t\n,"), name_len = strcspn(p, ":");
         if (name_len < len) {
-            const char *why = ms_cfg_refusal(p, name_len);
+            const char *why = ms_cfg_refusal(p, name_len, p + name_len + 1, len - name_len - 1);
             if (why)
                 return ms_err_set(err, "--cfg=%s: %.*s: %s", value, (int)name_len, p, why);
         }
@@ -223,7 +233,7 @@ int ms_simgrid_check_cfg(const char *value, struct ms_err *err)
         /* suggest among the options mindsim accepts */
         size_t k = 0;
         for (size_t i = 0; i < n_keys; i++)
-            if (!ms_cfg_refusal(keys[i], strlen(keys[i])))
+            if (!ms_cfg_refusal(keys[i], strlen(keys[i]), NULL, 0))
                 keys[k++] = keys[i];
         char names[500];
         ms_suggest(names, sizeof names, bad + 16, keys, k, "");

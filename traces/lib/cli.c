@@ -115,6 +115,29 @@ static size_t ms_long_matches(const struct option *lo, const char *name, size_t 
     return n;
 }
 
+/* "unknown option '--WORD'", with the closest of the long options. */
+static int ms_cli_unknown(const char *prog, const char *arg, int len, const struct option *lo)
+{
+    size_t n_lo = 0;
+    while (lo[n_lo].name)
+        n_lo++;
+    char **names = ms_xcalloc(n_lo, sizeof *names);
+    for (size_t k = 0; k < n_lo; k++) {
+        size_t sz = strlen(lo[k].name) + 3;
+        names[k] = ms_xcalloc(sz, 1);
+        snprintf(names[k], sz, "--%s", lo[k].name);
+    }
+    char word[MS_WORD_MAX + 1], hint[600];
+    snprintf(word, sizeof word, "%.*s", len, arg);
+    ms_suggest(hint, sizeof hint, word, (const char *const *)names, n_lo, "'");
+    for (size_t k = 0; k < n_lo; k++)
+        free(names[k]);
+    free(names);
+    if (hint[0])
+        return ms_cli_usage(prog, "unknown option '%.*s'; did you mean %s?", len, arg, hint);
+    return ms_cli_usage(prog, "unknown option '%.*s'", len, arg);
+}
+
 int ms_cli_error(const char *prog, int c, char *const *argv, const struct option *lo)
 {
     const char *arg = optind > 0 ? argv[optind - 1] : "";
@@ -126,10 +149,20 @@ int ms_cli_error(const char *prog, int c, char *const *argv, const struct option
             return ms_cli_usage(prog, "option '%.*s' needs a value", len, arg);
         return ms_cli_usage(prog, "option '-%c' needs a value", optopt);
     }
-    if (is_long && optopt == 0) {
-        const char *m[8];
+    if (is_long) {
+        /* the option named whole, else the one it abbreviates; getopt_long stopped there
+         * because it is none, several, or one that takes no value and was given one */
+        const char *m[8], *exact = NULL;
         size_t n = ms_long_matches(lo, arg + 2, (size_t)len - 2, m, 8);
-        if (n > 1) {
+        for (const struct option *o = lo; o->name; o++)
+            if (strlen(o->name) == (size_t)len - 2 && !strncmp(o->name, arg + 2, (size_t)len - 2))
+                exact = o->name;
+        const char *named = exact ? exact : n == 1 ? m[0] : NULL;
+        if (named && eq) {
+            for (const struct option *o = lo; o->name; o++)
+                if (o->name == named && o->has_arg == no_argument)
+                    return ms_cli_usage(prog, "option '--%s' takes no value", named);
+        } else if (!named && n > 1) {
             char list[512];
             size_t used = 0;
             for (size_t k = 0; k < n && k < 8 && used < sizeof list; k++)
@@ -137,35 +170,10 @@ int ms_cli_error(const char *prog, int c, char *const *argv, const struct option
                                          k ? ", " : "", m[k]);
             return ms_cli_usage(prog, "option '%.*s' is ambiguous: %s%s", len, arg, list,
                                 n > 8 ? ", ..." : "");
+        } else if (!named) {
+            return ms_cli_unknown(prog, arg, len, lo);
         }
-        size_t n_lo = 0;
-        while (lo[n_lo].name)
-            n_lo++;
-        char **names = ms_xcalloc(n_lo, sizeof *names);
-        for (size_t k = 0; k < n_lo; k++) {
-            size_t sz = strlen(lo[k].name) + 3;
-            names[k] = ms_xcalloc(sz, 1);
-            snprintf(names[k], sz, "--%s", lo[k].name);
-        }
-        char word[MS_WORD_MAX + 1], hint[600];
-        snprintf(word, sizeof word, "%.*s", len, arg);
-        ms_suggest(hint, sizeof hint, word, (const char *const *)names, n_lo, "'");
-        for (size_t k = 0; k < n_lo; k++)
-            free(names[k]);
-        free(names);
-        if (hint[0])
-            return ms_cli_usage(prog, "unknown option '%.*s'; did you mean %s?", len, arg, hint);
-        return ms_cli_usage(prog, "unknown option '%.*s'", len, arg);
-    }
-    if (is_long && eq) {
-        /* the option matched (whole, else as an abbreviation), but takes no value */
-        const char *m = NULL;
-        for (const struct option *o = lo; o->name; o++)
-            if (!strncmp(o->name, arg + 2, (size_t)len - 2) &&
-                (!m || o->name[len - 2] == '\0'))
-                m = o->name;
-        if (m)
-            return ms_cli_usage(prog, "option '--%s' takes no value", m);
+        /* else a valid long option before an unknown short one in a group (-qx) */
     }
     return ms_cli_usage(prog, "unknown option '-%c'", optopt);
 }

@@ -1,7 +1,7 @@
 /* mindtrace.c: run a program under the allocation interposer and write a mindsim trace.
  *
  *   mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]
- *             [--no-syscalls] -o OUT -- PROGRAM [ARGS...]
+ *             [--no-syscalls] [--text] -o OUT [--] PROGRAM [ARGS...]
  *
  * The program runs with LD_PRELOAD = libmindtrace.so (found next to this executable in the
  * build tree, in ../lib/mindsim/ once installed), then the
@@ -25,6 +25,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -38,17 +39,22 @@
 #include <unistd.h>
 
 #include "traces/mindtrace/mindtrace_raw.h"
+#include "traces/lib/cli.h"
+#include "traces/lib/ms_common.h"
 #include "traces/lib/trace.h"
 
 static const char mt_usage[] =
     "usage: mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]\n"
-    "                 [--unpacked] [--no-syscalls] [--text] -o OUT -- PROGRAM [ARGS...]\n"
+    "                 [--unpacked] [--no-syscalls] [--text] -o OUT [--] PROGRAM [ARGS...]\n"
+    "       mindtrace --help | --version\n"
     "Runs PROGRAM and writes the allocations (A/F) of its allocator, and the allocator's own\n"
     "mmap/munmap/mremap/brk/mprotect (M/U/B/P), as a binary mindsim trace to OUT, ordered\n"
     "across threads; a forked child's trace goes to OUT.<pid>. --accesses also records every\n"
     "load and store (R/W) by running PROGRAM under mindtrace's Valgrind tool; with it,\n"
     "--unpacked makes the tool write every event in the 24-byte form (for tests). --text\n"
-    "writes text instead of binary. See docs/capture.md.\n";
+    "writes text instead of binary. -o OUT, -oOUT, --output=OUT and --output OUT are the same.\n"
+    "mindtrace's options end at PROGRAM, or at `--` (needed when PROGRAM starts with '-'):\n"
+    "what follows is PROGRAM's own command line. See docs/capture.md.\n";
 
 static const struct {
     const char *name, *lib, *pkg;
@@ -490,35 +496,42 @@ static int mt_convert(const char *raw, const char *out, int *sud_failed, int *ov
 int main(int argc, char **argv)
 {
     const char *alloc = "glibc", *out = NULL;
-    int accesses = 0, syscalls = 1, packed = 1, i;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--")) {
-            i++;
+    int accesses = 0, syscalls = 1, packed = 1, c;
+    /* a flag is one row: getopt_long sets the int it points to */
+    const struct option options[] = {
+        {"allocator", required_argument, NULL, 'a'},
+        {"output", required_argument, NULL, 'o'},
+        {"accesses", no_argument, &accesses, 1},
+        {"text", no_argument, &mt_text, 1},
+        {"no-syscalls", no_argument, &syscalls, 0},
+        {"unpacked", no_argument, &packed, 0},   /* every event in the 24-byte form (tests) */
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    /* '+': the options end at PROGRAM (or at `--`), whose own options are its */
+    while ((c = getopt_long(argc, argv, "+:o:h", options, NULL)) != -1) {
+        switch (c) {
+        case 0:
             break;
-        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+        case 'a':
+            alloc = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'h':
             fputs(mt_usage, stdout);
             return 0;
-        } else if (!strcmp(a, "--allocator") && i + 1 < argc) {
-            alloc = argv[++i];
-        } else if (!strncmp(a, "--allocator=", 12)) {
-            alloc = a + 12;
-        } else if (!strcmp(a, "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--accesses")) {
-            accesses = 1;
-        } else if (!strcmp(a, "--text")) {
-            mt_text = 1;
-        } else if (!strcmp(a, "--no-syscalls")) {
-            syscalls = 0;
-        } else if (!strcmp(a, "--unpacked")) {
-            packed = 0;   /* the tool writes every event in the 24-byte form (for tests) */
-        } else if (a[0] == '-') {
-            return mt_err("unknown or incomplete option '%s' (see mindtrace --help)", a);
-        } else {
-            break;
+        case 'V':
+            printf("mindtrace %s\n", MS_VERSION);
+            return 0;
+        default:
+            return ms_cli_error("mindtrace", c, argv, options);
         }
     }
+    int i = optind;
     if (!out)
         return mt_err("%s", "-o OUT is required (see mindtrace --help)");
     if (i >= argc)
