@@ -1,8 +1,8 @@
 /* alloc.h: allocator models: where a real allocator would place objects, which system calls it
  * would make and which of its own metadata it would touch.
  *
- * An ops table selected by name (workload.allocator): "ptmalloc" (glibc), "mimalloc" (2.x) and
- * "bitmap-mimalloc" (the per-page-bitmap port). A model is driven by the built-in workload
+ * A family of ops tables, one row each in ms_alloc_models (workload.allocator): "ptmalloc"
+ * (glibc), "mimalloc" (2.x) and "bitmap-mimalloc" (the per-page-bitmap port). A model is driven by the built-in workload
  * generators (models/workload.h). Every malloc/free emits, through the callback given at
  * creation, the records the real allocator causes besides the A/F record itself: its mmap,
  * munmap, brk and mprotect calls (M, U, B, P) and its metadata reads and writes (R, W).
@@ -15,15 +15,15 @@
 
 #include <stdint.h>
 
+#include "models/registry.h"
 #include "traces/lib/record.h"
 #include "traces/lib/ms_common.h"
 #include "traces/lib/u64map.h"     /* struct ms_u64map, used by the models */
 
 typedef void (*ms_emit_fn)(void *arg, const struct ms_rec *r);
 
-/* Zero in any field means "the default" (docs/workloads.md). */
 struct ms_alloc_params {
-    uint32_t max_threads;   /* thread ids must be below this; default 1024 */
+    uint32_t max_threads;   /* thread ids must be below this (at least 1) */
 };
 
 /* Every model places its mmaps top-down below this address. */
@@ -42,7 +42,6 @@ struct ms_alloc_stats {
 };
 
 struct ms_alloc_ops {
-    const char *name;
     /* A new model state; NULL and err on bad parameters. init may emit records for tid 0
      * (ptmalloc: a B record at the initial break, the process's startup brk(0)). */
     void *(*init)(const struct ms_alloc_params *p, ms_emit_fn emit, void *arg,
@@ -62,24 +61,21 @@ struct ms_alloc_ops {
     void (*fini)(void *st);
 };
 
-extern const struct ms_alloc_ops ms_alloc_ptmalloc_ops;
-extern const struct ms_alloc_ops ms_alloc_mimalloc_ops;
-extern const struct ms_alloc_ops ms_alloc_bitmap_mimalloc_ops;
-
-/* By name; NULL and err ("workload.allocator: 'x' is not an allocator model (expected one of
- * ptmalloc, mimalloc, bitmap-mimalloc)") for an unknown one. */
-const struct ms_alloc_ops *ms_alloc_ops_by_name(const char *name, struct ms_err *err);
+/* The allocator models (workload.allocator), one row each (registry.h). */
+extern const struct ms_choice ms_alloc_models[];
 
 /* A model plus its state and the emit callback. */
 struct ms_alloc {
+    const char *name;               /* its row's */
     const struct ms_alloc_ops *ops;
     void *st;
     ms_emit_fn emit;
     void *arg;
 };
 
-/* Create by name; -1 and err on an unknown name or bad parameters. (The models make no random
- * choices: they take no seed.) */
+/* Create model `name` (a row of ms_alloc_models); -1 and err on an unknown name
+ * ("workload.allocator: 'x' is not an allocator model (expected one of ...)", the names from the
+ * table) or bad parameters. (The models make no random choices: they take no seed.) */
 int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
                     ms_emit_fn emit, void *arg, struct ms_err *err);
 /* malloc, then emit the A record. */
@@ -100,9 +96,6 @@ static inline void ms_emit_rec(ms_emit_fn emit, void *arg, uint32_t tid, int op,
     struct ms_rec r = {.addr = addr, .len = len, .tid = tid, .op = (uint8_t)op};
     emit(arg, &r);
 }
-
-/* Fill the zero fields of *p with the defaults. */
-void ms_alloc_params_fill(struct ms_alloc_params *p);
 
 /* Emit one of the model's own records and count it in *s: R and W as metadata reads and
  * writes, M and U as mmap and munmap calls and bytes, B as a brk call. */

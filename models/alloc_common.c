@@ -1,34 +1,39 @@
-/* alloc_common.c: the allocator-model registry, the ms_alloc wrappers and the helpers the
+/* alloc_common.c: the allocator models, one row each, the ms_alloc wrappers and the helpers the
  * models share (the mmap address space). */
 #include <string.h>
 
 #include "models/alloc.h"
 
-const struct ms_alloc_ops *ms_alloc_ops_by_name(const char *name, struct ms_err *err)
-{
-    static const struct ms_alloc_ops *const all[] = {
-        &ms_alloc_ptmalloc_ops, &ms_alloc_mimalloc_ops, &ms_alloc_bitmap_mimalloc_ops};
-    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(all[i]->name, name) == 0)
-            return all[i];
-    ms_err_set(err,
-               "workload.allocator: '%s' is not an allocator model (expected one of ptmalloc, "
-               "mimalloc, bitmap-mimalloc)",
-               name ? name : "");
-    return NULL;
-}
+/* The models' ops, defined in alloc_ptmalloc.c and alloc_mimalloc.c. */
+extern const struct ms_alloc_ops ms_alloc_ptmalloc_ops, ms_alloc_mimalloc_ops,
+    ms_alloc_bitmap_mimalloc_ops;
+
+const struct ms_choice ms_alloc_models[] = {
+    {"ptmalloc", "glibc's malloc: per-thread arenas, a brk heap, mmap above the threshold", &ms_alloc_ptmalloc_ops},
+    {"mimalloc", "mimalloc 2.x: per-thread heaps of 64 KiB pages of one size class in 32 MiB segments", &ms_alloc_mimalloc_ops},
+    {"bitmap-mimalloc", "mimalloc with a bitmap per page for 17..1024 B objects (the port DiLOS ships)", &ms_alloc_bitmap_mimalloc_ops},
+    {0},
+};
 
 int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
                     ms_emit_fn emit, void *arg, struct ms_err *err)
 {
     memset(a, 0, sizeof *a);
-    a->ops = ms_alloc_ops_by_name(name, err);
-    if (!a->ops)
-        return -1;
-    struct ms_alloc_params def = {0};
+    int row = ms_choice_find(ms_alloc_models, name);
+    if (row < 0) {
+        char names[256];
+        ms_choice_list(ms_alloc_models, names, sizeof names);
+        return ms_err_set(err, "workload.allocator: '%s' is not an allocator model (expected "
+                               "one of %s)",
+                          name ? name : "", names);
+    }
+    if (p->max_threads < 1)
+        return ms_err_set(err, "allocator %s: max_threads must be at least 1", name);
+    a->name = ms_alloc_models[row].name;
+    a->ops = ms_alloc_models[row].ops;
     a->emit = emit;
     a->arg = arg;
-    a->st = a->ops->init(p ? p : &def, emit, arg, err);
+    a->st = a->ops->init(p, emit, arg, err);
     return a->st ? 0 : -1;
 }
 
@@ -55,12 +60,6 @@ void ms_alloc_destroy(struct ms_alloc *a)
     if (a->ops && a->st)
         a->ops->fini(a->st);
     a->st = NULL;
-}
-
-void ms_alloc_params_fill(struct ms_alloc_params *p)
-{
-    if (!p->max_threads)
-        p->max_threads = 1024;
 }
 
 /* ---- address space ---- */

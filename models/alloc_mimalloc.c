@@ -149,7 +149,6 @@ static void *mi_init_common(const struct ms_alloc_params *p, int variant, ms_emi
     bins_init();
     struct mi *m = ms_xcalloc(1, sizeof *m);
     m->p = *p;
-    ms_alloc_params_fill(&m->p);
     m->bitmap_variant = variant;
     m->emit = emit;
     m->arg = arg;
@@ -673,7 +672,6 @@ uint64_t ms_mimalloc_class_size(uint64_t size)
 }
 
 const struct ms_alloc_ops ms_alloc_mimalloc_ops = {
-    .name = "mimalloc",
     .init = mi_init,
     .malloc = mi_malloc,
     .free = mi_free,
@@ -684,7 +682,6 @@ const struct ms_alloc_ops ms_alloc_mimalloc_ops = {
 };
 
 const struct ms_alloc_ops ms_alloc_bitmap_mimalloc_ops = {
-    .name = "bitmap-mimalloc",
     .init = bmi_init,
     .malloc = mi_malloc,
     .free = mi_free,

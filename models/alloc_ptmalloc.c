@@ -125,7 +125,6 @@ static void *pt_init(const struct ms_alloc_params *p, ms_emit_fn emit, void *arg
 {
     struct pt *pt = ms_xcalloc(1, sizeof *pt);
     pt->p = *p;
-    ms_alloc_params_fill(&pt->p);
     pt->emit = emit;
     pt->arg = arg;
     ms_vspace_init(&pt->vs, MS_ALLOC_MMAP_TOP, PT_BRK_BASE + (1ull << 40));
@@ -437,7 +436,6 @@ static void pt_fini(void *st)
 }
 
 const struct ms_alloc_ops ms_alloc_ptmalloc_ops = {
-    .name = "ptmalloc",
     .init = pt_init,
     .malloc = pt_malloc,
     .free = pt_free,

@@ -108,9 +108,11 @@ static void alloc_page(uint64_t vpn, struct ms_page *p, void *arg)
         p->n_unbinned++;
 }
 
-void ms_alloc_rule_alloc(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t tid)
+/* A trace's allocation (the built-in model's bitmaps need no rule). */
+static void rule_alloc(struct ms_bitmap_src *src, uint64_t addr, uint64_t size, uint32_t tid)
 {
-    if (!size)
+    struct ms_memmap *m = src->mem;
+    if (!size || src->model.page_bitmap)
         return;
     struct rule_arg r = {.m = m, .binned = binned(size), .owner = tid, .tid = tid, .addr = addr,
                          .size = size};
@@ -146,10 +148,11 @@ static void free_page(uint64_t vpn, struct ms_page *p, void *arg)
     s->mask |= mask;
 }
 
-void ms_alloc_rule_free(struct ms_memmap *m, uint64_t addr, uint64_t size, uint32_t owner,
-                        uint32_t tid)
+static void rule_free(struct ms_bitmap_src *src, uint64_t addr, uint64_t size, uint32_t owner,
+                      uint32_t tid)
 {
-    if (!size)
+    struct ms_memmap *m = src->mem;
+    if (!size || src->model.page_bitmap)
         return;
     struct rule_arg r = {.m = m, .binned = binned(size), .owner = owner, .tid = tid,
                          .addr = addr, .size = size};
@@ -157,16 +160,16 @@ void ms_alloc_rule_free(struct ms_memmap *m, uint64_t addr, uint64_t size, uint3
     each_counted_page(m, addr, size, &v0, &v1, free_page, &r);
 }
 
-static uint64_t allocator_live(const struct ms_page *p, uint64_t touched,
-                               const struct ms_bitmap_model *model)
+static uint64_t allocator_live(const struct ms_bitmap_src *src, const struct ms_page *p,
+                               uint64_t touched)
 {
     (void)touched;
-    if (model && model->page_bitmap) {
+    if (src->model.page_bitmap) {
         /* The model's own bitmap. The generator runs a little ahead of the replay (records
          * wait in per-thread queues), so the model may already have freed an object the
          * replay still uses: the replay's live objects are kept too. */
         int has = 0;
-        uint64_t bits = model->page_bitmap(model->st, p->vpn, &has);
+        uint64_t bits = src->model.page_bitmap(src->model.st, p->vpn, &has);
         return has ? bits | ms_oracle_live(p) : ~0ull;
     }
     if (p->n_unbinned || p->full || (p->data & ~p->alloc_bits))
@@ -177,4 +180,8 @@ static uint64_t allocator_live(const struct ms_page *p, uint64_t touched,
     return bits;
 }
 
-const struct ms_bitmap_ops ms_bitmap_allocator_ops = {"allocator", allocator_live};
+const struct ms_bitmap_ops ms_bitmap_allocator_ops = {
+    .live = allocator_live,
+    .on_alloc = rule_alloc,
+    .on_free = rule_free,
+};

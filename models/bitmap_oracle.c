@@ -2,21 +2,21 @@
  * source (see bitmap.h). */
 #include "models/bitmap.h"
 
-static uint64_t oracle_live(const struct ms_page *p, uint64_t touched,
-                            const struct ms_bitmap_model *model)
+static uint64_t oracle_live(const struct ms_bitmap_src *s, const struct ms_page *p,
+                            uint64_t touched)
 {
+    (void)s;
     (void)touched;
-    (void)model;
     return ms_oracle_live(p);
 }
 
-static uint64_t touched_live(const struct ms_page *p, uint64_t touched,
-                             const struct ms_bitmap_model *model)
+static uint64_t touched_live(const struct ms_bitmap_src *s, const struct ms_page *p,
+                             uint64_t touched)
 {
+    (void)s;
     (void)p;
-    (void)model;
     return touched;
 }
 
-const struct ms_bitmap_ops ms_bitmap_oracle_ops = {"oracle", oracle_live};
-const struct ms_bitmap_ops ms_bitmap_touched_ops = {"touched", touched_live};
+const struct ms_bitmap_ops ms_bitmap_oracle_ops = {.live = oracle_live};
+const struct ms_bitmap_ops ms_bitmap_touched_ops = {.live = touched_live};

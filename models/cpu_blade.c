@@ -13,39 +13,50 @@
 
 #include "models/actor.h"
 #include "models/msg.h"
+#include "models/names.h"
 #include "models/rdma.h"
+#include "models/switch.h"
 
 #define NS 1e-9
 
-int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_blade_cfg *cfg,
-                      const struct ms_fetch_cfg *fetch_cfg, const struct ms_rdma_cfg *rdma,
-                      int fetch_mode, struct ms_memmap *mem, struct ms_err *err)
+const struct ms_choice ms_first_touch_rules[] = {
+    [MS_FIRST_TOUCH_FETCH] = {"fetch", "read the whole page from the memory blade, in every mode (MIND)", NULL},
+    [MS_FIRST_TOUCH_ZERO] = {"zero", "map a fresh zero page locally, in every mode (DiLOS)", NULL},
+    [MS_FIRST_TOUCH_HEAD] = {"head", "as the fetch policy plans it: 4k the page, sg only fetch.head_bytes", NULL},
+    {0},
+};
+
+int ms_cpu_blade_init(struct ms_cpu_blade *b, const struct ms_cpu_blade_setup *s,
+                      struct ms_err *err)
 {
     memset(b, 0, sizeof *b);
-    b->id = id;
-    b->cfg = cfg;
-    b->fetch_cfg = fetch_cfg;
-    b->rdma = rdma;
-    b->fetch = ms_fetch_ops_for(fetch_mode);
-    b->bitmap = ms_bitmap_ops_for(fetch_cfg->bitmap);
-    b->mem = mem;
-    if (ms_page_cache_init(&b->pc, cfg->cache_bytes, cfg->replacement, cfg->evict_high_pct,
-                           cfg->evict_low_pct, err) < 0)
+    MS_ASSERT(s->cpu && s->fetch && s->rdma && s->ctrl && s->mem && s->bitmap && s->fabric);
+    MS_ASSERT(s->id < s->cpu->count);
+    MS_ASSERT(s->fetch_mode >= 0 && (size_t)s->fetch_mode < ms_choice_count(ms_fetch_policies));
+    if (s->cpu->evict_batch < 1)
+        return ms_err_set(err, "cpu_blades.evict_batch: must be at least 1");
+    b->id = s->id;
+    b->cfg = s->cpu;
+    b->fetch_cfg = s->fetch;
+    b->rdma = s->rdma;
+    b->ctrl_cfg = s->ctrl;
+    b->fetch = ms_fetch_policy(s->fetch_mode);
+    b->bitmap = s->bitmap;
+    b->mem = s->mem;
+    b->fabric = s->fabric;
+    if (ms_page_cache_init(&b->pc, b->cfg->cache_bytes, b->cfg->replacement, b->cfg->evict_high_pct,
+                           b->cfg->evict_low_pct, err) < 0)
         return -1;
-    char name[32];
-    b->to_ctrl = sg_mailbox_by_name("ctrl");
-    b->syscall_bytes = rdma->request_bytes;   /* run.c sets ctrl_plane.msg_bytes */
-    b->backoff_ns = 50000;                    /* run.c sets switch.retry_backoff_ns */
-    b->alone = 1;                             /* run.c sets it from cpu_blades.count */
-    snprintf(name, sizeof name, "coh%u", id);
-    b->coh_mbox = sg_mailbox_by_name(name);
+    char name[MS_NAME_LEN];
+    b->to_ctrl = sg_mailbox_by_name(MS_MBOX_CTRL);
+    b->coh_mbox = sg_mailbox_by_name(ms_mbox_coh(name, b->id));
     ms_inbox_init(&b->evict_in);
     ms_inbox_init(&b->cohwb_in);
     b->mtx = sg_mutex_init();
     b->evict_sem = sg_sem_init(0);
     b->frame_cond = sg_cond_init();
-    b->wb_xfer = ms_xcalloc(cfg->evict_batch, sizeof *b->wb_xfer);
-    b->wb_msg = ms_xcalloc(cfg->evict_batch, sizeof *b->wb_msg);
+    b->wb_xfer = ms_xcalloc(b->cfg->evict_batch, sizeof *b->wb_xfer);
+    b->wb_msg = ms_xcalloc(b->cfg->evict_batch, sizeof *b->wb_msg);
     return 0;
 }
 
@@ -73,9 +84,8 @@ void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_bla
     memset(t, 0, sizeof *t);
     t->tid = tid;
     t->blade = b;
-    char name[32];
-    snprintf(name, sizeof name, "thread%u", tid);
-    t->mbox = sg_mailbox_by_name(name);
+    char name[MS_NAME_LEN];
+    t->mbox = sg_mailbox_by_name(ms_mbox_thread(name, tid));
 }
 
 void ms_cpu_sync(struct ms_cpu_thread *t)
@@ -268,7 +278,7 @@ static void upgrade(struct ms_cpu_thread *t, uint64_t vpn)
     struct ms_msg r;
     while (acquire(t, vpn << MS_PAGE_SHIFT, MS_PERM_M, &t_req, &r)) {
         t->stats.coh_retries++;
-        sg_actor_sleep_for((double)b->backoff_ns * NS);
+        sg_actor_sleep_for((double)b->fabric->sw->cfg->retry_backoff_ns * NS);
     }
     /* no simcall from the grant to here: the agent cannot have acted on the region since */
     int32_t f = ms_page_cache_lookup(&b->pc, vpn);
@@ -289,7 +299,7 @@ int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t le
                        .len = len,
                        .cookie = kind,
                        .prot = prot,
-                       .size = (long)b->syscall_bytes,
+                       .size = (long)b->ctrl_cfg->msg_bytes,
                        .reply_to = t->mbox};
     sg_comm_detach(sg_mailbox_put_init(b->to_ctrl, &m, m.size), NULL);
     struct ms_msg *r = sg_mailbox_get(t->mbox);
@@ -312,7 +322,7 @@ static void abandon(struct ms_cpu_thread *t, int32_t f)
     wake_frame(b, f);
     wake_free_frame_waiters(b);
     t->stats.coh_retries++;
-    sg_actor_sleep_for((double)b->backoff_ns * NS);
+    sg_actor_sleep_for((double)b->fabric->sw->cfg->retry_backoff_ns * NS);
 }
 
 /* What a fault on `pg` reads. A page never written back is whole on the memory blade, where
@@ -382,7 +392,7 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
         double lat_ns;
         struct ms_msg r = {.grant = MS_PERM_M, .trans = -1};
         int zero = pg->remote_layout == MS_REMOTE_NONE && b->cfg->first_touch == MS_FIRST_TOUCH_ZERO;
-        if (zero && !b->alone) {
+        if (zero && b->cfg->count > 1) {
             /* other blades may hold the page: ask for the permission first */
             sg_actor_sleep_for(pre_ns * NS);
             pre_ns = 0;
@@ -491,6 +501,10 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
 {
     struct ms_cpu_blade *b = t->blade;
     struct ms_page_cache *pc = &b->pc;
+    struct ms_switch *sw = b->fabric->sw;
+    if (__builtin_expect(ms_switch_denies(sw, addr, len, write, detail), 0))
+        return sw->cfg->on_protection_fault == MS_PROT_FAULT_COUNT ? MS_ACCESS_OK
+                                                                   : MS_ACCESS_PROTECTION;
     uint64_t end = addr + len;   /* exclusive; len > 0 */
     uint64_t last_vpn = (end - 1) >> MS_PAGE_SHIFT;
     t->stats.accesses++;
@@ -567,8 +581,8 @@ static uint64_t start_writeback(struct ms_cpu_blade *b, int32_t f, struct ms_xfe
 {
     struct ms_frame *fr = &b->pc.frames[f];
     struct ms_page *pg = fr->page;
-    b->fetch->plan_evict(b->fetch_cfg, pg, b->bitmap->live(pg, fr->touched, b->bitmap_model),
-                         !b->alone, x);
+    b->fetch->plan_evict(b->fetch_cfg, pg, ms_bitmap_live(b->bitmap, pg, fr->touched),
+                         b->cfg->count > 1, x);
     pg->layout_known = (uint16_t)(1u << b->id);   /* the new layout is in this page table only */
     ms_page_cache_begin_evict(&b->pc, f);
     sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
@@ -741,9 +755,7 @@ static void agent_actor(int argc, char **argv)
 
 void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host)
 {
-    char name[32];
-    snprintf(name, sizeof name, "evictor%u", b->id);
-    ms_actor_start_daemon(name, host, evictor_actor, b);
-    snprintf(name, sizeof name, "agent%u", b->id);
-    ms_actor_start_daemon(name, host, agent_actor, b);
+    char name[MS_NAME_LEN];
+    ms_actor_start_daemon(ms_actor_evictor(name, b->id), host, evictor_actor, b);
+    ms_actor_start_daemon(ms_actor_agent(name, b->id), host, agent_actor, b);
 }

@@ -36,6 +36,9 @@
 #include "models/page_cache.h"
 #include "models/params.h"
 
+/* The rules of cpu_blades.first_touch, indexed by enum ms_first_touch (registry.h). */
+extern const struct ms_choice ms_first_touch_rules[];
+
 /* Faults by what the memory blade held: a first touch (a page never written back) or a refault. */
 enum ms_fault_kind { MS_FAULT_FIRST_TOUCH = 0, MS_FAULT_REFAULT = 1, MS_FAULT_KINDS = 2 };
 
@@ -99,24 +102,34 @@ struct ms_blade_stats {
     uint64_t coh_wire_bytes;         /* their data + acks, and coherence messages, on the wire, bytes */
 };
 
+/* Everything a blade is built from: its place in the rack, the user-set parameters it reads
+ * and the neighbours it works with. ms_cpu_blade_init checks it. */
+struct ms_cpu_blade_setup {
+    uint32_t id;                             /* 0 .. cpu->count - 1 */
+    int fetch_mode;                          /* row of ms_fetch_policies */
+    const struct ms_cpu_blade_cfg *cpu;      /* cpu_blades.* */
+    const struct ms_fetch_cfg *fetch;        /* fetch.* */
+    const struct ms_rdma_cfg *rdma;          /* rdma.* */
+    const struct ms_ctrl_plane_cfg *ctrl;    /* ctrl_plane.*: the size of a system call */
+    struct ms_memmap *mem;                   /* the ground truth, shared */
+    const struct ms_bitmap_src *bitmap;      /* the run's bitmap source, shared */
+    struct ms_fabric *fabric;                /* RDMA through the switch, whose tables check
+                                              * protection and whose switch.* keys give the
+                                              * NACK back-off */
+};
+
 struct ms_cpu_blade {
     uint32_t id;
     const struct ms_cpu_blade_cfg *cfg;      /* user-set */
     const struct ms_fetch_cfg *fetch_cfg;    /* user-set */
     const struct ms_rdma_cfg *rdma;          /* user-set */
+    const struct ms_ctrl_plane_cfg *ctrl_cfg;     /* user-set */
     const struct ms_fetch_ops *fetch;        /* policy by fetch.mode */
-    const struct ms_bitmap_ops *bitmap;      /* source by fetch.bitmap */
-    const struct ms_bitmap_model *bitmap_model;   /* the built-in allocator model's bitmaps,
-                                                   * or NULL (run.c sets it) */
+    const struct ms_bitmap_src *bitmap;      /* source by fetch.bitmap */
     struct ms_memmap *mem;                   /* shared ground truth */
     struct ms_page_cache pc;
-    struct ms_fabric *fabric;                /* RDMA through the switch (run.c sets it) */
+    struct ms_fabric *fabric;                /* RDMA through the switch */
     sg_mailbox_t to_ctrl;                    /* the switch's control plane */
-    uint32_t syscall_bytes;                  /* ctrl_plane.msg_bytes */
-    uint64_t backoff_ns;                     /* switch.retry_backoff_ns (run.c sets it) */
-    int alone;                               /* the only CPU blade: zero-filled first touches
-                                              * need no permission, and no other blade reads
-                                              * a layout word (run.c sets it) */
     sg_mailbox_t coh_mbox;                   /* INVALs and DOWNGRADEs from the switch */
     struct ms_inbox cohwb_in;                /* acks of the agent's write-backs */
     struct ms_inbox evict_in;                /* acks of the evictor's write-backs */
@@ -145,18 +158,25 @@ enum ms_access_result {
     MS_ACCESS_OK = 0,
     MS_ACCESS_UNKNOWN = 1,       /* no allocation or mapping covers it (error mode) */
     MS_ACCESS_VIOLATION = 2,     /* lost data and fetch.on_violation = abort */
+    MS_ACCESS_PROTECTION = 3,    /* the mapping's protection denies it (after an mprotect) and
+                                  * switch.on_protection_fault = error */
 };
 
-int ms_cpu_blade_init(struct ms_cpu_blade *b, uint32_t id, const struct ms_cpu_blade_cfg *cfg,
-                      const struct ms_fetch_cfg *fetch_cfg, const struct ms_rdma_cfg *rdma,
-                      int fetch_mode, struct ms_memmap *mem, struct ms_err *err);
+/* Build blade s->id; -1 and err when the setup is incomplete or a parameter is out of range. */
+int ms_cpu_blade_init(struct ms_cpu_blade *b, const struct ms_cpu_blade_setup *s,
+                      struct ms_err *err);
 void ms_cpu_blade_fini(struct ms_cpu_blade *b);
 /* Start the blade's evictor and coherence agent actors on `host` (daemons). */
 void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host);
 
 void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_blade *b);
-/* Replay one R or W record. `tolerate_unknown`: count accesses outside every allocation and
- * mapping instead of failing. On MS_ACCESS_VIOLATION, *detail gets the page address. */
+/* Replay one R or W record. The blade's page table, which the control plane keeps in step with
+ * the switch's protection entries, refuses an access its mapping's protection denies before
+ * anything is fetched: the switch counts it, and under switch.on_protection_fault "count" the
+ * access is skipped (MS_ACCESS_OK). `tolerate_unknown`: count accesses outside every
+ * allocation and mapping instead of failing. On an error result, *detail gets the address:
+ * the page's (MS_ACCESS_UNKNOWN, MS_ACCESS_VIOLATION) or the first denied byte
+ * (MS_ACCESS_PROTECTION). */
 int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int write,
                   int tolerate_unknown, uint64_t *detail);
 /* A system call (enum ms_syscall) through the switch's control plane; blocks the thread until

@@ -9,6 +9,7 @@
 #include "models/actor.h"
 #include "traces/lib/ms_common.h"
 #include "models/msg.h"
+#include "models/names.h"
 
 /* Ranges go to the tables in page numbers (xlate.h): the page of an address, and the number
  * of the first page boundary at or above it (without overflow at the top of the space). */
@@ -22,6 +23,8 @@ void ms_ctrl_plane_init(struct ms_ctrl_plane *cp, const struct ms_ctrl_plane_cfg
     cp->cfg = cfg;
     cp->mem = mem;
     cp->xl = xl;
+    MS_ASSERT(cfg->placement >= 0 && (size_t)cfg->placement < ms_choice_count(ms_placements));
+    cp->placement = ms_placements[cfg->placement].ops;
     cp->stats.placed_bytes = ms_xcalloc(mem->count, sizeof(uint64_t));
     cp->stats.peak_placed_bytes = ms_xcalloc(mem->count, sizeof(uint64_t));
 }
@@ -40,34 +43,70 @@ static int has_room(const struct ms_ctrl_plane *cp, uint32_t j, uint64_t pages)
     return (cp->mem->capacity_bytes - cp->stats.placed_bytes[j]) >> MS_PAGE_SHIFT >= pages;
 }
 
-/* Memory blade for a new mapping of `len` pages, or -1 if none has room. */
-static int64_t place(struct ms_ctrl_plane *cp, uint64_t len)
+/* ---- placement (ctrl_plane.placement) ---- */
+
+/* A policy: the memory blade for `pages` pages starting at page `page`, or -1 if none has room.
+ * `per_slice`: a mapping is cut at the slices of memory_blades.partition_bytes and each piece
+ * placed apart. */
+struct ms_placement_ops {
+    int64_t (*place)(struct ms_ctrl_plane *cp, uint64_t page, uint64_t pages);
+    int per_slice;
+};
+
+/* The blade owning the slice of `page` (the one the default route picks); its room is
+ * checked where the piece is mapped. */
+static int64_t place_partition(struct ms_ctrl_plane *cp, uint64_t page, uint64_t pages)
 {
-    uint32_t n = cp->mem->count;
-    switch (cp->cfg->placement) {
-    case MS_PLACE_ROUND_ROBIN:
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t j = (cp->rr_next + k) % n;
-            if (has_room(cp, j, len)) {
-                cp->rr_next = (j + 1) % n;
-                return j;
-            }
-        }
-        return -1;
-    case MS_PLACE_LEAST_LOADED: {
-        uint32_t best = 0;
-        for (uint32_t j = 1; j < n; j++)
-            if (cp->stats.placed_bytes[j] < cp->stats.placed_bytes[best])
-                best = j;
-        return has_room(cp, best, len) ? (int64_t)best : -1;
-    }
-    default:
-        for (uint32_t j = 0; j < n; j++)
-            if (has_room(cp, j, len))
-                return j;
-        return -1;
-    }
+    (void)pages;
+    unsigned shift = (unsigned)__builtin_ctzll(cp->mem->partition_bytes) - MS_PAGE_SHIFT;
+    return (int64_t)((page >> shift) % cp->mem->count);
 }
+
+static int64_t place_first_fit(struct ms_ctrl_plane *cp, uint64_t page, uint64_t pages)
+{
+    (void)page;
+    for (uint32_t j = 0; j < cp->mem->count; j++)
+        if (has_room(cp, j, pages))
+            return j;
+    return -1;
+}
+
+static int64_t place_round_robin(struct ms_ctrl_plane *cp, uint64_t page, uint64_t pages)
+{
+    (void)page;
+    uint32_t n = cp->mem->count;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t j = (cp->rr_next + k) % n;
+        if (has_room(cp, j, pages)) {
+            cp->rr_next = (j + 1) % n;
+            return j;
+        }
+    }
+    return -1;
+}
+
+static int64_t place_least_loaded(struct ms_ctrl_plane *cp, uint64_t page, uint64_t pages)
+{
+    (void)page;
+    uint32_t best = 0;
+    for (uint32_t j = 1; j < cp->mem->count; j++)
+        if (cp->stats.placed_bytes[j] < cp->stats.placed_bytes[best])
+            best = j;
+    return has_room(cp, best, pages) ? (int64_t)best : -1;
+}
+
+static const struct ms_placement_ops partition_ops = {place_partition, 1};
+static const struct ms_placement_ops first_fit_ops = {place_first_fit, 0};
+static const struct ms_placement_ops round_robin_ops = {place_round_robin, 0};
+static const struct ms_placement_ops least_loaded_ops = {place_least_loaded, 0};
+
+const struct ms_choice ms_placements[] = {
+    {"partition", "MIND's: each slice of memory_blades.partition_bytes on its own memory blade, dealt in turn", &partition_ops},
+    {"first_fit", "a mapping whole on the lowest-numbered memory blade with room", &first_fit_ops},
+    {"round_robin", "a mapping whole on the next memory blade in turn with room", &round_robin_ops},
+    {"least_loaded", "a mapping whole on the memory blade with the fewest bytes placed", &least_loaded_ops},
+    {0},
+};
 
 static void release(struct ms_ctrl_plane *cp, const uint64_t *freed)
 {
@@ -75,16 +114,16 @@ static void release(struct ms_ctrl_plane *cp, const uint64_t *freed)
         cp->stats.placed_bytes[j] -= freed[j];
 }
 
-/* Map pages [s, e) on a placed blade; returns enum ms_sys_status. */
-static int map_one(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, int64_t blade_for_slice,
-                   uint64_t *mapped, uint64_t *unmapped)
+/* Map pages [s, e) on the blade the placement policy picks; returns enum ms_sys_status. */
+static int map_one(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, uint64_t *mapped,
+                   uint64_t *unmapped)
 {
     if (s >= e)
         return MS_SYS_OK;
     /* A range over existing mappings replaces them (MAP_FIXED); room is checked before their
      * bytes are given back. */
     uint64_t over = 0;
-    int64_t j = blade_for_slice >= 0 ? blade_for_slice : place(cp, e - s);
+    int64_t j = cp->placement->place(cp, s, e - s);
     if (j < 0 || !has_room(cp, (uint32_t)j, e - s))
         return MS_SYS_ENOMEM;
     uint64_t bytes = (e - s) << MS_PAGE_SHIFT;   /* fits: the blade has room for it */
@@ -104,18 +143,18 @@ static int map_one(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, int64_t bla
     return MS_SYS_OK;
 }
 
-/* Map pages [s, e): whole on one blade, or under "partition" piece by piece, each piece on
- * the blade owning its slice of the address space. */
+/* Map pages [s, e): whole, or with a per-slice policy piece by piece, each piece within one
+ * slice of the address space. */
 static int map_range(struct ms_ctrl_plane *cp, uint64_t s, uint64_t e, uint64_t *mapped,
                      uint64_t *unmapped)
 {
-    if (cp->cfg->placement != MS_PLACE_PARTITION)
-        return map_one(cp, s, e, -1, mapped, unmapped);
+    if (!cp->placement->per_slice)
+        return map_one(cp, s, e, mapped, unmapped);
     unsigned shift = (unsigned)__builtin_ctzll(cp->mem->partition_bytes) - MS_PAGE_SHIFT;
     while (s < e) {
         uint64_t slice_end = ((s >> shift) + 1) << shift;
         uint64_t pe = slice_end < e && slice_end > s ? slice_end : e;
-        int rc = map_one(cp, s, pe, (int64_t)((s >> shift) % cp->mem->count), mapped, unmapped);
+        int rc = map_one(cp, s, pe, mapped, unmapped);
         if (rc != MS_SYS_OK)
             return rc;
         s = pe;
@@ -204,6 +243,6 @@ static void ctrl_actor(int argc, char **argv)
 
 void ms_ctrl_plane_start(struct ms_ctrl_plane *cp, sg_host_t host)
 {
-    cp->in = sg_mailbox_by_name("ctrl");
-    ms_actor_start_daemon("ctrl_plane", host, ctrl_actor, cp);
+    cp->in = sg_mailbox_by_name(MS_MBOX_CTRL);
+    ms_actor_start_daemon(MS_ACTOR_CTRL, host, ctrl_actor, cp);
 }

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "models/params.h"
+#include "models/registry.h"
 #include "models/xlate.h"
 
 enum ms_syscall { MS_SYS_MMAP = 0, MS_SYS_MUNMAP = 1, MS_SYS_BRK = 2, MS_SYS_MPROTECT = 3, MS_SYS_KINDS = 4 };
@@ -38,9 +39,14 @@ struct ms_ctrl_stats {
     uint64_t *peak_placed_bytes;     /* per memory blade, peak; owned */
 };
 
+/* The placement policies (ctrl_plane.placement), one row each (registry.h). */
+extern const struct ms_choice ms_placements[];
+struct ms_placement_ops;
+
 struct ms_ctrl_plane {
     const struct ms_ctrl_plane_cfg *cfg;
     const struct ms_mem_blade_cfg *mem;
+    const struct ms_placement_ops *placement;   /* row cfg->placement of ms_placements */
     struct ms_xlate *xl;             /* the switch's tables, which this installs */
     sg_mailbox_t in;
     uint32_t rr_next;

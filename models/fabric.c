@@ -4,12 +4,12 @@
 #include <simgrid/actor.h>
 #include <simgrid/host.h>
 #include <simgrid/semaphore.h>
-#include <stdio.h>
 
 #include "models/actor.h"
 #include "models/mem_blade.h"
 #include "traces/lib/ms_common.h"
 #include "models/msg.h"
+#include "models/names.h"
 #include "models/switch.h"
 
 struct ms_carrier {
@@ -25,12 +25,11 @@ void ms_fabric_init(struct ms_fabric *f, struct ms_switch *sw, struct ms_mem_bla
 {
     f->sw = sw;
     f->mems = mems;
-    f->sw_host = sg_host_by_name("switch");
+    f->sw_host = sg_host_by_name(MS_HOST_SWITCH);
     f->blade_host = ms_xcalloc(n_blades, sizeof *f->blade_host);
     for (uint32_t i = 0; i < n_blades; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "blade%u", i);
-        f->blade_host[i] = sg_host_by_name(name);
+        char name[MS_NAME_LEN];
+        f->blade_host[i] = sg_host_by_name(ms_host_blade(name, i));
     }
     f->idle = ms_xcalloc(n_blades, sizeof *f->idle);
     f->n_carriers = ms_xcalloc(n_blades, sizeof *f->n_carriers);
@@ -128,9 +127,9 @@ void ms_fabric_post(struct ms_fabric *f, struct ms_msg *m, struct ms_inbox *in)
         c = ms_xcalloc(1, sizeof *c);
         c->f = f;
         c->go = sg_sem_init(0);
-        char name[48];
-        snprintf(name, sizeof name, "carrier%u.%u", b, f->n_carriers[b]++);
-        ms_actor_start_daemon(name, f->blade_host[b], carrier_actor, c);
+        char name[MS_NAME_LEN];
+        ms_actor_start_daemon(ms_actor_carrier(name, b, f->n_carriers[b]++), f->blade_host[b],
+                              carrier_actor, c);
     }
     c->m = m;
     c->in = in;

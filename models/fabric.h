@@ -46,7 +46,7 @@ struct ms_fabric {
     uint32_t *n_carriers;            /* per CPU blade: carriers started */
 };
 
-/* Hosts by the platform's names: "switch", "blade<i>". */
+/* Hosts by the platform's names (names.h). */
 void ms_fabric_init(struct ms_fabric *f, struct ms_switch *sw, struct ms_mem_blade *mems,
                     uint32_t n_blades);
 /* Carry request `m` (READ, WRITE or UPGRADE from blade m->blade) along its whole path; returns

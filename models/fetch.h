@@ -28,9 +28,9 @@
 #include "models/memmap.h"
 #include "models/params.h"
 #include "models/rdma.h"
+#include "models/registry.h"
 
 struct ms_fetch_ops {
-    const char *name;
     /* A fault on page `p` by a blade that does not know its layout (`knows` 0), under
      * fetch.unknown_layout "lookup", first reads the layout word: fill `x` with that read and
      * return 1; otherwise return 0. */
@@ -60,18 +60,15 @@ static inline int ms_fetch_knows_layout(const struct ms_page *p, uint32_t blade)
 
 /* The remote layout of an `sg` page: which blocks the memory blade keeps. */
 struct ms_sg_policy_ops {
-    const char *name;
     /* Blocks to keep remotely for a page whose blocks `keep` (live plus head) must
      * move: a superset of `keep` (holes merged in), or ~0 for the whole page in place. */
     uint64_t (*layout)(const struct ms_fetch_cfg *c, uint64_t keep);
 };
 
-extern const struct ms_sg_policy_ops ms_sg_runs_ops;
-extern const struct ms_sg_policy_ops ms_sg_dilos_ops;
-extern const struct ms_sg_policy_ops ms_sg_threshold_ops;
-
-/* Lookup by enum ms_sg_policy. */
-const struct ms_sg_policy_ops *ms_sg_policy_for(int policy);
+/* The SG policies (fetch.sg_policy), one row each (registry.h). */
+extern const struct ms_choice ms_sg_policies[];
+/* The ops of row `i` of ms_sg_policies. */
+const struct ms_sg_policy_ops *ms_sg_policy(int i);
 
 /* DiLOS moves the whole page when more than this many of its 64 blocks are set
  * (dilos-artifact, dilos/core-ddc/eviction.cc, ddc_eviction_get_mask). */
@@ -84,11 +81,18 @@ const struct ms_sg_policy_ops *ms_sg_policy_for(int policy);
  * nothing is set. */
 uint64_t ms_sg_dilos_mask(uint64_t keep);
 
-extern const struct ms_fetch_ops ms_fetch_4k_ops;
-extern const struct ms_fetch_ops ms_fetch_sg_ops;
+/* The fetch policies (fetch.mode), one row each (registry.h). The first row is the baseline
+ * the results compare every other mode with. */
+extern const struct ms_choice ms_fetch_policies[];
+/* The ops of row `mode` of ms_fetch_policies. */
+const struct ms_fetch_ops *ms_fetch_policy(int mode);
+/* The name of row `mode`, or "?" for a value that is not a row. */
+const char *ms_fetch_policy_name(int mode);
 
-/* Lookup by enum ms_fetch_mode. */
-const struct ms_fetch_ops *ms_fetch_ops_for(int mode);
+/* The rules fetch.unknown_layout and fetch.past_max_sge choose from, indexed by their enums
+ * (params.h). */
+extern const struct ms_choice ms_unknown_layout_rules[];
+extern const struct ms_choice ms_past_max_sge_rules[];
 
 /* Blocks covered by the always-fetched head of a page. */
 static inline uint64_t ms_fetch_head_mask(const struct ms_fetch_cfg *c)

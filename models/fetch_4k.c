@@ -32,4 +32,4 @@ static void plan_evict(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t
     p->remote_layout = MS_REMOTE_FULL;
 }
 
-const struct ms_fetch_ops ms_fetch_4k_ops = {"4k", plan_lookup, plan_fetch, plan_evict};
+const struct ms_fetch_ops ms_fetch_4k_ops = {plan_lookup, plan_fetch, plan_evict};

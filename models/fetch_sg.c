@@ -68,7 +68,7 @@ static void plan_evict(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t
                        int shared, struct ms_xfer *x)
 {
     uint64_t keep = live | ms_fetch_head_mask(c);
-    uint64_t layout = ms_sg_policy_for(c->sg_policy)->layout(c, keep);
+    uint64_t layout = ms_sg_policy(c->sg_policy)->layout(c, keep);
     p->remote_marked = live;
     if (layout == ~0ull) {
         ms_xfer_whole_page(x);
@@ -89,4 +89,4 @@ static void plan_evict(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t
     }
 }
 
-const struct ms_fetch_ops ms_fetch_sg_ops = {"sg", plan_lookup, plan_fetch, plan_evict};
+const struct ms_fetch_ops ms_fetch_sg_ops = {plan_lookup, plan_fetch, plan_evict};

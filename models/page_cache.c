@@ -4,18 +4,14 @@
 #include <math.h>
 #include <string.h>
 
-#include "models/params.h"
+/* The policies' ops, each defined in its own file (repl_clock.c, repl_lru.c). */
+extern const struct ms_repl_ops ms_repl_clock_ops, ms_repl_lru_ops;
 
-static const struct ms_repl_ops *const repl_table[] = {
-    [MS_REPL_CLOCK] = &ms_repl_clock_ops,
-    [MS_REPL_LRU] = &ms_repl_lru_ops,
+const struct ms_choice ms_replacements[] = {
+    {"clock", "CLOCK (second chance), the approximation of LRU kernels use", &ms_repl_clock_ops},
+    {"lru", "exact least recently used", &ms_repl_lru_ops},
+    {0},
 };
-
-const struct ms_repl_ops *ms_repl_ops_for(int replacement)
-{
-    MS_ASSERT(replacement >= 0 && replacement < (int)(sizeof repl_table / sizeof repl_table[0]));
-    return repl_table[replacement];
-}
 
 int ms_page_cache_init(struct ms_page_cache *pc, uint64_t cache_bytes, int replacement,
                        double high_pct, double low_pct, struct ms_err *err)
@@ -46,7 +42,8 @@ int ms_page_cache_init(struct ms_page_cache *pc, uint64_t cache_bytes, int repla
     }
     pc->free_head = 0;
     pc->lru_head = pc->lru_tail = -1;
-    pc->repl = ms_repl_ops_for(replacement);
+    MS_ASSERT(replacement >= 0 && (size_t)replacement < ms_choice_count(ms_replacements));
+    pc->repl = ms_replacements[replacement].ops;
     return 0;
 }
 

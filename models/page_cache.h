@@ -2,8 +2,9 @@
  *
  * Page-granular frames, each with the 64-bit set of blocks valid locally (`present`) and a
  * dirty flag. A frame is FREE, FETCHING (a fault is bringing it in), PRESENT, or EVICTING (its
- * write-back is in flight); frames in flight count as used. Replacement is an ops table chosen
- * by name (clock, lru) and only ever picks PRESENT frames. Watermarks say when background
+ * write-back is in flight); frames in flight count as used. Replacement is an ops table, one
+ * row each in ms_replacements (cpu_blades.replacement: clock, lru), and only ever picks
+ * PRESENT frames. Watermarks say when background
  * eviction starts and stops. This file does no timing and no I/O: cpu_blade.c drives it. */
 #ifndef MS_PAGE_CACHE_H
 #define MS_PAGE_CACHE_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "models/memmap.h"
+#include "models/registry.h"
 #include "traces/lib/ms_common.h"
 
 enum ms_frame_state { MS_FRAME_FREE = 0, MS_FRAME_FETCHING, MS_FRAME_PRESENT, MS_FRAME_EVICTING };
@@ -34,16 +36,14 @@ struct ms_frame {
 struct ms_page_cache;
 
 struct ms_repl_ops {
-    const char *name;
     void (*insert)(struct ms_page_cache *pc, int32_t f);   /* frame became PRESENT */
     void (*touch)(struct ms_page_cache *pc, int32_t f);    /* hit */
     void (*remove)(struct ms_page_cache *pc, int32_t f);   /* frame leaves PRESENT */
     int32_t (*victim)(struct ms_page_cache *pc);           /* a PRESENT frame, or -1 */
 };
 
-extern const struct ms_repl_ops ms_repl_clock_ops;
-extern const struct ms_repl_ops ms_repl_lru_ops;
-const struct ms_repl_ops *ms_repl_ops_for(int replacement);
+/* The replacement policies (cpu_blades.replacement), one row each (registry.h). */
+extern const struct ms_choice ms_replacements[];
 
 struct ms_page_cache_stats {
     uint64_t peak_used;     /* frames */
@@ -64,6 +64,7 @@ struct ms_page_cache {
     struct ms_page_cache_stats stats;
 };
 
+/* `replacement`: a row of ms_replacements. */
 int ms_page_cache_init(struct ms_page_cache *pc, uint64_t cache_bytes, int replacement,
                        double high_pct, double low_pct, struct ms_err *err);
 void ms_page_cache_fini(struct ms_page_cache *pc);

@@ -7,20 +7,20 @@
 
 #include <stdint.h>
 
-enum ms_fetch_mode { MS_FETCH_4K = 0, MS_FETCH_SG = 1 };
-enum ms_replacement { MS_REPL_CLOCK = 0, MS_REPL_LRU = 1 };
+/* A key naming a policy (fetch.mode, fetch.bitmap, fetch.sg_policy, cpu_blades.replacement,
+ * ctrl_plane.placement, workload.allocator, workload.generator) holds the index of its row in
+ * the family's table (models/registry.h). A key naming a rule holds one of the enums below,
+ * which index the rule's table of names. */
 enum ms_first_touch { MS_FIRST_TOUCH_FETCH = 0, MS_FIRST_TOUCH_ZERO = 1, MS_FIRST_TOUCH_HEAD = 2 };
 enum ms_past_max_sge { MS_PAST_MAX_SGE_SPLIT = 0, MS_PAST_MAX_SGE_PAGE = 1 };
 enum ms_on_violation { MS_VIOLATION_REFETCH = 0, MS_VIOLATION_ABORT = 1 };
-enum ms_bitmap_src { MS_BITMAP_ORACLE = 0, MS_BITMAP_TOUCHED = 1, MS_BITMAP_ALLOCATOR = 2 };
-enum ms_sg_policy { MS_SG_RUNS = 0, MS_SG_DILOS = 1, MS_SG_THRESHOLD = 2 };
 enum ms_unknown_layout { MS_UNKNOWN_LAYOUT_PAGE = 0, MS_UNKNOWN_LAYOUT_LOOKUP = 1 };
 
 struct ms_cpu_blade_cfg {
     uint32_t count;                    /* cpu_blades.count */
     uint32_t threads_per_blade;        /* cpu_blades.threads_per_blade: tid / this = blade */
     uint64_t cache_bytes;              /* cpu_blades.cache_bytes: local DRAM page cache, bytes */
-    int replacement;                   /* cpu_blades.replacement: enum ms_replacement */
+    int replacement;                   /* cpu_blades.replacement: row of ms_replacements */
     double evict_high_pct;             /* cpu_blades.evict_high_pct: % full that wakes the evictor */
     double evict_low_pct;              /* cpu_blades.evict_low_pct: % full the evictor stops at */
     uint32_t evict_batch;              /* cpu_blades.evict_batch: write-backs in flight per evictor pass */
@@ -66,20 +66,23 @@ struct ms_rdma_cfg {
     double read_gbps;                  /* READ throughput the NIC sustains, Gbit/s */
 };
 
+/* Fetch modes one run may list: at least the rows of ms_fetch_policies (checked where the table
+ * is, models/fetch.c). */
+#define MS_MAX_MODES 8
+
 struct ms_fetch_cfg {
-    int modes[8];                      /* fetch.mode: string or list, enum ms_fetch_mode */
+    int modes[MS_MAX_MODES];           /* fetch.mode: string or list, rows of ms_fetch_policies */
     int n_modes;
-    int bitmap;                        /* fetch.bitmap: enum ms_bitmap_src */
+    int bitmap;                        /* fetch.bitmap: row of ms_bitmap_sources */
     uint32_t max_sge;                  /* fetch.max_sge: SGEs one work request may carry */
     int past_max_sge;                  /* fetch.past_max_sge: enum ms_past_max_sge */
     uint32_t head_bytes;               /* fetch.head_bytes: always fetched from page start (x64) */
     int on_violation;                  /* fetch.on_violation: enum ms_on_violation */
-    int sg_policy;                     /* fetch.sg_policy: enum ms_sg_policy */
+    int sg_policy;                     /* fetch.sg_policy: row of ms_sg_policies */
     double sg_threshold;               /* fetch.sg_threshold: threshold policy, fraction of blocks set */
     int unknown_layout;                /* fetch.unknown_layout: enum ms_unknown_layout */
 };
 
-enum ms_placement { MS_PLACE_PARTITION = 0, MS_PLACE_FIRST_FIT = 1, MS_PLACE_ROUND_ROBIN = 2, MS_PLACE_LEAST_LOADED = 3 };
 enum ms_on_table_full { MS_TABLE_FULL_ERROR = 0, MS_TABLE_FULL_DEFAULT = 1 };
 enum ms_on_prot_fault { MS_PROT_FAULT_ERROR = 0, MS_PROT_FAULT_COUNT = 1 };
 enum ms_region_mode { MS_REGION_BOUNDED_SPLITTING = 0, MS_REGION_STATIC = 1 };
@@ -90,7 +93,7 @@ struct ms_ctrl_plane_cfg {
     uint64_t brk_ns;                   /* ctrl_plane.brk_ns: switch CPU time per brk, ns */
     uint64_t mprotect_ns;              /* ctrl_plane.mprotect_ns: switch CPU time per mprotect, ns */
     uint32_t msg_bytes;                /* ctrl_plane.msg_bytes: request or reply on the wire, bytes */
-    int placement;                     /* ctrl_plane.placement: enum ms_placement */
+    int placement;                     /* ctrl_plane.placement: row of ms_placements */
 };
 
 struct ms_switch_cfg {

@@ -25,4 +25,4 @@ static int32_t clock_victim(struct ms_page_cache *pc)
     return -1;
 }
 
-const struct ms_repl_ops ms_repl_clock_ops = {"clock", clock_insert, clock_touch, clock_remove, clock_victim};
+const struct ms_repl_ops ms_repl_clock_ops = {clock_insert, clock_touch, clock_remove, clock_victim};

@@ -45,4 +45,4 @@ static int32_t lru_victim(struct ms_page_cache *pc)
     return f;
 }
 
-const struct ms_repl_ops ms_repl_lru_ops = {"lru", lru_insert, lru_touch, lru_remove, lru_victim};
+const struct ms_repl_ops ms_repl_lru_ops = {lru_insert, lru_touch, lru_remove, lru_victim};

@@ -1,4 +1,5 @@
-/* sg_policy.c: remote layouts of `sg` pages (see fetch.h): runs, dilos, threshold. */
+/* sg_policy.c: remote layouts of `sg` pages (see fetch.h): runs, dilos, threshold, one row each
+ * in ms_sg_policies. */
 #include "models/fetch.h"
 
 #include "traces/lib/ms_common.h"
@@ -71,18 +72,19 @@ static uint64_t threshold_layout(const struct ms_fetch_cfg *c, uint64_t keep)
     return runs_layout(c, keep);
 }
 
-const struct ms_sg_policy_ops ms_sg_runs_ops = {"runs", runs_layout};
-const struct ms_sg_policy_ops ms_sg_dilos_ops = {"dilos", dilos_layout};
-const struct ms_sg_policy_ops ms_sg_threshold_ops = {"threshold", threshold_layout};
+static const struct ms_sg_policy_ops runs_ops = {runs_layout};
+static const struct ms_sg_policy_ops dilos_ops = {dilos_layout};
+static const struct ms_sg_policy_ops threshold_ops = {threshold_layout};
 
-static const struct ms_sg_policy_ops *const table[] = {
-    [MS_SG_RUNS] = &ms_sg_runs_ops,
-    [MS_SG_DILOS] = &ms_sg_dilos_ops,
-    [MS_SG_THRESHOLD] = &ms_sg_threshold_ops,
+const struct ms_choice ms_sg_policies[] = {
+    {"runs", "exactly the live blocks and the head, one SGE per run (more runs than fetch.max_sge: fetch.past_max_sge)", &runs_ops},
+    {"dilos", "DiLOS's mask: more than 32 blocks set moves the page, else all but the two longest runs of zeros", &dilos_ops},
+    {"threshold", "the whole page when more than fetch.sg_threshold of the blocks are set, else as runs", &threshold_ops},
+    {0},
 };
 
-const struct ms_sg_policy_ops *ms_sg_policy_for(int policy)
+const struct ms_sg_policy_ops *ms_sg_policy(int i)
 {
-    MS_ASSERT(policy >= 0 && policy < (int)(sizeof table / sizeof table[0]));
-    return table[policy];
+    MS_ASSERT(i >= 0 && (size_t)i < ms_choice_count(ms_sg_policies));
+    return ms_sg_policies[i].ops;
 }

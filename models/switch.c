@@ -11,8 +11,15 @@
 #include <stdio.h>
 
 #include "models/actor.h"
-#include "traces/lib/ms_common.h"
 #include "models/msg.h"
+#include "models/names.h"
+#include "traces/lib/ms_common.h"
+
+const struct ms_choice ms_region_modes[] = {
+    [MS_REGION_BOUNDED_SPLITTING] = {"bounded_splitting", "resize regions each epoch: split the busiest, merge idle buddies under pressure (MIND)", NULL},
+    [MS_REGION_STATIC] = {"static", "keep every region at switch.region_bytes", NULL},
+    {0},
+};
 
 /* A transaction waiting for acknowledgements. */
 struct txn {
@@ -66,29 +73,19 @@ static void msg_free(struct ms_switch *sw, struct ms_msg *q)
     sw->free_msgs[sw->n_free_msgs++] = q;
 }
 
-void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
-                    const struct ms_switch_cfg *cfg, uint32_t n_blades, uint32_t msg_bytes)
+void ms_switch_init(struct ms_switch *sw, const struct ms_switch_setup *s)
 {
-    sw->cfg = cfg;
-    sw->msg_bytes = msg_bytes;
-    ms_xlate_init(&sw->xl, cfg, mem->count, mem->partition_bytes);
-    ms_dir_init(&sw->dir, cfg->directory_entries, cfg->region_bytes);
-    sw->in = sg_mailbox_by_name("switch");
-    sw->host = NULL;
-    sw->n_blades = n_blades;
-    sw->agent_mbox = ms_xcalloc(n_blades, sizeof *sw->agent_mbox);
-    for (uint32_t i = 0; i < n_blades; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "coh%u", i);
-        sw->agent_mbox[i] = sg_mailbox_by_name(name);
+    MS_ASSERT(s->cfg && s->mem && s->n_blades >= 1 && s->msg_bytes >= 1);
+    *sw = (struct ms_switch){.cfg = s->cfg, .msg_bytes = s->msg_bytes, .n_blades = s->n_blades,
+                             .pcs = s->pcs, .epoch_next = 1};
+    ms_xlate_init(&sw->xl, s->cfg, s->mem->count, s->mem->partition_bytes);
+    ms_dir_init(&sw->dir, s->cfg->directory_entries, s->cfg->region_bytes);
+    sw->in = sg_mailbox_by_name(MS_MBOX_SWITCH);
+    sw->agent_mbox = ms_xcalloc(s->n_blades, sizeof *sw->agent_mbox);
+    for (uint32_t i = 0; i < s->n_blades; i++) {
+        char name[MS_NAME_LEN];
+        sw->agent_mbox[i] = sg_mailbox_by_name(ms_mbox_coh(name, i));
     }
-    sw->pcs = NULL;
-    sw->free_txn = NULL;
-    sw->free_msgs = NULL;
-    sw->n_free_msgs = sw->cap_free_msgs = 0;
-    sw->epoch_next = 1;
-    sw->epoch_active = sw->epoch_quiet = 0;
-    sw->stats = (struct ms_switch_stats){0};
 }
 
 void ms_switch_fini(struct ms_switch *sw)
@@ -512,5 +509,5 @@ static void ack_actor(int argc, char **argv)
 void ms_switch_start(struct ms_switch *sw, sg_host_t host)
 {
     sw->host = host;
-    ms_actor_start_daemon("switch", host, ack_actor, sw);
+    ms_actor_start_daemon(MS_ACTOR_SWITCH, host, ack_actor, sw);
 }

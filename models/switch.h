@@ -32,7 +32,11 @@
 #include "models/hist.h"
 #include "models/page_cache.h"
 #include "models/params.h"
+#include "models/registry.h"
 #include "models/xlate.h"
+
+/* The rules of switch.region_mode, indexed by enum ms_region_mode (registry.h). */
+extern const struct ms_choice ms_region_modes[];
 
 struct ms_msg;
 struct txn;
@@ -80,8 +84,17 @@ struct ms_switch {
     struct ms_switch_stats stats;
 };
 
-void ms_switch_init(struct ms_switch *sw, const struct ms_mem_blade_cfg *mem,
-                    const struct ms_switch_cfg *cfg, uint32_t n_blades, uint32_t msg_bytes);
+/* Everything the switch is built from. */
+struct ms_switch_setup {
+    const struct ms_switch_cfg *cfg;       /* switch.* */
+    const struct ms_mem_blade_cfg *mem;    /* memory_blades.*: the default slicing */
+    uint32_t n_blades;                     /* cpu_blades.count */
+    uint32_t msg_bytes;                    /* rdma.request_bytes: a control message */
+    struct ms_page_cache **pcs;            /* n_blades entries, each set as its blade is built:
+                                            * switch.check_coherence looks into them (or NULL) */
+};
+
+void ms_switch_init(struct ms_switch *sw, const struct ms_switch_setup *s);
 void ms_switch_fini(struct ms_switch *sw);
 /* Start, on `host`, the actor that receives coherence acknowledgements (a daemon); messages the
  * switch sends leave from `host`. */
@@ -109,5 +122,18 @@ int ms_switch_arrive(struct ms_switch *sw, struct ms_msg *m);
 int ms_switch_wait(struct ms_switch *sw, struct ms_msg *m);
 /* End-of-run figures (the epochs up to now settled, peak, size histogram) into sw->stats. */
 void ms_switch_collect(struct ms_switch *sw);
+
+/* Does the protection of the mapping of [addr, addr+len) deny this access (a write if `write`)?
+ * A denial is counted (stats.protection_faults) and *where gets the first denied byte. The
+ * blades' page tables, which the control plane keeps in step with the protection entries, ask
+ * this before anything is fetched. */
+static inline int ms_switch_denies(struct ms_switch *sw, uint64_t addr, uint64_t len, int write,
+                                   uint64_t *where)
+{
+    if (!ms_xlate_check(&sw->xl, addr, len, write ? MS_PROT_WRITE : MS_PROT_READ, where))
+        return 0;
+    sw->stats.protection_faults++;
+    return 1;
+}
 
 #endif

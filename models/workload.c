@@ -1,64 +1,21 @@
-/* workload.c: the generator registry, parameters and presets, zipf, and the ms_workload
- * wrapper that routes generator and allocator records through one counting callback. */
+/* workload.c: the generators, one row each, zipf, and the ms_workload wrapper that routes
+ * generator and allocator records through one counting callback. */
 #include <math.h>
 #include <string.h>
 
 #include "models/workload.h"
 
-const struct ms_workload_ops *ms_workload_ops_by_name(const char *name, struct ms_err *err)
-{
-    static const struct ms_workload_ops *const all[] = {
-        &ms_workload_memtest_ops, &ms_workload_kv_ops, &ms_workload_graph_ops};
-    for (size_t i = 0; name && i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(all[i]->name, name) == 0)
-            return all[i];
-    ms_err_set(err, "workload.generator: '%s' is not a generator (expected one of memtest, kv, "
-                    "graph)",
-               name ? name : "");
-    return NULL;
-}
+/* The generators' ops, each defined in its own file (workload_<name>.c). */
+extern const struct ms_workload_ops ms_workload_memtest_ops, ms_workload_kv_ops,
+    ms_workload_graph_ops;
 
-void ms_workload_params_default(struct ms_workload_params *p)
-{
-    memset(p, 0, sizeof *p);
-    p->seed = 1;
-    p->n_threads = 1;
-    strcpy(p->allocator, "ptmalloc");
-    p->memtest.n_rounds = 1;
-    p->memtest.min_size = 16;
-    p->memtest.max_size = 4096;
-    p->memtest.access = MS_WL_ACCESS_NONE;
-    p->memtest.k_reads = 1024;
-    p->kv.n_items = 10000;
-    p->kv.n_ops = 100000;
-    p->kv.key_size = 16;
-    p->kv.value_dist = MS_WL_DIST_FIXED;
-    p->kv.value_size = 100;         /* YCSB: 10 fields x 100 B; one field here */
-    p->kv.value_min = 64;
-    p->kv.value_max = 1024;
-    p->kv.large_fraction = 0.1;
-    p->kv.theta = 0.99;             /* YCSB's ZIPFIAN_CONSTANT */
-    p->kv.read_ratio = 0.5;         /* YCSB workload A */
-    p->graph.n_nodes = 10000;
-    p->graph.degree = 8;
-    p->graph.traversal = MS_WL_BFS;
-    p->graph.n_walks = 100;
-    p->graph.walk_length = 100;
-}
-
-int ms_workload_kv_preset(struct ms_workload_params *p, const char *name, struct ms_err *err)
-{
-    if (name && strcmp(name, "ycsb-a") == 0)
-        p->kv.read_ratio = 0.5;
-    else if (name && strcmp(name, "ycsb-c") == 0)
-        p->kv.read_ratio = 1.0;
-    else
-        return ms_err_set(err, "workload.kv.preset: '%s' is not a preset (expected ycsb-a or "
-                               "ycsb-c)",
-                          name ? name : "");
-    p->kv.theta = 0.99;
-    return 0;
-}
+const struct ms_choice ms_generators[] = {
+    {"", "none: replay workload.trace", NULL},
+    {"memtest", "Seager's allocator benchmark: rounds of 1024 mallocs, an access pass, the frees", &ms_workload_memtest_ops},
+    {"kv", "a hash-table key-value store under a YCSB-like load of zipf keys", &ms_workload_kv_ops},
+    {"graph", "pointer-chasing traversals (BFS or random walks) over scattered nodes, GraphChi-like", &ms_workload_graph_ops},
+    {0},
+};
 
 /* ---- zipf ---- */
 
@@ -139,23 +96,23 @@ int ms_workload_round_robin(struct ms_workload *w, void *g, uint32_t *cur,
     return 0;
 }
 
-struct ms_workload *ms_workload_create(const char *generator, const struct ms_workload_params *p,
+struct ms_workload *ms_workload_create(const struct ms_workload_params *p, uint64_t seed,
                                        ms_emit_fn emit, void *arg, struct ms_err *err)
 {
-    const struct ms_workload_ops *ops = ms_workload_ops_by_name(generator, err);
-    if (!ops)
-        return NULL;
+    MS_ASSERT(p->generator > 0 && (size_t)p->generator < ms_choice_count(ms_generators));
+    MS_ASSERT(p->allocator >= 0 && (size_t)p->allocator < ms_choice_count(ms_alloc_models));
+    const struct ms_workload_ops *ops = ms_generators[p->generator].ops;
     if (ops->validate(p, err) < 0)
         return NULL;
     struct ms_workload *w = ms_xcalloc(1, sizeof *w);
     w->ops = ops;
     w->p = *p;
+    w->seed = seed;
     w->emit = emit;
     w->arg = arg;
-    struct ms_alloc_params ap = p->alloc;
-    if (!ap.max_threads)
-        ap.max_threads = p->n_threads;
-    if (ms_alloc_create(&w->alloc, p->allocator, &ap, count_emit, w, err) < 0) {
+    struct ms_alloc_params ap = {.max_threads = p->n_threads};
+    if (ms_alloc_create(&w->alloc, ms_alloc_models[p->allocator].name, &ap, count_emit, w,
+                        err) < 0) {
         free(w);
         return NULL;
     }

@@ -1,8 +1,8 @@
 /* workload.h: built-in workload generators: deterministic, seeded record streams.
  *
- * An ops table selected by name (workload.generator): "memtest" (Seager's allocator
- * benchmark), "kv" (a hash-table key-value store with zipf keys, YCSB-like) and "graph"
- * (pointer-chasing traversals over scattered nodes, GraphChi-like). A generator places its
+ * A family of ops tables, one row each in ms_generators (workload.generator): "memtest"
+ * (Seager's allocator benchmark), "kv" (a hash-table key-value store with zipf keys,
+ * YCSB-like) and "graph" (pointer-chasing traversals over scattered nodes, GraphChi-like). A generator places its
  * objects with an allocator model (models/alloc.h), whose system calls and metadata accesses
  * go into the same stream, and emits records through a callback. It streams: each
  * ms_workload_next call emits one bounded batch (one operation of one thread plus what the
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "models/alloc.h"
+#include "models/registry.h"
 
 /* ---- deterministic random numbers: xoshiro256** seeded through splitmix64 ---- */
 
@@ -77,55 +78,61 @@ uint64_t ms_zipf_scrambled(const struct ms_zipf *z, struct ms_rng *r);
 
 /* ---- parameters ----
  *
- * The range of each parameter is the config schema's (sim/config.c, `mindsim --help-config`),
- * the one place bounds are kept; the generators trust it and check only how parameters relate
- * to each other. Code that fills these structs itself must keep to those ranges. */
+ * The workload.* keys of a config (sim/config.c fills this struct through its schema, which
+ * holds every default, range and source; tests start from ms_config_defaults too). The
+ * generators trust the schema's ranges and check only how parameters relate to each other.
+ * Code that fills these structs itself must keep to those ranges. */
 
 enum ms_wl_access { MS_WL_ACCESS_NONE = 0, MS_WL_ACCESS_READ_ONCE = 1, MS_WL_ACCESS_RANDOM = 2 };
 enum ms_wl_dist { MS_WL_DIST_FIXED = 0, MS_WL_DIST_UNIFORM = 1, MS_WL_DIST_BIMODAL = 2 };
 enum ms_wl_traversal { MS_WL_BFS = 0, MS_WL_WALK = 1 };
 
 struct ms_workload_params {
-    uint64_t seed;
-    uint32_t n_threads;             /* threads 0 .. n_threads-1 */
-    char allocator[32];             /* allocator model name */
-    struct ms_alloc_params alloc;
-    uint64_t compute_ns;            /* C record between operations; 0: none */
+    int generator;                  /* workload.generator: row of ms_generators (0: none, the
+                                     * trace is replayed) */
+    int allocator;                  /* workload.allocator: row of ms_alloc_models */
+    uint32_t n_threads;             /* workload.n_threads: threads 0 .. n_threads-1 */
+    uint64_t compute_ns;            /* workload.compute_ns: C record between operations, ns;
+                                     * 0: none */
     struct {
         uint64_t n_rounds;          /* rounds of 1024 mallocs */
         uint64_t min_size, max_size;/* bytes, uniform */
         int access;                 /* enum ms_wl_access, between the mallocs and the frees */
         uint64_t k_reads;           /* MS_WL_ACCESS_RANDOM: 8 B reads per round */
-    } memtest;
+    } memtest;                      /* workload.memtest.* */
     struct {
+        int preset;                 /* row of ms_kv_presets (0: none); overrides read_ratio
+                                     * and theta */
         uint64_t n_items, n_ops;
         uint64_t key_size;          /* bytes of key inside the item header */
         int value_dist;             /* enum ms_wl_dist */
-        uint64_t value_size;        /* FIXED */
-        uint64_t value_min, value_max;  /* UNIFORM range; BIMODAL: the two sizes */
+        uint64_t value_size;        /* FIXED, bytes */
+        uint64_t value_min, value_max;  /* UNIFORM range; BIMODAL: the two sizes, bytes */
         double large_fraction;      /* BIMODAL: fraction of value_max values */
         double theta;               /* zipf skew, [0, 1) */
         double read_ratio;          /* fraction of gets, [0, 1] */
-    } kv;
+    } kv;                           /* workload.kv.* */
     struct {
         uint64_t n_nodes;
         uint64_t degree;            /* mean out-degree; each node uniform in [1, 2*degree-1] */
         int traversal;              /* enum ms_wl_traversal */
         uint64_t n_walks, walk_length;  /* MS_WL_WALK: per thread */
-    } graph;
+    } graph;                        /* workload.graph.* */
 };
 
-/* The defaults (docs/workloads.md). */
-void ms_workload_params_default(struct ms_workload_params *p);
-/* "ycsb-a" (read_ratio 0.5) or "ycsb-c" (1.0), zipf 0.99; -1 and err for another name. */
-int ms_workload_kv_preset(struct ms_workload_params *p, const char *name, struct ms_err *err);
+/* A YCSB preset of the kv generator: the values it sets. */
+struct ms_kv_preset {
+    double read_ratio, theta;
+};
+
+/* The kv presets (workload.kv.preset), one row each; row 0, "none", has no ops. */
+extern const struct ms_choice ms_kv_presets[];
 
 /* ---- generators ---- */
 
 struct ms_workload;
 
 struct ms_workload_ops {
-    const char *name;
     /* Check how the generator's parameters relate (e.g. max_size >= min_size); each one's own
      * range is the config schema's. -1 and err ("<key>: must be ..."). */
     int (*validate)(const struct ms_workload_params *p, struct ms_err *err);
@@ -135,16 +142,14 @@ struct ms_workload_ops {
     void (*destroy)(void *g);
 };
 
-extern const struct ms_workload_ops ms_workload_memtest_ops;
-extern const struct ms_workload_ops ms_workload_kv_ops;
-extern const struct ms_workload_ops ms_workload_graph_ops;
-
-/* By name; NULL and err for an unknown one. */
-const struct ms_workload_ops *ms_workload_ops_by_name(const char *name, struct ms_err *err);
+/* The generators (workload.generator), one row each (registry.h). Row 0, "", is no generator
+ * (the trace is replayed) and has no ops. */
+extern const struct ms_choice ms_generators[];
 
 struct ms_workload {
     const struct ms_workload_ops *ops;
-    struct ms_workload_params p;
+    struct ms_workload_params p;    /* kv: the preset applied */
+    uint64_t seed;                  /* the config's seed */
     struct ms_alloc alloc;
     ms_emit_fn emit;
     void *arg;
@@ -152,9 +157,9 @@ struct ms_workload {
     uint64_t n_emitted;     /* records so far (the allocator's included) */
 };
 
-/* Validate (as ops->validate), create the allocator model and the generator. NULL and err on
- * bad input. */
-struct ms_workload *ms_workload_create(const char *generator, const struct ms_workload_params *p,
+/* Validate (as ops->validate) and create generator p->generator (not row 0) with its allocator
+ * model. NULL and err on bad input. */
+struct ms_workload *ms_workload_create(const struct ms_workload_params *p, uint64_t seed,
                                        ms_emit_fn emit, void *arg, struct ms_err *err);
 /* One batch: 1 emitted, 0 the stream has ended, -1 and err. */
 int ms_workload_next(struct ms_workload *w, struct ms_err *err);

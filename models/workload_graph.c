@@ -47,7 +47,7 @@ static void *gr_create(struct ms_workload *w, struct ms_err *err)
     struct gr *g = ms_xcalloc(1, sizeof *g);
     uint64_t n = g->n = w->p.graph.n_nodes, d = w->p.graph.degree;
     struct ms_rng r;
-    ms_rng_seed(&r, w->p.seed, 0xFFFFFFFEull);
+    ms_rng_seed(&r, w->seed, 0xFFFFFFFEull);
     g->off = ms_xcalloc(n + 1, sizeof *g->off);
     for (uint64_t i = 0; i < n; i++)
         g->off[i + 1] = g->off[i] + 1 + ms_rng_below(&r, 2 * d - 1);
@@ -67,7 +67,7 @@ static void *gr_create(struct ms_workload *w, struct ms_err *err)
     g->nt = w->p.n_threads;
     g->t = ms_xcalloc(w->p.n_threads, sizeof *g->t);
     for (uint32_t i = 0; i < w->p.n_threads; i++)
-        ms_rng_seed(&g->t[i].rng, w->p.seed, i);
+        ms_rng_seed(&g->t[i].rng, w->seed, i);
     return g;
 }
 
@@ -195,7 +195,6 @@ static void gr_destroy(void *gp)
 }
 
 const struct ms_workload_ops ms_workload_graph_ops = {
-    .name = "graph",
     .validate = gr_validate,
     .create = gr_create,
     .step = gr_step,

@@ -53,8 +53,25 @@ static uint64_t key_hash(uint64_t k)
     return k;
 }
 
+/* YCSB's core workloads A (update heavy) and C (read only), both with its ZIPFIAN_CONSTANT. */
+static const struct ms_kv_preset ycsb_a = {.read_ratio = 0.5, .theta = 0.99};
+static const struct ms_kv_preset ycsb_c = {.read_ratio = 1.0, .theta = 0.99};
+
+const struct ms_choice ms_kv_presets[] = {
+    {"none", "the kv keys as given", NULL},
+    {"ycsb-a", "YCSB workload A: read_ratio 0.5, theta 0.99", &ycsb_a},
+    {"ycsb-c", "YCSB workload C: read_ratio 1, theta 0.99", &ycsb_c},
+    {0},
+};
+
 static void *kv_create(struct ms_workload *w, struct ms_err *err)
 {
+    MS_ASSERT(w->p.kv.preset >= 0 && (size_t)w->p.kv.preset < ms_choice_count(ms_kv_presets));
+    const struct ms_kv_preset *preset = ms_kv_presets[w->p.kv.preset].ops;
+    if (preset) {
+        w->p.kv.read_ratio = preset->read_ratio;
+        w->p.kv.theta = preset->theta;
+    }
     struct kv *k = ms_xcalloc(1, sizeof *k);
     uint64_t n = w->p.kv.n_items;
     if (ms_zipf_init(&k->zipf, n, w->p.kv.theta, err) < 0) {
@@ -63,8 +80,8 @@ static void *kv_create(struct ms_workload *w, struct ms_err *err)
     }
     k->rng = ms_xcalloc(w->p.n_threads, sizeof *k->rng);
     for (uint32_t i = 0; i < w->p.n_threads; i++)
-        ms_rng_seed(&k->rng[i], w->p.seed, i);
-    ms_rng_seed(&k->load_rng, w->p.seed, 0xFFFFFFFFull);
+        ms_rng_seed(&k->rng[i], w->seed, i);
+    ms_rng_seed(&k->load_rng, w->seed, 0xFFFFFFFFull);
     k->nb = 1;
     while (k->nb < n)
         k->nb <<= 1;
@@ -153,7 +170,6 @@ static void kv_destroy(void *g)
 }
 
 const struct ms_workload_ops ms_workload_kv_ops = {
-    .name = "kv",
     .validate = kv_validate,
     .create = kv_create,
     .step = kv_step,

@@ -36,7 +36,7 @@ static void *mt_create(struct ms_workload *w, struct ms_err *err)
     struct mt *m = ms_xcalloc(1, sizeof *m);
     m->t = ms_xcalloc(w->p.n_threads, sizeof *m->t);
     for (uint32_t i = 0; i < w->p.n_threads; i++) {
-        ms_rng_seed(&m->t[i].rng, w->p.seed, i);
+        ms_rng_seed(&m->t[i].rng, w->seed, i);
         m->t[i].round = i;
     }
     return m;
@@ -115,7 +115,6 @@ static void mt_destroy(void *g)
 }
 
 const struct ms_workload_ops ms_workload_memtest_ops = {
-    .name = "memtest",
     .validate = mt_validate,
     .create = mt_create,
     .step = mt_step,

@@ -16,7 +16,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "models/bitmap.h"
+#include "models/cpu_blade.h"
+#include "models/ctrl_plane.h"
+#include "models/fetch.h"
 #include "models/mem_blade.h"
+#include "models/page_cache.h"
+#include "models/switch.h"
 #include "models/workload.h"
 #include "sim/json_text.h"
 #include "sim/nic.h"
@@ -26,12 +32,10 @@ enum ms_type {
     MS_T_UINT,      /* JSON integer; stored in a uint32_t or uint64_t (size from the struct) */
     MS_T_DOUBLE,    /* JSON integer or real; stored in a double */
     MS_T_PATH,      /* JSON string; stored as written (off) and resolved (off2) */
-    MS_T_ENUM,      /* JSON string from names[]; stored as its index in an int */
+    MS_T_ENUM,      /* JSON string, a name of choices[]; stored as its index in an int */
     MS_T_ENUM_LIST, /* JSON string or array of them; int array at off, count at off2 */
     MS_T_BOOL,      /* JSON true or false; stored as 0 or 1 in an int */
 };
-
-#define MS_MAX_NAMES 5
 
 struct ms_key {
     const char *path;
@@ -43,7 +47,8 @@ struct ms_key {
     int pow2;                   /* MS_T_UINT: value must be a power of two */
     double dmin, dmax;          /* MS_T_DOUBLE range; dmax exclusive when dmax_open */
     int dmax_open;
-    const char *names[MS_MAX_NAMES]; /* MS_T_ENUM / MS_T_ENUM_LIST, NULL-terminated */
+    const struct ms_choice *choices; /* MS_T_ENUM / MS_T_ENUM_LIST: a policy family's table
+                                      * (models/registry.h), or the key's own names */
     const char *why;            /* reason appended to out-of-range errors, or NULL */
     const char *help;
     const char *source;         /* where the default comes from, or "assumption: why" */
@@ -64,7 +69,10 @@ struct ms_key {
 
 #define U(lo, hi) .type = MS_T_UINT, .umin = (lo), .umax = (hi)
 #define D(lo, hi) .type = MS_T_DOUBLE, .dmin = (lo), .dmax = (hi)
-#define E(...) .type = MS_T_ENUM, .names = { __VA_ARGS__, NULL }
+/* A key choosing a row of a model's table (a policy family, or a rule the model tests) */
+#define R(table) .type = MS_T_ENUM, .choices = (table)
+/* A key with names of its own (what to do about bad input, a generator's option) */
+#define E(...) .type = MS_T_ENUM, .choices = (const struct ms_choice[]){ __VA_ARGS__, {0} }
 
 static const struct ms_key ms_schema[] = {
     { .path = "seed", U(0, MS_U64_MAX), .unit = "", .def = "1",
@@ -76,122 +84,135 @@ static const struct ms_key ms_schema[] = {
       .source = "none: required",
       .help = "trace file to replay (required; relative to the config file's directory)",
       MS_FIELD(workload.trace_given), MS_FIELD2(workload.trace) },
-    { .path = "workload.on_unknown_address", E("error", "warn"), .unit = "",
+    { .path = "workload.on_unknown_address",
+      E([MS_UNKNOWN_ERROR] = {"error", "stop the run"}, [MS_UNKNOWN_WARN] = {"warn", "count it and go on"}),
+      .unit = "",
       .def = "\"error\"",
       .source = "strict by default: such a trace is usually broken",
       .help = "free or access of an address no allocation or mapping covers",
       MS_FIELD(workload.on_unknown_address) },
-    { .path = "workload.synthesize_accesses", E("none", "alloc-write-free-read"), .unit = "",
+    { .path = "workload.synthesize_accesses",
+      E([MS_SYNTH_NONE] = {"none", "only the trace's own R and W records"},
+        [MS_SYNTH_ALLOC_WRITE_FREE_READ] = {"alloc-write-free-read", "write each object when allocated, read it before it is freed"}),
+      .unit = "",
       .def = "\"none\"",
       .source = "replay only what the trace records",
       .help = "for traces without R/W records: write each object when allocated, read it before it is freed",
       MS_FIELD(workload.synthesize_accesses) },
 
-    { .path = "workload.generator", E("", "memtest", "kv", "graph"), .unit = "",
+    { .path = "workload.generator", R(ms_generators), .unit = "",
       .def = "\"\"",
       .source = "none: replay workload.trace",
       .help = "built-in workload to run instead of a trace (\"\": replay workload.trace)",
-      MS_FIELD(workload.generator) },
-    { .path = "workload.allocator", E("ptmalloc", "mimalloc", "bitmap-mimalloc"), .unit = "",
+      MS_FIELD(workload.gen.generator) },
+    { .path = "workload.allocator", R(ms_alloc_models), .unit = "",
       .def = "\"ptmalloc\"",
       .source = "glibc's: what an unmodified program gets",
       .help = "allocator model placing the built-in workload's objects",
-      MS_FIELD(workload.allocator) },
+      MS_FIELD(workload.gen.allocator) },
     { .path = "workload.n_threads", U(1, 1024), .unit = "",
       .def = "1",
       .source = "the smallest run",
-      .help = "built-in workload: threads 0..n-1", MS_FIELD(workload.n_threads) },
+      .help = "built-in workload: threads 0..n-1", MS_FIELD(workload.gen.n_threads) },
     { .path = "workload.compute_ns", U(0, MS_NS_MAX), .unit = "ns",
       .def = "0",
       .source = "none: memory behaviour only",
-      .help = "built-in workload: compute time before each operation", MS_FIELD(workload.compute_ns) },
+      .help = "built-in workload: compute time before each operation", MS_FIELD(workload.gen.compute_ns) },
     { .path = "workload.memtest.n_rounds", U(1, 4294967296ull), .unit = "",
       .def = "1",
       .source = "Seager's memtest: rounds of 1024 mallocs",
       .help = "memtest: rounds of 1024 mallocs (round r on thread r mod n_threads)",
-      MS_FIELD(workload.memtest.n_rounds) },
+      MS_FIELD(workload.gen.memtest.n_rounds) },
     { .path = "workload.memtest.min_size", U(1, 68719476736ull), .unit = "bytes",
       .def = "16",
       .source = "small objects: the bitmap classes and beyond",
-      .help = "memtest: smallest malloc", MS_FIELD(workload.memtest.min_size) },
+      .help = "memtest: smallest malloc", MS_FIELD(workload.gen.memtest.min_size) },
     { .path = "workload.memtest.max_size", U(1, 68719476736ull), .unit = "bytes",
       .def = "4096",
       .source = "a page; the thesis's large runs use 128 KiB..32 MiB",
-      .help = "memtest: largest malloc (sizes uniform in min..max)", MS_FIELD(workload.memtest.max_size) },
-    { .path = "workload.memtest.access", E("none", "read", "random"), .unit = "",
+      .help = "memtest: largest malloc (sizes uniform in min..max)", MS_FIELD(workload.gen.memtest.max_size) },
+    { .path = "workload.memtest.access",
+      E([MS_WL_ACCESS_NONE] = {"none", "no access pass"}, [MS_WL_ACCESS_READ_ONCE] = {"read", "read each object once"},
+        [MS_WL_ACCESS_RANDOM] = {"random", "k_reads random 8 B reads per round"}),
+      .unit = "",
       .def = "\"none\"",
       .source = "the original benchmark only mallocs, writes and frees",
-      .help = "memtest: access pass between the mallocs and the frees", MS_FIELD(workload.memtest.access) },
+      .help = "memtest: access pass between the mallocs and the frees", MS_FIELD(workload.gen.memtest.access) },
     { .path = "workload.memtest.k_reads", U(0, MS_U64_MAX), .unit = "",
       .def = "1024",
       .source = "one per object of a round",
-      .help = "memtest: random 8 B reads per round (access \"random\")", MS_FIELD(workload.memtest.k_reads) },
-    { .path = "workload.kv.preset", E("none", "ycsb-a", "ycsb-c"), .unit = "",
+      .help = "memtest: random 8 B reads per round (access \"random\")", MS_FIELD(workload.gen.memtest.k_reads) },
+    { .path = "workload.kv.preset", R(ms_kv_presets), .unit = "",
       .def = "\"none\"",
       .source = "the kv keys as given",
-      .help = "kv: YCSB preset; sets read_ratio (a: 0.5, c: 1.0) and theta 0.99, overriding them",
-      MS_FIELD(workload.kv.preset) },
+      .help = "kv: YCSB preset, overriding read_ratio and theta",
+      MS_FIELD(workload.gen.kv.preset) },
     { .path = "workload.kv.n_items", U(1, 268435456ull), .unit = "",
       .def = "10000",
       .source = "small enough to load in a test, large enough to spill a cache",
-      .help = "kv: items loaded", MS_FIELD(workload.kv.n_items) },
+      .help = "kv: items loaded", MS_FIELD(workload.gen.kv.n_items) },
     { .path = "workload.kv.n_ops", U(0, MS_U64_MAX), .unit = "",
       .def = "100000",
       .source = "10 per item",
-      .help = "kv: gets and sets after the load", MS_FIELD(workload.kv.n_ops) },
+      .help = "kv: gets and sets after the load", MS_FIELD(workload.gen.kv.n_ops) },
     { .path = "workload.kv.key_size", U(1, 4096), .unit = "bytes",
       .def = "16",
       .source = "a short key",
-      .help = "kv: key bytes in each item's header", MS_FIELD(workload.kv.key_size) },
-    { .path = "workload.kv.value_dist", E("fixed", "uniform", "bimodal"), .unit = "",
+      .help = "kv: key bytes in each item's header", MS_FIELD(workload.gen.kv.key_size) },
+    { .path = "workload.kv.value_dist",
+      E([MS_WL_DIST_FIXED] = {"fixed", "every value value_size"}, [MS_WL_DIST_UNIFORM] = {"uniform", "uniform in value_min..value_max"},
+        [MS_WL_DIST_BIMODAL] = {"bimodal", "value_max with probability large_fraction, else value_min"}),
+      .unit = "",
       .def = "\"fixed\"",
       .source = "YCSB's fixed field length",
       .help = "kv: value sizes: value_size, uniform value_min..max, or max with large_fraction else min",
-      MS_FIELD(workload.kv.value_dist) },
+      MS_FIELD(workload.gen.kv.value_dist) },
     { .path = "workload.kv.value_size", U(1, 1073741824ull), .unit = "bytes",
       .def = "100",
       .source = "YCSB: 10 fields of 100 B; one field here",
-      .help = "kv: value bytes (value_dist \"fixed\")", MS_FIELD(workload.kv.value_size) },
+      .help = "kv: value bytes (value_dist \"fixed\")", MS_FIELD(workload.gen.kv.value_size) },
     { .path = "workload.kv.value_min", U(1, 1073741824ull), .unit = "bytes",
       .def = "64",
       .source = "a small value",
-      .help = "kv: smallest value (uniform, bimodal)", MS_FIELD(workload.kv.value_min) },
+      .help = "kv: smallest value (uniform, bimodal)", MS_FIELD(workload.gen.kv.value_min) },
     { .path = "workload.kv.value_max", U(1, 1073741824ull), .unit = "bytes",
       .def = "1024",
       .source = "the largest bitmap class",
-      .help = "kv: largest value (uniform, bimodal)", MS_FIELD(workload.kv.value_max) },
+      .help = "kv: largest value (uniform, bimodal)", MS_FIELD(workload.gen.kv.value_max) },
     { .path = "workload.kv.large_fraction", D(0, 1), .unit = "fraction",
       .def = "0.1",
       .source = "an assumption: mostly small values",
-      .help = "kv: share of value_max values (bimodal)", MS_FIELD(workload.kv.large_fraction) },
+      .help = "kv: share of value_max values (bimodal)", MS_FIELD(workload.gen.kv.large_fraction) },
     { .path = "workload.kv.theta", D(0, 1), .dmax_open = 1, .unit = "",
       .def = "0.99",
       .source = "YCSB's ZIPFIAN_CONSTANT; below 1: the zipf sampler divides by 1 - theta",
-      .help = "kv: zipf skew of keys, 0 <= theta < 1", MS_FIELD(workload.kv.theta) },
+      .help = "kv: zipf skew of keys, 0 <= theta < 1", MS_FIELD(workload.gen.kv.theta) },
     { .path = "workload.kv.read_ratio", D(0, 1), .unit = "fraction",
       .def = "0.5",
       .source = "YCSB workload A",
-      .help = "kv: share of gets", MS_FIELD(workload.kv.read_ratio) },
+      .help = "kv: share of gets", MS_FIELD(workload.gen.kv.read_ratio) },
     { .path = "workload.graph.n_nodes", U(1, 268435456ull), .unit = "",
       .def = "10000",
       .source = "small enough for a test; max 2^28: the generator keeps four 8-byte arrays per node (8 GiB of host memory there), and node ids are 32-bit",
-      .help = "graph: nodes", MS_FIELD(workload.graph.n_nodes) },
+      .help = "graph: nodes", MS_FIELD(workload.gen.graph.n_nodes) },
     { .path = "workload.graph.degree", U(1, 4096), .unit = "",
       .def = "8",
       .source = "an assumption: a sparse graph; max 4096: a BFS step emits up to 3 records for each of a node's up to 2*degree-1 edges in one batch, and 4096 keeps that batch (under 25,000 records) below the run's per-thread queue bound of 65536 records",
-      .help = "graph: mean out-degree", MS_FIELD(workload.graph.degree) },
-    { .path = "workload.graph.traversal", E("bfs", "walk"), .unit = "",
+      .help = "graph: mean out-degree", MS_FIELD(workload.gen.graph.degree) },
+    { .path = "workload.graph.traversal",
+      E([MS_WL_BFS] = {"bfs", "a breadth-first search per thread"}, [MS_WL_WALK] = {"walk", "n_walks random walks of walk_length hops per thread"}),
+      .unit = "",
       .def = "\"bfs\"",
       .source = "GraphChi-like sweeps",
-      .help = "graph: a BFS per thread, or random walks", MS_FIELD(workload.graph.traversal) },
+      .help = "graph: how threads traverse the graph", MS_FIELD(workload.gen.graph.traversal) },
     { .path = "workload.graph.n_walks", U(1, MS_U64_MAX), .unit = "",
       .def = "100",
       .source = "an assumption",
-      .help = "graph: walks per thread (walk)", MS_FIELD(workload.graph.n_walks) },
+      .help = "graph: walks per thread (walk)", MS_FIELD(workload.gen.graph.n_walks) },
     { .path = "workload.graph.walk_length", U(1, MS_U64_MAX), .unit = "",
       .def = "100",
       .source = "an assumption",
-      .help = "graph: hops per walk (walk)", MS_FIELD(workload.graph.walk_length) },
+      .help = "graph: hops per walk (walk)", MS_FIELD(workload.gen.graph.walk_length) },
 
     { .path = "cpu_blades.count", U(1, 16), .unit = "",
       .def = "1",
@@ -208,7 +229,7 @@ static const struct ms_key ms_schema[] = {
       .source = "512 MiB: the MIND artifact's page cache",
       .help = "local DRAM page cache per blade (whole 4 KiB pages)",
       MS_FIELD(cpu_blades.cache_bytes) },
-    { .path = "cpu_blades.replacement", E("clock", "lru"), .unit = "",
+    { .path = "cpu_blades.replacement", R(ms_replacements), .unit = "",
       .def = "\"clock\"",
       .source = "a design choice: CLOCK, as kernels approximate LRU",
       .help = "page replacement policy of the local cache", MS_FIELD(cpu_blades.replacement) },
@@ -239,10 +260,10 @@ static const struct ms_key ms_schema[] = {
       .source = "an assumption: trades ordering accuracy against simulation speed",
       .help = "longest a thread runs ahead on local time before syncing with the simulation clock",
       MS_FIELD(cpu_blades.quantum_ns) },
-    { .path = "cpu_blades.first_touch", E("fetch", "zero", "head"), .unit = "",
+    { .path = "cpu_blades.first_touch", R(ms_first_touch_rules), .unit = "",
       .def = "\"fetch\"",
       .source = "MIND (SOSP'21): a page never written back is fetched whole from the memory blade, in every mode (docs/model.md, \"First touch\")",
-      .help = "first access to a page never written back: fetch the whole page (both modes), map a zero page (both modes, DiLOS), or head (4k the page, sg only fetch.head_bytes)",
+      .help = "first access to a page never written back",
       MS_FIELD(cpu_blades.first_touch) },
     { .path = "cpu_blades.inval_handler_ns", U(1, MS_NS_MAX), .unit = "ns",
       .def = "1000",
@@ -321,29 +342,29 @@ static const struct ms_key ms_schema[] = {
       .help = "factor on the size-dependent NIC time (the NIC curve's rise above its smallest size)",
       MS_FIELD(rdma.size_scale) },
 
-    { .path = "fetch.mode", .type = MS_T_ENUM_LIST, .names = { "4k", "sg", NULL }, .unit = "",
+    { .path = "fetch.mode", .type = MS_T_ENUM_LIST, .choices = ms_fetch_policies, .unit = "",
       .def = "[\"4k\", \"sg\"]",
       .source = "run both, so every result compares pages with blocks",
       .help = "fetch modes to run, each a separate simulation (string or list)",
       MS_FIELD(fetch.modes), MS_FIELD2(fetch.n_modes) },
-    { .path = "fetch.bitmap", E("oracle", "touched", "allocator"), .unit = "",
+    { .path = "fetch.bitmap", R(ms_bitmap_sources), .unit = "",
       .def = "\"oracle\"",
       .source = "exact: the reference the other sources are judged against",
-      .help = "where sg learns which blocks are live: exact, accessed since fetched (can lose data), or the bitmap-mimalloc rule",
+      .help = "where sg learns which blocks of a page are live",
       MS_FIELD(fetch.bitmap) },
     { .path = "fetch.max_sge", U(1, 1024), .unit = "",
       .def = "30",
       .source = "ConnectX-5 max_sge_rd",
       .help = "SGEs one work request may carry", MS_FIELD(fetch.max_sge) },
-    { .path = "fetch.past_max_sge", E("split", "page"), .unit = "",
+    { .path = "fetch.past_max_sge", R(ms_past_max_sge_rules), .unit = "",
       .def = "\"split\"",
       .source = "a design choice: keeps sg's byte savings",
-      .help = "more runs than max_sge: split into several WRs, or move the whole page",
+      .help = "a page of more runs than fetch.max_sge",
       MS_FIELD(fetch.past_max_sge) },
-    { .path = "fetch.sg_policy", E("runs", "dilos", "threshold"), .unit = "",
+    { .path = "fetch.sg_policy", R(ms_sg_policies), .unit = "",
       .def = "\"runs\"",
       .source = "exact runs: the policy the SG study starts from; dilos is ddc_eviction_get_mask, dilos-artifact dilos/core-ddc/eviction.cc",
-      .help = "sg remote layout: exact runs, DiLOS (>32 blocks: page, else all but the two longest zero runs), or page above sg_threshold",
+      .help = "which blocks of a page sg keeps on the memory blade",
       MS_FIELD(fetch.sg_policy) },
     { .path = "fetch.sg_threshold", D(0, 1), .unit = "fraction",
       .def = "0.5",
@@ -354,15 +375,18 @@ static const struct ms_key ms_schema[] = {
       .def = "128",
       .source = "the bitmap mimalloc port always fetches a page's first 128 B",
       .help = "always fetched from a page's start (multiple of 64)", MS_FIELD(fetch.head_bytes) },
-    { .path = "fetch.unknown_layout", E("page", "lookup"), .unit = "",
+    { .path = "fetch.unknown_layout", R(ms_unknown_layout_rules), .unit = "",
       .def = "\"page\"",
       .source = "a design choice, the safe one: reads all the memory blade holds for the page, whatever its layout (docs/model.md)",
-      .help = "sg fault on a page another blade wrote back: read its whole slot (layout word + 4 KiB), or read the layout word first, then the blocks",
+      .help = "sg fault on a page another blade wrote back",
       MS_FIELD(fetch.unknown_layout) },
-    { .path = "fetch.on_violation", E("refetch", "abort"), .unit = "",
+    { .path = "fetch.on_violation",
+      E([MS_VIOLATION_REFETCH] = {"refetch", "fetch the missing blocks (one more round trip)"},
+        [MS_VIOLATION_ABORT] = {"abort", "stop the run with exit status 1"}),
+      .unit = "",
       .def = "\"refetch\"",
       .source = "a design choice: a missing block costs a second fetch",
-      .help = "access to a block sg mode did not fetch: fetch it, or stop the run",
+      .help = "access to a block that holds data but was not fetched",
       MS_FIELD(fetch.on_violation) },
 
     { .path = "ctrl_plane.mmap_ns", U(0, MS_NS_MAX), .unit = "ns",
@@ -385,7 +409,7 @@ static const struct ms_key ms_schema[] = {
       .def = "82",
       .source = "a small RoCE message, the size of rdma.request_bytes",
       .help = "a system-call request or reply on the wire", MS_FIELD(ctrl_plane.msg_bytes) },
-    { .path = "ctrl_plane.placement", E("partition", "first_fit", "round_robin", "least_loaded"), .unit = "",
+    { .path = "ctrl_plane.placement", R(ms_placements), .unit = "",
       .def = "\"partition\"",
       .source = "MIND: the address space is cut into large partitions, one memory blade each (slices of memory_blades.partition_bytes)",
       .help = "memory blade a new mapping goes to", MS_FIELD(ctrl_plane.placement) },
@@ -399,15 +423,20 @@ static const struct ms_key ms_schema[] = {
       .source = "MIND (SOSP'21): 8192-entry exception/protection table",
       .help = "range entries: one per mapping (protection), translation when the partition table is full",
       MS_FIELD(sw.exception_entries) },
-    { .path = "switch.on_table_full", E("error", "default"), .unit = "",
+    { .path = "switch.on_table_full",
+      E([MS_TABLE_FULL_ERROR] = {"error", "stop the run"},
+        [MS_TABLE_FULL_DEFAULT] = {"default", "route the rest by default slicing, unprotected"}),
+      .unit = "",
       .def = "\"error\"",
       .source = "strict: a mapping the switch cannot protect is a failed mmap",
-      .help = "more mappings than exception entries: stop the run, or route the rest by default slicing unprotected",
+      .help = "more mappings than exception entries",
       MS_FIELD(sw.on_table_full) },
-    { .path = "switch.on_protection_fault", E("error", "count"), .unit = "",
+    { .path = "switch.on_protection_fault",
+      E([MS_PROT_FAULT_ERROR] = {"error", "stop the run"}, [MS_PROT_FAULT_COUNT] = {"count", "count it and skip the access"}),
+      .unit = "",
       .def = "\"error\"",
       .source = "as the kernel: an access the protection denies stops the program",
-      .help = "an access its mapping's protection denies (after P): stop the run, or count it and skip the access",
+      .help = "an access its mapping's protection denies (after a P record)",
       MS_FIELD(sw.on_protection_fault) },
     { .path = "switch.region_bytes", U(4096, 2097152), .pow2 = 1, .unit = "bytes",
       .def = "16384",
@@ -424,10 +453,10 @@ static const struct ms_key ms_schema[] = {
       .source = "MIND (SOSP'21): a NACKed request is retried after 50 us",
       .help = "wait before retrying a request NACKed because its region was busy",
       MS_FIELD(sw.retry_backoff_ns) },
-    { .path = "switch.region_mode", E("bounded_splitting", "static"), .unit = "",
+    { .path = "switch.region_mode", R(ms_region_modes), .unit = "",
       .def = "\"bounded_splitting\"",
       .source = "MIND's control loop; static is for comparison",
-      .help = "resize regions each epoch (MIND's bounded splitting), or keep them at region_bytes",
+      .help = "how coherence regions change size",
       MS_FIELD(sw.region_mode) },
     { .path = "switch.epoch_ns", U(1000, 1000000000000ull), .unit = "ns",
       .def = "10000000",
@@ -458,6 +487,7 @@ static const struct ms_key ms_schema[] = {
 
 #undef U
 #undef D
+#undef R
 #undef E
 
 #define MS_N_KEYS (sizeof ms_schema / sizeof ms_schema[0])
@@ -533,15 +563,6 @@ static const char *ms_json_type_name(const json_t *v)
     return "an unknown value";
 }
 
-/* `"a", "b"` for an error message. */
-static void ms_fmt_names(char *buf, size_t n, const struct ms_key *k)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int i = 0; k->names[i] && used < n; i++)
-        used += (size_t)snprintf(buf + used, n - used, "%s\"%s\"", i ? ", " : "", k->names[i]);
-}
-
 /* A JSON string as a quoted, escaped, single-line token. */
 static void ms_fmt_quoted(char *buf, size_t n, const json_t *s)
 {
@@ -567,12 +588,10 @@ static void ms_fmt_key(char *buf, size_t n, const char *prefix, const char *key)
     buf[used] = '\0';
 }
 
-static int ms_enum_index(const struct ms_key *k, const char *name)
+/* The name of row `idx` of an enum key's choices, or NULL if there is no such row. */
+static const char *ms_key_choice_name(const struct ms_key *k, int idx)
 {
-    for (int i = 0; k->names[i]; i++)
-        if (strcmp(k->names[i], name) == 0)
-            return i;
-    return -1;
+    return idx >= 0 && (size_t)idx < ms_choice_count(k->choices) ? k->choices[idx].name : NULL;
 }
 
 static const char *ms_type_expected(const struct ms_key *k, char *buf, size_t n)
@@ -583,7 +602,7 @@ static const char *ms_type_expected(const struct ms_key *k, char *buf, size_t n)
     case MS_T_PATH: return "a string";
     case MS_T_ENUM: {
         char names[256];
-        ms_fmt_names(names, sizeof names, k);
+        ms_choice_list(k->choices, names, sizeof names);
         snprintf(buf, n, "one of %s", names);
         return buf;
     }
@@ -617,13 +636,13 @@ static int ms_set_enum_list(struct ms_config *cfg, const struct ms_key *k, const
     if (len == 0)
         return ms_err_set(err, "%s: %s: expected at least one name, got an empty list", origin,
                           k->path);
-    ms_fmt_names(names, sizeof names, k);
+    ms_choice_list(k->choices, names, sizeof names);
     for (size_t i = 0; i < len; i++) {
         const json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
         if (!json_is_string(e))
             return ms_err_set(err, "%s: %s[%zu]: expected a string, got %s", origin, k->path, i,
                               ms_json_type_name(e));
-        int idx = ms_enum_index(k, json_string_value(e));
+        int idx = ms_choice_find(k->choices, json_string_value(e));
         ms_fmt_quoted(q, sizeof q, e);
         if (idx < 0)
             return ms_err_set(err, "%s: %s: %s is not one of %s", origin, k->path, q, names);
@@ -731,10 +750,10 @@ static int ms_key_set(struct ms_config *cfg, const struct ms_key *k, const json_
     case MS_T_ENUM: {
         if (!json_is_string(v))
             return ms_type_error(k, v, origin, err);
-        int idx = ms_enum_index(k, json_string_value(v));
+        int idx = ms_choice_find(k->choices, json_string_value(v));
         if (idx < 0) {
             char names[256], q[128];
-            ms_fmt_names(names, sizeof names, k);
+            ms_choice_list(k->choices, names, sizeof names);
             ms_fmt_quoted(q, sizeof q, v);
             return ms_err_set(err, "%s: %s: %s is not one of %s", origin, k->path, q, names);
         }
@@ -869,16 +888,14 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
         return ms_err_set(err, "%s: workload.trace: give a trace or workload.generator, not both", origin);
     if (gen) {
         /* The schema bounds each key; the generator checks only how its keys relate. */
-        struct ms_workload_params wp;
         struct ms_err e = { 0 };
-        ms_config_workload_params(cfg, &wp);
-        const struct ms_workload_ops *ops = ms_workload_ops_by_name(gen, &e);
-        if (!ops || ops->validate(&wp, &e) < 0)
+        const struct ms_workload_ops *ops = ms_generators[cfg->workload.gen.generator].ops;
+        if (ops->validate(&cfg->workload.gen, &e) < 0)
             return ms_err_set(err, "%s: %s", origin, e.msg);
         /* Generator threads are 0..n_threads-1 and go to blade tid / threads_per_blade, as
          * trace threads do; a trace's threads are only known once it is scanned, but these
          * are known now, so a sweep finds a bad point when it loads it. */
-        uint32_t last = cfg->workload.n_threads - 1, tpb = cfg->cpu_blades.threads_per_blade;
+        uint32_t last = cfg->workload.gen.n_threads - 1, tpb = cfg->cpu_blades.threads_per_blade;
         if (last / tpb >= cfg->cpu_blades.count)
             return ms_err_set(err, "%s: workload.n_threads: thread %u maps to blade %u but "
                                    "cpu_blades.count is %u (threads go to blade tid / "
@@ -1097,8 +1114,8 @@ static json_t *ms_config_json(const struct ms_config *cfg, int resolved)
         case MS_T_ENUM: {
             int idx;
             memcpy(&idx, field, sizeof idx);
-            v = json_string(idx >= 0 && idx < MS_MAX_NAMES && k->names[idx] ? k->names[idx]
-                                                                              : "?");
+            const char *name = ms_key_choice_name(k, idx);
+            v = json_string(name ? name : "?");
             break;
         }
         case MS_T_ENUM_LIST: {
@@ -1106,11 +1123,10 @@ static json_t *ms_config_json(const struct ms_config *cfg, int resolved)
             int n;
             memcpy(&n, (const char *)cfg + k->off2, sizeof n);
             v = json_array();
-            for (int j = 0; j < n && j < MS_MAX_MODES; j++)
-                json_array_append_new(v, json_string(modes[j] >= 0 && modes[j] < MS_MAX_NAMES &&
-                                                             k->names[modes[j]]
-                                                         ? k->names[modes[j]]
-                                                         : "?"));
+            for (int j = 0; j < n && j < MS_MAX_MODES; j++) {
+                const char *name = ms_key_choice_name(k, modes[j]);
+                json_array_append_new(v, json_string(name ? name : "?"));
+            }
             break;
         }
         }
@@ -1187,8 +1203,9 @@ static void ms_fmt_range(char *buf, size_t n, const struct ms_key *k)
     case MS_T_ENUM_LIST: {
         size_t used = 0;
         buf[0] = '\0';
-        for (int i = 0; k->names[i] && used < n; i++)
-            used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? "|" : "", k->names[i]);
+        for (int i = 0; k->choices[i].name && used < n; i++)
+            used += (size_t)snprintf(buf + used, n - used, "%s%s", i ? "|" : "",
+                                     k->choices[i].name);
         break;
     }
     }
@@ -1223,6 +1240,9 @@ void ms_config_print_help(FILE *out)
                 ms_type_label(k->type), w[2], k->unit[0] ? k->unit : "-", w[3], k->def, w[4],
                 range[i], k->help);
         fprintf(out, "%-*s  source: %s\n", w[0], "", k->source);
+        for (size_t c = 0; k->choices && k->choices[c].name; c++)
+            fprintf(out, "%-*s  %s: %s\n", w[0], "",
+                    k->choices[c].name[0] ? k->choices[c].name : "\"\"", k->choices[c].help);
     }
 }
 
@@ -1235,10 +1255,17 @@ void ms_config_print_help_json(FILE *out)
         ms_fmt_range(range, sizeof range, k);
         json_t *def = json_loads(k->def, JSON_DECODE_ANY, NULL);
         MS_ASSERT(def != NULL);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "key", k->path,
-                                           "type", ms_type_label(k->type), "unit", k->unit,
-                                           "default", def, "range", range, "help", k->help,
-                                           "source", k->source));
+        json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "key", k->path, "type",
+                              ms_type_label(k->type), "unit", k->unit, "default", def, "range",
+                              range, "help", k->help, "source", k->source);
+        if (k->choices) {
+            json_t *c = json_array();
+            for (size_t j = 0; k->choices[j].name; j++)
+                json_array_append_new(c, json_pack("{s:s, s:s}", "name", k->choices[j].name,
+                                                   "help", k->choices[j].help));
+            json_object_set_new(o, "choices", c);
+        }
+        json_array_append_new(a, o);
     }
     ms_json_write(out, a);
     fputc('\n', out);
@@ -1248,59 +1275,13 @@ void ms_config_print_help_json(FILE *out)
 const char *ms_config_enum_name(const char *path, int value)
 {
     const struct ms_key *k = ms_key_find(path);
-    if (!k || (k->type != MS_T_ENUM && k->type != MS_T_ENUM_LIST) || value < 0 ||
-        value >= MS_MAX_NAMES)
+    if (!k || (k->type != MS_T_ENUM && k->type != MS_T_ENUM_LIST))
         return NULL;
-    for (int i = 0; i <= value; i++)
-        if (!k->names[i])
-            return NULL;
-    return k->names[value];
+    return ms_key_choice_name(k, value);
 }
 
 const char *ms_config_generator(const struct ms_config *cfg)
 {
-    const char *name = ms_config_enum_name("workload.generator", cfg->workload.generator);
-    return name && name[0] ? name : NULL;     /* "": replay workload.trace */
-}
-
-void ms_config_workload_params(const struct ms_config *cfg, struct ms_workload_params *p)
-{
-    const char *alloc = ms_config_enum_name("workload.allocator", cfg->workload.allocator);
-    MS_ASSERT(alloc != NULL);
-    ms_workload_params_default(p);
-    p->seed = cfg->seed;
-    p->n_threads = cfg->workload.n_threads;
-    snprintf(p->allocator, sizeof p->allocator, "%s", alloc);
-    p->compute_ns = cfg->workload.compute_ns;
-    p->memtest.n_rounds = cfg->workload.memtest.n_rounds;
-    p->memtest.min_size = cfg->workload.memtest.min_size;
-    p->memtest.max_size = cfg->workload.memtest.max_size;
-    p->memtest.access = cfg->workload.memtest.access;
-    p->memtest.k_reads = cfg->workload.memtest.k_reads;
-    p->kv.n_items = cfg->workload.kv.n_items;
-    p->kv.n_ops = cfg->workload.kv.n_ops;
-    p->kv.key_size = cfg->workload.kv.key_size;
-    p->kv.value_dist = cfg->workload.kv.value_dist;
-    p->kv.value_size = cfg->workload.kv.value_size;
-    p->kv.value_min = cfg->workload.kv.value_min;
-    p->kv.value_max = cfg->workload.kv.value_max;
-    p->kv.large_fraction = cfg->workload.kv.large_fraction;
-    p->kv.theta = cfg->workload.kv.theta;
-    p->kv.read_ratio = cfg->workload.kv.read_ratio;
-    if (cfg->workload.kv.preset != MS_KV_PRESET_NONE) {
-        int rc = ms_workload_kv_preset(
-            p, ms_config_enum_name("workload.kv.preset", cfg->workload.kv.preset), NULL);
-        MS_ASSERT(rc == 0);     /* every schema name but "none" is a preset */
-    }
-    p->graph.n_nodes = cfg->workload.graph.n_nodes;
-    p->graph.degree = cfg->workload.graph.degree;
-    p->graph.traversal = cfg->workload.graph.traversal;
-    p->graph.n_walks = cfg->workload.graph.n_walks;
-    p->graph.walk_length = cfg->workload.graph.walk_length;
-}
-
-const char *ms_fetch_mode_name(int mode)
-{
-    const char *name = ms_config_enum_name("fetch.mode", mode);
-    return name ? name : "?";
+    return cfg->workload.gen.generator > 0 ? ms_generators[cfg->workload.gen.generator].name
+                                           : NULL;   /* row 0: replay workload.trace */
 }

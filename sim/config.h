@@ -12,18 +12,12 @@
 
 #include "traces/lib/ms_common.h"
 #include "models/params.h"
+#include "models/workload.h"
 
 #define MS_PATH_MAX 4096
-#define MS_NAME_MAX 32
-#define MS_MAX_MODES 8
 
 enum ms_on_unknown { MS_UNKNOWN_ERROR = 0, MS_UNKNOWN_WARN = 1 };
 enum ms_synth { MS_SYNTH_NONE = 0, MS_SYNTH_ALLOC_WRITE_FREE_READ = 1 };
-enum ms_generator { MS_GEN_NONE = 0, MS_GEN_MEMTEST = 1, MS_GEN_KV = 2, MS_GEN_GRAPH = 3 };
-enum ms_allocator_model { MS_ALLOC_PTMALLOC = 0, MS_ALLOC_MIMALLOC = 1, MS_ALLOC_BITMAP_MIMALLOC = 2 };
-enum ms_kv_preset { MS_KV_PRESET_NONE = 0, MS_KV_PRESET_YCSB_A = 1, MS_KV_PRESET_YCSB_C = 2 };
-
-struct ms_workload_params;
 
 struct ms_config {
     uint64_t seed;                         /* seed */
@@ -33,24 +27,9 @@ struct ms_config {
         char trace_given[MS_PATH_MAX];     /* workload.trace as written (echoed in results) */
         int on_unknown_address;            /* workload.on_unknown_address: enum ms_on_unknown */
         int synthesize_accesses;           /* workload.synthesize_accesses: enum ms_synth */
-        int generator;                     /* workload.generator: enum ms_generator */
-        int allocator;                     /* workload.allocator: enum ms_allocator_model */
-        uint32_t n_threads;                /* workload.n_threads: generator threads */
-        uint64_t compute_ns;               /* workload.compute_ns: C record per operation, ns */
-        struct {
-            uint64_t n_rounds, min_size, max_size, k_reads;  /* workload.memtest.* (bytes) */
-            int access;                    /* workload.memtest.access: enum ms_wl_access */
-        } memtest;
-        struct {
-            int preset;                    /* workload.kv.preset: enum ms_kv_preset */
-            uint64_t n_items, n_ops, key_size, value_size, value_min, value_max;
-            int value_dist;                /* workload.kv.value_dist: enum ms_wl_dist */
-            double large_fraction, theta, read_ratio;
-        } kv;
-        struct {
-            uint64_t n_nodes, degree, n_walks, walk_length;
-            int traversal;                 /* workload.graph.traversal: enum ms_wl_traversal */
-        } graph;
+        struct ms_workload_params gen;     /* workload.generator, .allocator, .n_threads,
+                                            * .compute_ns, .memtest.*, .kv.*, .graph.*: the
+                                            * built-in generator's (models/workload.h) */
     } workload;
 
     struct ms_cpu_blade_cfg cpu_blades;  /* see models/params.h */
@@ -109,17 +88,12 @@ void ms_config_print_help(FILE *out);
  * "unit" ("" for none), "default" (a JSON value), "range", "help"} in table order. */
 void ms_config_print_help_json(FILE *out);
 
-/* The name an enum key's stored `value` stands for, as the schema spells it (e.g.
- * ms_config_enum_name("workload.allocator", cfg->workload.allocator)); NULL if `path` is not
- * an enum key or `value` is not one of its names. */
+/* The name an enum key's stored `value` stands for, as its table spells it (e.g.
+ * ms_config_enum_name("workload.allocator", cfg->workload.gen.allocator)); NULL if `path` is
+ * not an enum key or `value` is not one of its rows. */
 const char *ms_config_enum_name(const char *path, int value);
 
 /* The built-in workload's name ("memtest", "kv", "graph"), or NULL when the trace is replayed. */
 const char *ms_config_generator(const struct ms_config *cfg);
-/* The generator parameters of the workload.* keys (preset applied). */
-void ms_config_workload_params(const struct ms_config *cfg, struct ms_workload_params *p);
-
-/* Name of a fetch mode ("4k", "sg"), or "?" for a value that is not one. */
-const char *ms_fetch_mode_name(int mode);
 
 #endif

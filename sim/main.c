@@ -405,7 +405,7 @@ int main(int argc, char **argv)
     ms_cleanup_on_signals();
     if (ms_config_generator(&cfg)) {
         /* a built-in workload: threads 0..n-1, record count unknown until it has run */
-        info.n_threads = cfg.workload.n_threads;
+        info.n_threads = cfg.workload.gen.n_threads;
         info.tids = ms_xcalloc(info.n_threads, sizeof *info.tids);
         for (uint32_t i = 0; i < info.n_threads; i++)
             info.tids[i] = i;
@@ -527,7 +527,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < n && !rc; i++) {
         if (failed && (stopped[i] || i >= started))
             continue;
-        rc = child_outcome(dir, i, ms_fetch_mode_name(cfg.fetch.modes[i]), status[i]);
+        rc = child_outcome(dir, i, ms_fetch_policy_name(cfg.fetch.modes[i]), status[i]);
         if (rc)
             break;
         snprintf(path, sizeof path, "%s/run%d.json", dir, i);

@@ -426,8 +426,6 @@ static int ms_gen_write(const struct ms_config *cfg, const char *out, int format
         fprintf(stderr, "%s: workload.generator: not set (gen writes a built-in workload's trace)\n", in);
         return 2;
     }
-    struct ms_workload_params wp;
-    ms_config_workload_params(cfg, &wp);
     struct ms_gen_out o = {0};
     o.w = ms_trace_writer_open(out, format, &err);
     if (!o.w)
@@ -435,7 +433,7 @@ static int ms_gen_write(const struct ms_config *cfg, const char *out, int format
     /* the generator emits one stream in which every record follows what it depends on, so
      * its emission order is a real cross-thread order */
     ms_trace_writer_set_ordered(o.w);
-    struct ms_workload *wl = ms_workload_create(ms_config_generator(cfg), &wp, ms_gen_emit, &o, &err);
+    struct ms_workload *wl = ms_workload_create(&cfg->workload.gen, cfg->seed, ms_gen_emit, &o, &err);
     int k = wl ? 1 : -1;
     while (k == 1 && !o.failed)
         k = ms_workload_next(wl, &err);

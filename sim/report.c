@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "models/fetch.h"
 #include "sim/json_text.h"
 #include "sim/revision.h"
 #include "sim/sha256.h"
@@ -294,7 +295,7 @@ json_t *ms_report_run(const struct ms_run_result *r)
     }
     uint64_t fetches = t.fetches;
     json_t *o = json_object();
-    json_object_set_new(o, "fetch_mode", json_string(ms_fetch_mode_name(r->mode)));
+    json_object_set_new(o, "fetch_mode", json_string(ms_fetch_policy_name(r->mode)));
     json_object_set_new(o, "sim_time_s", json_real(r->sim_time_s));
     json_object_set_new(o, "wall_time_s", json_real(r->wall_time_s));
     json_object_set_new(o, "wall_peak_rss_kib", u64(r->wall_peak_rss_kib));
@@ -587,6 +588,23 @@ static json_t *provenance_json(const struct ms_provenance *p)
     return o;
 }
 
+/* The headline ratios of run `n` (mode `num`) over run `d` (mode `den`). */
+static json_t *comparison_json(const json_t *n, const char *num, const json_t *d, const char *den)
+{
+    json_t *c = json_object();
+    json_object_set_new(c, "numerator", json_string(num));
+    json_object_set_new(c, "denominator", json_string(den));
+    for (size_t i = 0; i < N_HEADLINE; i++) {
+        if (!headline[i].ratio_key)
+            continue;
+        char key[64];
+        snprintf(key, sizeof key, "%s_ratio", headline[i].ratio_key);
+        json_object_set_new(c, key, ratio_or_null(num_at(n, headline[i].path),
+                                                  num_at(d, headline[i].path)));
+    }
+    return c;
+}
+
 json_t *ms_report_document(const struct ms_config *cfg, const struct ms_provenance *prov,
                            json_t *runs)
 {
@@ -594,20 +612,24 @@ json_t *ms_report_document(const struct ms_config *cfg, const struct ms_provenan
     json_object_set_new(doc, "mindsim", provenance_json(prov));
     json_object_set_new(doc, "config", ms_config_to_json(cfg));
     json_object_set_new(doc, "runs", runs);
-    const json_t *a = find_run(runs, "4k"), *b = find_run(runs, "sg");
-    if (a && b) {
-        json_t *c = json_object();
-        json_object_set_new(c, "numerator", json_string("sg"));
-        json_object_set_new(c, "denominator", json_string("4k"));
-        for (size_t i = 0; i < N_HEADLINE; i++) {
-            if (!headline[i].ratio_key)
-                continue;
-            char key[64];
-            snprintf(key, sizeof key, "%s_ratio", headline[i].ratio_key);
-            json_object_set_new(c, key, ratio_or_null(num_at(b, headline[i].path), num_at(a, headline[i].path)));
-        }
-        json_object_set_new(doc, "comparison", c);
+    /* Every mode that ran against the baseline (the fetch policies' first row), if it ran:
+     * "comparison" for the first, and with several, all of them in "comparisons". */
+    const char *base = ms_fetch_policy_name(0);
+    const json_t *d = find_run(runs, base);
+    json_t *all = json_array();
+    size_t i;
+    const json_t *r;
+    json_array_foreach(runs, i, r)
+    {
+        const char *mode = json_string_value(json_object_get(r, "fetch_mode"));
+        if (d && strcmp(mode, base) != 0)
+            json_array_append_new(all, comparison_json(r, mode, d, base));
     }
+    if (json_array_size(all) >= 1)
+        json_object_set(doc, "comparison", json_array_get(all, 0));
+    if (json_array_size(all) >= 2)
+        json_object_set(doc, "comparisons", all);
+    json_decref(all);
     return doc;
 }
 
@@ -629,14 +651,27 @@ static void fmt_num(char *buf, size_t n, const json_t *run, const char *path, in
 void ms_report_table(FILE *out, const json_t *doc)
 {
     const json_t *runs = json_object_get(doc, "runs");
-    const json_t *cmp = json_object_get(doc, "comparison");
+    /* the comparisons: all of them, or the one */
+    json_t *cmps = json_object_get(doc, "comparisons");
+    json_t *one = json_array();
+    if (!cmps) {
+        if (json_object_get(doc, "comparison"))
+            json_array_append(one, json_object_get(doc, "comparison"));
+        cmps = one;
+    }
     size_t i;
-    const json_t *r;
+    const json_t *r, *c;
     fprintf(out, "%-26s", "");
     json_array_foreach(runs, i, r)
         fprintf(out, " %16s", json_string_value(json_object_get(r, "fetch_mode")));
-    if (cmp)
-        fprintf(out, " %10s", "sg/4k");
+    json_array_foreach(cmps, i, c)
+    {
+        char head[64];
+        snprintf(head, sizeof head, "%s/%s",
+                 json_string_value(json_object_get(c, "numerator")),
+                 json_string_value(json_object_get(c, "denominator")));
+        fprintf(out, " %10s", head);
+    }
     fprintf(out, "\n");
     for (size_t h = 0; h < N_HEADLINE; h++) {
         fprintf(out, "%-26s", headline[h].label);
@@ -646,10 +681,13 @@ void ms_report_table(FILE *out, const json_t *doc)
             fmt_num(buf, sizeof buf, r, headline[h].path, 0);
             fprintf(out, " %16s", buf);
         }
-        if (cmp && headline[h].ratio_key) {
+        json_array_foreach(cmps, i, c)
+        {
+            if (!headline[h].ratio_key)
+                continue;
             char key[64];
             snprintf(key, sizeof key, "%s_ratio", headline[h].ratio_key);
-            const json_t *v = json_object_get(cmp, key);
+            const json_t *v = json_object_get(c, key);
             if (v && json_is_number(v))
                 fprintf(out, " %10.3f", json_number_value(v));
             else
@@ -657,6 +695,7 @@ void ms_report_table(FILE *out, const json_t *doc)
         }
         fprintf(out, "\n");
     }
+    json_decref(one);
 }
 
 void ms_report_json(FILE *f, const json_t *doc)

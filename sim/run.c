@@ -13,6 +13,7 @@
 #include <simgrid/cond.h>
 #include <simgrid/mutex.h>
 
+#include "models/names.h"
 #include "models/workload.h"
 #include "sim/platform.h"
 
@@ -50,7 +51,7 @@ struct run_state {
     struct ms_page_cache **pcs;      /* the blades' caches, for the coherence checker */
     struct run_thread *threads;
     uint32_t n_threads;
-    struct ms_bitmap_model bitmap_model;   /* the generator's allocator model, if it has bitmaps */
+    struct ms_bitmap_src bitmap;     /* fetch.bitmap over the ground truth */
     struct ms_workload *wl;          /* the built-in generator, or NULL (trace files) */
     const char *wl_name;
     int wl_done;
@@ -231,13 +232,10 @@ static const char *rec_where(struct run_thread *rt)
 static int replay_access(struct run_thread *rt, uint64_t addr, uint64_t len, int write)
 {
     struct run_state *rs = rt->rs;
-    uint64_t where;
-    if (ms_xlate_check(&rs->sw.xl, addr, len, write ? MS_PROT_WRITE : MS_PROT_READ, &where)) {
-        /* the blade's page table, which the control plane keeps in step with the switch's
-         * protection entries, refuses the access before anything is fetched */
-        rs->sw.stats.protection_faults++;
-        if (rs->cfg->sw.on_protection_fault == MS_PROT_FAULT_COUNT)
-            return 0;
+    uint64_t where = 0;
+    int r = ms_cpu_access(&rt->cpu, addr, len, write,
+                          rs->cfg->workload.on_unknown_address == MS_UNKNOWN_WARN, &where);
+    if (r == MS_ACCESS_PROTECTION) {
         const struct ms_vma *v = ms_xlate_vma(&rs->sw.xl, where);
         ms_err_set(&rs->err, "%s: protection fault: %c of 0x%" PRIx64 "+%" PRIu64 " at 0x%" PRIx64 ", which an mprotect made %s (set switch.on_protection_fault to \"count\" to count and skip such accesses)",
                    rec_where(rt), write ? 'W' : 'R', addr, len, where,
@@ -245,9 +243,6 @@ static int replay_access(struct run_thread *rt, uint64_t addr, uint64_t len, int
         fail(rs, -1);
         return -1;
     }
-    where = 0;
-    int r = ms_cpu_access(&rt->cpu, addr, len, write,
-                          rs->cfg->workload.on_unknown_address == MS_UNKNOWN_WARN, &where);
     if (r == MS_ACCESS_UNKNOWN) {
         ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 " which no allocation or mapping covers (page 0x%" PRIx64 "; set workload.on_unknown_address to \"warn\" to count these instead)",
                    rec_where(rt), write ? 'W' : 'R', addr, len, where);
@@ -269,9 +264,6 @@ static void thread_actor(int argc, char **argv)
     struct run_state *rs = rt->rs;
     struct ms_cpu_thread *t = &rt->cpu;
     int tolerate = rs->cfg->workload.on_unknown_address == MS_UNKNOWN_WARN;
-    /* the allocator bitmap source follows owners and cross-thread frees, unless the built-in
-     * model's own bitmaps are used */
-    int alloc_rule = rs->cfg->fetch.bitmap == MS_BITMAP_ALLOCATOR && !rs->bitmap_model.page_bitmap;
     int synth = rs->cfg->workload.synthesize_accesses == MS_SYNTH_ALLOC_WRITE_FREE_READ;
     struct ms_rec rec;
     int rc;
@@ -307,8 +299,7 @@ static void thread_actor(int argc, char **argv)
                 fail(rs, -1);
                 return;
             }
-            if (alloc_rule)
-                ms_alloc_rule_alloc(&rs->mem, rec.addr, rec.len, rec.tid);
+            ms_bitmap_alloc(&rs->bitmap, rec.addr, rec.len, rec.tid);
             seq_done(rt, &rec);
             if (synth && replay_access(rt, rec.addr, rec.len, 1) < 0)
                 return;
@@ -324,8 +315,8 @@ static void thread_actor(int argc, char **argv)
                     return;
                 e = ms_memmap_alloc_at(&rs->mem, rec.addr);
             }
-            if (e && alloc_rule)
-                ms_alloc_rule_free(&rs->mem, rec.addr, e->size, e->tid, rec.tid);
+            if (e)
+                ms_bitmap_free(&rs->bitmap, rec.addr, e->size, e->tid, rec.tid);
             if (ms_memmap_free(&rs->mem, rec.addr, NULL) < 0) {
                 if (!tolerate) {
                     ms_err_set(&rs->err, "%s: free of 0x%" PRIx64 " which no live allocation returned (set workload.on_unknown_address to \"warn\" to count these instead%s)",
@@ -436,28 +427,30 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         return -1;
 
     ms_memmap_init(&rs.mem);
-    ms_switch_init(&rs.sw, &cfg->memory_blades, &cfg->sw, nb, cfg->rdma.request_bytes);
+    rs.pcs = ms_xcalloc(nb, sizeof *rs.pcs);
+    ms_switch_init(&rs.sw, &(struct ms_switch_setup){.cfg = &cfg->sw,
+                                                     .mem = &cfg->memory_blades,
+                                                     .n_blades = nb,
+                                                     .msg_bytes = cfg->rdma.request_bytes,
+                                                     .pcs = rs.pcs});
     ms_ctrl_plane_init(&rs.cp, &cfg->ctrl_plane, &cfg->memory_blades, &rs.sw.xl);
     rs.mems = ms_xcalloc(nm, sizeof *rs.mems);
     rs.blades = ms_xcalloc(nb, sizeof *rs.blades);
-    rs.pcs = ms_xcalloc(nb, sizeof *rs.pcs);
-    rs.sw.pcs = rs.pcs;
     rs.n_threads = info->n_threads;
     rs.threads = ms_xcalloc(info->n_threads, sizeof *rs.threads);
 
     rs.wl_name = ms_config_generator(cfg);
+    struct ms_bitmap_model model = {0};
     if (rs.wl_name) {
-        struct ms_workload_params wp;
-        ms_config_workload_params(cfg, &wp);
-        MS_ASSERT(wp.n_threads == info->n_threads);
-        rs.wl = ms_workload_create(rs.wl_name, &wp, queue_push, &rs, err);
+        MS_ASSERT(cfg->workload.gen.n_threads == info->n_threads);
+        rs.wl = ms_workload_create(&cfg->workload.gen, cfg->seed, queue_push, &rs, err);
         if (!rs.wl)
             return -1;
-        rs.bitmap_model.page_bitmap = rs.wl->alloc.ops->page_bitmap;
-        rs.bitmap_model.st = rs.wl->alloc.st;
+        model = (struct ms_bitmap_model){rs.wl->alloc.ops->page_bitmap, rs.wl->alloc.st};
         rs.q_mtx = sg_mutex_init();
         rs.q_cond = sg_cond_init();
     }
+    ms_bitmap_src_init(&rs.bitmap, cfg->fetch.bitmap, &rs.mem, &model);
     rs.ordered = rs.wl != NULL || info->ordered;
     if (rs.ordered) {
         if (!rs.q_mtx)
@@ -465,26 +458,27 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         rs.seq_cond = sg_cond_init();
     }
 
-    char name[64];
-    for (uint32_t j = 0; j < nm; j++) {
-        snprintf(name, sizeof name, "mem%u", j);
-        ms_mem_blade_init(&rs.mems[j], j, &cfg->memory_blades, &cfg->rdma, sg_host_by_name(name));
-    }
-    ms_switch_start(&rs.sw, sg_host_by_name("switch"));
+    char name[MS_NAME_LEN], aname[MS_NAME_LEN];
+    for (uint32_t j = 0; j < nm; j++)
+        ms_mem_blade_init(&rs.mems[j], j, &cfg->memory_blades, &cfg->rdma,
+                          sg_host_by_name(ms_host_mem(name, j)));
+    ms_switch_start(&rs.sw, sg_host_by_name(MS_HOST_SWITCH));
     ms_fabric_init(&rs.fabric, &rs.sw, rs.mems, nb);
-    ms_ctrl_plane_start(&rs.cp, sg_host_by_name("switch"));
+    ms_ctrl_plane_start(&rs.cp, sg_host_by_name(MS_HOST_SWITCH));
     for (uint32_t i = 0; i < nb; i++) {
-        if (ms_cpu_blade_init(&rs.blades[i], i, &cfg->cpu_blades, &cfg->fetch, &cfg->rdma, mode,
-                              &rs.mem, err) < 0)
+        struct ms_cpu_blade_setup setup = {.id = i,
+                                           .fetch_mode = mode,
+                                           .cpu = &cfg->cpu_blades,
+                                           .fetch = &cfg->fetch,
+                                           .rdma = &cfg->rdma,
+                                           .ctrl = &cfg->ctrl_plane,
+                                           .mem = &rs.mem,
+                                           .bitmap = &rs.bitmap,
+                                           .fabric = &rs.fabric};
+        if (ms_cpu_blade_init(&rs.blades[i], &setup, err) < 0)
             return -1;
-        rs.blades[i].syscall_bytes = cfg->ctrl_plane.msg_bytes;
-        rs.blades[i].backoff_ns = cfg->sw.retry_backoff_ns;
-        rs.blades[i].alone = nb == 1;
-        rs.blades[i].bitmap_model = &rs.bitmap_model;
-        rs.blades[i].fabric = &rs.fabric;
         rs.pcs[i] = &rs.blades[i].pc;
-        snprintf(name, sizeof name, "blade%u", i);
-        ms_cpu_blade_start(&rs.blades[i], sg_host_by_name(name));
+        ms_cpu_blade_start(&rs.blades[i], sg_host_by_name(ms_host_blade(name, i)));
     }
     for (uint32_t i = 0; i < info->n_threads; i++) {
         struct run_thread *rt = &rs.threads[i];
@@ -493,10 +487,8 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
         rt->rs = &rs;
         ms_cpu_thread_init(&rt->cpu, tid, &rs.blades[blade]);
         rt->n_records = info->per_thread ? info->per_thread[i] : 0;
-        snprintf(name, sizeof name, "blade%u", blade);
-        char aname[32];
-        snprintf(aname, sizeof aname, "thread%u", tid);
-        sg_actor_t a = sg_actor_init(aname, sg_host_by_name(name));
+        sg_actor_t a = sg_actor_init(ms_actor_thread(aname, tid),
+                                     sg_host_by_name(ms_host_blade(name, blade)));
         sg_actor_set_data(a, rt);
         sg_actor_start(a, thread_actor, 0, NULL);
     }
@@ -546,7 +538,7 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
     rs.cp.stats.placed_bytes = rs.cp.stats.peak_placed_bytes = NULL;
     res->memmap = rs.mem.stats;
     if (rs.wl) {
-        res->alloc_model = rs.wl->alloc.ops->name;
+        res->alloc_model = rs.wl->alloc.name;
         rs.wl->alloc.ops->stats(rs.wl->alloc.st, &res->alloc);
     }
     /* The simulation is over and the process ends after reporting; components are not torn

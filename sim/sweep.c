@@ -26,6 +26,7 @@
 
 #include <jansson.h>
 
+#include "models/fetch.h"
 #include "sim/config.h"
 #include "traces/lib/cleanup.h"
 #include "traces/lib/cli.h"
@@ -140,7 +141,8 @@ static const char *const headline[][2] = {
 };
 #define N_HEADLINE (sizeof headline / sizeof headline[0])
 
-/* Ratios sg/4k written on both rows of a point that ran both modes. */
+/* Ratios over the baseline mode (4k): on each other mode's row its own, on the baseline's row
+ * the first other mode's (sg/4k on both rows of a point that ran the two). */
 static const char *const ratio_keys[] = {"sim_time_s", "faults", "bytes_fetched", "wire_bytes",
                                          "fault_latency_us.mean", "fault_latency_us.p99"};
 #define N_RATIO (sizeof ratio_keys / sizeof ratio_keys[0])
@@ -1037,15 +1039,17 @@ static int write_summary(struct sweep *sw, const char *dir)
         if (!doc)
             continue;
         json_t *runs = json_object_get(doc, "runs");
-        json_t *r4k = NULL, *rsg = NULL;
+        /* ratios over the baseline run (the fetch policies' first row): a row's own, and on
+         * the baseline's row the first other mode's */
+        json_t *base = NULL, *first = NULL;
         size_t ri;
         json_t *run;
         json_array_foreach(runs, ri, run) {
             const char *m = json_string_value(json_object_get(run, "fetch_mode"));
-            if (m && !strcmp(m, "4k"))
-                r4k = run;
-            if (m && !strcmp(m, "sg"))
-                rsg = run;
+            if (m && !strcmp(m, ms_fetch_policy_name(0)))
+                base = run;
+            else if (!first)
+                first = run;
         }
         json_array_foreach(runs, ri, run) {
             fprintf(f, "%zu,%s", i, p->id);
@@ -1066,10 +1070,11 @@ static int write_summary(struct sweep *sw, const char *dir)
             fputc(',', f);
             if (faults > 0)
                 fprintf(f, "%.10g", json_number_value(get_path(run, "wire_bytes_fetch")) / faults);
+            json_t *num = run == base ? first : run;
             for (size_t k = 0; k < N_RATIO; k++) {
                 fputc(',', f);
-                if (r4k && rsg) {
-                    json_t *a = get_path(rsg, ratio_keys[k]), *b = get_path(r4k, ratio_keys[k]);
+                if (base && num) {
+                    json_t *a = get_path(num, ratio_keys[k]), *b = get_path(base, ratio_keys[k]);
                     if (json_is_number(a) && json_is_number(b) && json_number_value(b) != 0)
                         fprintf(f, "%.10g", json_number_value(a) / json_number_value(b));
                 }

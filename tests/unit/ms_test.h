@@ -4,9 +4,25 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "models/registry.h"
+
 static int ms_test_failures;
+
+/* The row of `name` in a family's table (models/registry.h); a test without it stops here. */
+static inline int ms_test_row(const struct ms_choice *t, const char *name, const char *file,
+                              int line)
+{
+    int i = ms_choice_find(t, name);
+    if (i < 0) {
+        fprintf(stderr, "%s:%d: no row \"%s\" in the table\n", file, line, name);
+        exit(1);
+    }
+    return i;
+}
+#define ROW(table, name) ms_test_row((table), (name), __FILE__, __LINE__)
 
 #define CHECK(cond)                                                                            \
     do {                                                                                       \

@@ -12,7 +12,7 @@ int main(void)
     struct recs R = {0};
     struct ms_alloc a;
     struct ms_err err = {0};
-    CHECK(ms_alloc_create(&a, "ptmalloc", NULL, rec_emit, &R, &err) == 0);
+    CHECK(ms_alloc_create(&a, "ptmalloc", &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &err) == 0);
     /* init: the startup break */
     CHECK_EQ_U64(R.n, 1);
     CHECK(R.v[0].op == MS_OP_BRK);
@@ -152,7 +152,7 @@ int main(void)
     /* unknown name */
     struct ms_alloc bad;
     struct ms_err e3 = {0};
-    CHECK(ms_alloc_create(&bad, "jemalloc", NULL, rec_emit, &R, &e3) < 0);
+    CHECK(ms_alloc_create(&bad, "jemalloc", &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &e3) < 0);
     CHECK_STR_CONTAINS(e3.msg, "workload.allocator: 'jemalloc'");
 
     ms_alloc_destroy(&a);

@@ -9,6 +9,7 @@
 
 #include "models/cpu_blade.h"
 #include "models/mem_blade.h"
+#include "models/names.h"
 #include "models/switch.h"
 #include "tests/unit/ms_test.h"
 #include "sim/config.h"
@@ -23,15 +24,16 @@ static struct ms_cpu_blade blades[2];
 static struct ms_cpu_thread threads[2];
 static double first_fault_ns[2];
 
-static uint64_t lose_everything(const struct ms_page *p, uint64_t touched,
-                                const struct ms_bitmap_model *model)
+static uint64_t lose_everything(const struct ms_bitmap_src *s, const struct ms_page *p,
+                                uint64_t touched)
 {
+    (void)s;
     (void)p;
     (void)touched;
-    (void)model;
     return 0;
 }
-static const struct ms_bitmap_ops lossy = {"lossy", lose_everything};
+static const struct ms_bitmap_ops lossy_ops = {.live = lose_everything};
+static struct ms_bitmap_src lossy = {.ops = &lossy_ops, .mem = &mem}, oracle;
 
 #define PAGE_A(t) (0x10000000ull + (uint64_t)(t) * 0x100000)
 #define PAGE_B(t) (PAGE_A(t) + 0x10000)
@@ -65,7 +67,8 @@ int main(int argc, char **argv)
     cfg.cpu_blades.count = 2;
     cfg.cpu_blades.threads_per_blade = 1;
     cfg.cpu_blades.cache_bytes = 4096;   /* one frame */
-    cfg.fetch.modes[0] = MS_FETCH_SG;
+    int sg = ROW(ms_fetch_policies, "sg");
+    cfg.fetch.modes[0] = sg;
     cfg.fetch.n_modes = 1;
     char *sg_argv[] = {argv[0], "--log=root.thres:critical", NULL};
     int sg_argc = 2;
@@ -73,22 +76,28 @@ int main(int argc, char **argv)
     struct ms_err err = {0};
     CHECK(ms_platform_load(&cfg, &err) == 0);
     ms_memmap_init(&mem);
-    ms_switch_init(&sw, &cfg.memory_blades, &cfg.sw, 2, cfg.rdma.request_bytes);
+    ms_bitmap_src_init(&oracle, cfg.fetch.bitmap, &mem, NULL);
+    ms_switch_init(&sw, &(struct ms_switch_setup){.cfg = &cfg.sw, .mem = &cfg.memory_blades,
+                                                  .n_blades = 2,
+                                                  .msg_bytes = cfg.rdma.request_bytes});
     ms_switch_start(&sw, sg_host_by_name("switch"));
     ms_mem_blade_init(&mb, 0, &cfg.memory_blades, &cfg.rdma, sg_host_by_name("mem0"));
     ms_fabric_init(&fabric, &sw, &mb, 2);
     for (int i = 0; i < 2; i++) {
-        CHECK(ms_cpu_blade_init(&blades[i], i, &cfg.cpu_blades, &cfg.fetch, &cfg.rdma, MS_FETCH_SG, &mem, &err) == 0);
-        char host[16];
-        snprintf(host, sizeof host, "blade%d", i);
-        blades[i].fabric = &fabric;
+        struct ms_cpu_blade_setup setup = {.id = (uint32_t)i, .fetch_mode = sg,
+                                           .cpu = &cfg.cpu_blades, .fetch = &cfg.fetch,
+                                           .rdma = &cfg.rdma, .ctrl = &cfg.ctrl_plane,
+                                           .mem = &mem, .bitmap = i == 0 ? &lossy : &oracle,
+                                           .fabric = &fabric};
+        CHECK(ms_cpu_blade_init(&blades[i], &setup, &err) == 0);
+        char host[MS_NAME_LEN];
+        ms_host_blade(host, (uint32_t)i);
         ms_cpu_blade_start(&blades[i], sg_host_by_name(host));
         ms_cpu_thread_init(&threads[i], i, &blades[i]);
         sg_actor_t a = sg_actor_init(host, sg_host_by_name(host));
         sg_actor_set_data(a, &threads[i]);
         sg_actor_start(a, thread_fn, 0, NULL);
     }
-    blades[0].bitmap = &lossy;
     simgrid_run();
 
     /* The unloaded first-touch sg fault: fault handler, post, request through the switch to
@@ -101,9 +110,10 @@ int main(int argc, char **argv)
     CHECK_NEAR(first_fault_ns[0], expect, 1e-3);
     CHECK_NEAR(first_fault_ns[1], expect, 1e-3);
 
-    /* blade 0 (lossy bitmap): A was written back with the head only; block 5 was lost */
+    /* blade 0 (lossy bitmap): A was written back with the head only (and, two blades sharing
+     * the rack, the layout word); block 5 was lost */
     CHECK_EQ_U64(blades[0].stats.writebacks, 1);
-    CHECK_EQ_U64(blades[0].stats.bytes_evicted, 128);
+    CHECK_EQ_U64(blades[0].stats.bytes_evicted, 128 + MS_LAYOUT_WORD_BYTES);
     CHECK_EQ_U64(threads[0].stats.violations, 1);
     CHECK_EQ_U64(threads[0].stats.violation_blocks, 1);
     CHECK_EQ_U64(threads[0].stats.refetches, 1);
@@ -112,7 +122,7 @@ int main(int argc, char **argv)
 
     /* blade 1 (oracle): the page was live in full (one 4096 B allocation): whole page */
     CHECK_EQ_U64(blades[1].stats.writebacks, 1);
-    CHECK_EQ_U64(blades[1].stats.bytes_evicted, 4096);
+    CHECK_EQ_U64(blades[1].stats.bytes_evicted, 4096 + MS_LAYOUT_WORD_BYTES);
     CHECK_EQ_U64(threads[1].stats.violations, 0);
     CHECK_EQ_U64(threads[1].stats.faults, 3);
     CHECK_EQ_U64(threads[1].stats.bytes_fetched, 4096 + 4096 + 4096);

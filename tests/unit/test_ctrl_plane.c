@@ -34,7 +34,7 @@ int main(void)
 
     /* An aligned power-of-two mapping is one partition entry and one exception entry; pages
      * are rounded outwards. */
-    setup(&cfg, &xl, &cp, 2, MS_PLACE_FIRST_FIT);
+    setup(&cfg, &xl, &cp, 2, ROW(ms_placements, "first_fit"));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x40000000, 4 * MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(mapped, 4 * MiB);
     CHECK_EQ_U64(xl.npart, 1);
@@ -65,13 +65,13 @@ int main(void)
     teardown(&xl, &cp);
 
     /* Round robin and least loaded. */
-    setup(&cfg, &xl, &cp, 3, MS_PLACE_ROUND_ROBIN);
+    setup(&cfg, &xl, &cp, 3, ROW(ms_placements, "round_robin"));
     for (int i = 0; i < 4; i++)
         CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10000000 + (uint64_t)i * 2 * MiB, MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x10000000 + 3 * 2 * MiB, &src), 0);
     CHECK_EQ_U64(ms_xlate_route(&xl, 0x10000000 + 2 * 2 * MiB, &src), 2);
     teardown(&xl, &cp);
-    setup(&cfg, &xl, &cp, 2, MS_PLACE_LEAST_LOADED);
+    setup(&cfg, &xl, &cp, 2, ROW(ms_placements, "least_loaded"));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x10000000, 4 * MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x20000000, MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x30000000, MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
@@ -80,7 +80,7 @@ int main(void)
 
     /* Partition placement: a mapping across a slice boundary is split between blades, and
      * routes agree with the default slicing. brk maps and unmaps the heap's tail. */
-    setup(&cfg, &xl, &cp, 2, MS_PLACE_PARTITION);
+    setup(&cfg, &xl, &cp, 2, ROW(ms_placements, "partition"));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 63 * MiB, 2 * MiB, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.nvma, 2);
     CHECK_EQ_U64(ms_xlate_route(&xl, 63 * MiB, &src), 0);
@@ -97,7 +97,7 @@ int main(void)
 
     /* Table overflow: partition table full -> exception entries route; exception table full
      * -> error (nothing changes) or, under "default", the excess VMAs go unprotected. */
-    setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
+    setup(&cfg, &xl, &cp, 1, ROW(ms_placements, "first_fit"));
     cfg.sw.partition_entries = 2;
     cfg.sw.exception_entries = 3;
     ms_xlate_fini(&xl);
@@ -122,7 +122,7 @@ int main(void)
     teardown(&xl, &cp);
 
     /* Buddies coalesce: two adjacent 4 KiB mappings on one blade at an aligned 8 KiB. */
-    setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
+    setup(&cfg, &xl, &cp, 1, ROW(ms_placements, "first_fit"));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x2000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x3000, 0x1000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(xl.npart, 1);
@@ -132,7 +132,7 @@ int main(void)
     /* mprotect: the middle of a mapping becomes read-only (three VMAs), the check refuses a
      * write there and allows a read; read|write again merges back into one; a range over a
      * gap changes only the mapped part; PROT_NONE refuses reads. */
-    setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
+    setup(&cfg, &xl, &cp, 1, ROW(ms_placements, "first_fit"));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0x100000, 0x10000, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK(!ms_xlate_check(&xl, 0x100000, 0x10000, MS_PROT_WRITE, &where));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MPROTECT, 0x104000, 0x2000, MS_PROT_READ, &mapped, &unmapped) == MS_SYS_OK);
@@ -159,7 +159,7 @@ int main(void)
     teardown(&xl, &cp);
 
     /* a split that would overflow the exception table fails and changes nothing */
-    setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
+    setup(&cfg, &xl, &cp, 1, ROW(ms_placements, "first_fit"));
     cfg.sw.exception_entries = 2;
     ms_xlate_fini(&xl);
     ms_xlate_init(&xl, &cfg.sw, 1, cfg.memory_blades.partition_bytes);
@@ -174,7 +174,7 @@ int main(void)
     /* The top page of the address space, a range ending exactly at 2^64: mapped, protected,
      * checked up to its last byte, and unmapped like any other. */
     const uint64_t top = 0xfffffffffffff000ull;
-    setup(&cfg, &xl, &cp, 2, MS_PLACE_PARTITION);
+    setup(&cfg, &xl, &cp, 2, ROW(ms_placements, "partition"));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, top, 4096, 0, &mapped, &unmapped) == MS_SYS_OK);
     CHECK_EQ_U64(mapped, 4096);
     CHECK_EQ_U64(xl.nvma, 1);
@@ -193,7 +193,7 @@ int main(void)
     /* the whole address space is 2^64 bytes: no blade has room (not "0 bytes, fits") */
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0, UINT64_MAX, 0, &mapped, &unmapped) == MS_SYS_ENOMEM);
     teardown(&xl, &cp);
-    setup(&cfg, &xl, &cp, 1, MS_PLACE_FIRST_FIT);
+    setup(&cfg, &xl, &cp, 1, ROW(ms_placements, "first_fit"));
     CHECK(ms_ctrl_plane_apply(&cp, MS_SYS_MMAP, 0, UINT64_MAX, 0, &mapped, &unmapped) == MS_SYS_ENOMEM);
     CHECK_EQ_U64(xl.nvma, 0);
     /* the tables themselves hold the whole space: one partition entry of 2^52 pages */

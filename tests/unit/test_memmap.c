@@ -34,7 +34,7 @@ int main(void)
     CHECK_EQ_U64(p->alloc_bits, 0x1e);
     CHECK_EQ_U64(p->data, 0x2);                    /* freed block's data is gone */
     CHECK(ms_memmap_free(&m, base + 32, NULL) < 0);  /* double free */
-    CHECK_EQ_U64(ms_bitmap_oracle_ops.live(p, 0, NULL), 0x1e);
+    CHECK_EQ_U64(ms_oracle_live(p), 0x1e);
 
     /* an allocation spanning pages */
     CHECK(ms_memmap_alloc(&m, base + 4096 - 64, 128, 1) == 0);
@@ -52,7 +52,7 @@ int main(void)
     CHECK(r != NULL && r->mapped);
     CHECK(ms_memmap_covered(r, ~0ull));
     r->data = 0x8;
-    CHECK_EQ_U64(ms_bitmap_oracle_ops.live(r, 0, NULL), 0x8);
+    CHECK_EQ_U64(ms_oracle_live(r), 0x8);
     r->remote = ~0ull;
     r->remote_layout = MS_REMOTE_FULL;
     ms_memmap_munmap(&m, mm + 4096, 4096);

@@ -16,7 +16,7 @@ int main(void)
     struct ms_page_cache pc;
 
     /* watermarks: 100 frames, 90% / 85% */
-    CHECK(ms_page_cache_init(&pc, 100 * 4096, MS_REPL_LRU, 90, 85, &err) == 0);
+    CHECK(ms_page_cache_init(&pc, 100 * 4096, ROW(ms_replacements, "lru"), 90, 85, &err) == 0);
     CHECK_EQ_U64(pc.nframes, 100);
     CHECK_EQ_U64(pc.high_frames, 90);
     CHECK_EQ_U64(pc.low_frames, 85);
@@ -29,14 +29,14 @@ int main(void)
     ms_page_cache_fini(&pc);
 
     /* MIND's 512 MiB cache: 131072 pages, evictor wakes at 117965, stops at 111411 */
-    CHECK(ms_page_cache_init(&pc, 512ull << 20, MS_REPL_CLOCK, 90, 85, &err) == 0);
+    CHECK(ms_page_cache_init(&pc, 512ull << 20, ROW(ms_replacements, "clock"), 90, 85, &err) == 0);
     CHECK_EQ_U64(pc.nframes, 131072);
     CHECK_EQ_U64(pc.high_frames, 117965);
     CHECK_EQ_U64(pc.low_frames, 111411);
     ms_page_cache_fini(&pc);
 
     /* LRU: victim is the least recently used; a hit refreshes */
-    CHECK(ms_page_cache_init(&pc, 4 * 4096, MS_REPL_LRU, 100, 50, &err) == 0);
+    CHECK(ms_page_cache_init(&pc, 4 * 4096, ROW(ms_replacements, "lru"), 100, 50, &err) == 0);
     for (uint64_t v = 10; v < 14; v++)
         fill(&pc, v);
     CHECK(ms_page_cache_alloc(&pc, 99, NULL) < 0);   /* full */
@@ -58,7 +58,7 @@ int main(void)
 
     /* CLOCK: second chance. All four referenced on insert; the first sweep clears bits and
      * takes frame 0; a touched frame survives the next sweep. */
-    CHECK(ms_page_cache_init(&pc, 4 * 4096, MS_REPL_CLOCK, 100, 50, &err) == 0);
+    CHECK(ms_page_cache_init(&pc, 4 * 4096, ROW(ms_replacements, "clock"), 100, 50, &err) == 0);
     for (uint64_t vp = 0; vp < 4; vp++)
         fill(&pc, vp);
     v = ms_page_cache_victim(&pc);
@@ -76,7 +76,7 @@ int main(void)
     ms_page_cache_fini(&pc);
 
     /* many pages: hash lookups find every one */
-    CHECK(ms_page_cache_init(&pc, 5000 * 4096, MS_REPL_CLOCK, 100, 50, &err) == 0);
+    CHECK(ms_page_cache_init(&pc, 5000 * 4096, ROW(ms_replacements, "clock"), 100, 50, &err) == 0);
     for (uint64_t vp = 0; vp < 5000; vp++)
         fill(&pc, vp * 7919);
     for (uint64_t vp = 0; vp < 5000; vp++) {

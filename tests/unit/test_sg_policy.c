@@ -46,10 +46,11 @@ static uint64_t dilos_reference(uint64_t keep)
 
 int main(void)
 {
-    const struct ms_sg_policy_ops *runs = ms_sg_policy_for(MS_SG_RUNS);
-    const struct ms_sg_policy_ops *dilos = ms_sg_policy_for(MS_SG_DILOS);
-    const struct ms_sg_policy_ops *thr = ms_sg_policy_for(MS_SG_THRESHOLD);
-    struct ms_fetch_cfg c = cfg(MS_SG_RUNS);
+    const struct ms_sg_policy_ops *runs = ms_sg_policy(ROW(ms_sg_policies, "runs"));
+    const struct ms_sg_policy_ops *dilos = ms_sg_policy(ROW(ms_sg_policies, "dilos"));
+    const struct ms_sg_policy_ops *thr = ms_sg_policy(ROW(ms_sg_policies, "threshold"));
+    const struct ms_fetch_ops *sg = ms_fetch_policy(ROW(ms_fetch_policies, "sg"));
+    struct ms_fetch_cfg c = cfg(ROW(ms_sg_policies, "runs"));
 
     /* runs {0-1}, {3}, {10-11}, {20}, {63}: runs keeps exactly that */
     uint64_t m = 0x3ull | (1ull << 3) | (0x3ull << 10) | (1ull << 20) | (1ull << 63);
@@ -118,7 +119,7 @@ int main(void)
     }
 
     /* threshold 0.5: 33 blocks → page, 32 → runs; 0.25: 17 → page */
-    struct ms_fetch_cfg ct = cfg(MS_SG_THRESHOLD);
+    struct ms_fetch_cfg ct = cfg(ROW(ms_sg_policies, "threshold"));
     CHECK_EQ_U64(thr->layout(&ct, alt), alt);
     CHECK_EQ_U64(thr->layout(&ct, alt | 2ull), ~0ull);
     ct.sg_threshold = 0.25;
@@ -130,41 +131,41 @@ int main(void)
     CHECK_EQ_U64(thr->layout(&ct, 0x55ull | (1ull << 40)), ~0ull);
 
     /* plan_evict through fetch_sg: the remote copy and what a fault then reads */
-    struct ms_fetch_cfg cd = cfg(MS_SG_DILOS);
+    struct ms_fetch_cfg cd = cfg(ROW(ms_sg_policies, "dilos"));
     struct ms_page p = {0};
     struct ms_xfer xf;
     uint64_t live = (1ull << 5) | (1ull << 9) | (1ull << 30) | (1ull << 50);
     /* the head goes into the mask before DiLOS's rule: keep = head {0,1} + 5, 9, 30, 50; zero
      * runs 2-4 (3), 6-8 (3), 10-29 (20), 31-49 (19), 51-63 (13): skip 10-29 and 31-49 →
      * {0-9}, {30}, {50-63}, 25 blocks */
-    ms_fetch_sg_ops.plan_evict(&cd, &p, live, 0, &xf);
+    sg->plan_evict(&cd, &p, live, 0, &xf);
     CHECK_EQ_U64(p.remote_layout, MS_REMOTE_COMPACT);
     CHECK_EQ_U64(p.remote, 0x3ffull | (1ull << 30) | ms_block_mask(50, 63));
     CHECK_EQ_U64(p.remote_marked, live);
     CHECK_EQ_U64(xf.nsge, 3);
     CHECK_EQ_U64(xf.payload, 25 * 64);
-    ms_fetch_sg_ops.plan_fetch(&cd, &p, 1, &xf);
+    sg->plan_fetch(&cd, &p, 1, &xf);
     CHECK_EQ_U64(xf.nsge, 3);
     CHECK_EQ_U64(xf.payload, 25 * 64);
     /* DiLOS exactly (no head): the same live blocks, zero runs 0-4 (5), 6-8, 10-29 (20),
      * 31-49 (19), 51-63 (13): skip 10-29 and 31-49 → {0-9}, {30}, {50-63} again */
     cd.head_bytes = 0;
-    ms_fetch_sg_ops.plan_evict(&cd, &p, live, 0, &xf);
+    sg->plan_evict(&cd, &p, live, 0, &xf);
     CHECK_EQ_U64(p.remote, 0x3ffull | (1ull << 30) | ms_block_mask(50, 63));
     /* nothing live and no head: block 0 moves */
-    ms_fetch_sg_ops.plan_evict(&cd, &p, 0, 0, &xf);
+    sg->plan_evict(&cd, &p, 0, 0, &xf);
     CHECK_EQ_U64(p.remote, 1ull);
     CHECK_EQ_U64(xf.payload, 64);
     cd.head_bytes = 128;
     /* > 32 set: 4096 B */
-    ms_fetch_sg_ops.plan_evict(&cd, &p, 0xffffffffull << 8, 0, &xf);
+    sg->plan_evict(&cd, &p, 0xffffffffull << 8, 0, &xf);
     CHECK_EQ_U64(p.remote_layout, MS_REMOTE_FULL);
     CHECK_EQ_U64(xf.payload, 4096);
-    ms_fetch_sg_ops.plan_fetch(&cd, &p, 1, &xf);
+    sg->plan_fetch(&cd, &p, 1, &xf);
     CHECK_EQ_U64(xf.payload, 4096);
     CHECK_EQ_U64(xf.nsge, 1);
     /* runs: exact, 5 SGEs */
-    ms_fetch_sg_ops.plan_evict(&c, &p, live, 0, &xf);
+    sg->plan_evict(&c, &p, live, 0, &xf);
     CHECK_EQ_U64(p.remote, live | 3ull);
     CHECK_EQ_U64(xf.nsge, 5);
     CHECK_EQ_U64(xf.payload, 6 * 64);

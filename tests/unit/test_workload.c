@@ -5,7 +5,16 @@
 #include <string.h>
 
 #include "models/workload.h"
+#include "sim/config.h"
 #include "tests/unit/ms_test.h"
+
+/* The workload.* defaults, from the config schema (the one place they live). */
+static struct ms_workload_params defaults(void)
+{
+    struct ms_config c;
+    ms_config_defaults(&c);
+    return c.workload.gen;
+}
 
 /* A checker fed by the emit callback: a hash of the stream, live objects, mapped ranges. */
 struct chk {
@@ -95,11 +104,13 @@ static void chk_free(struct chk *c)
     free(c->maps);
 }
 
-static int run(const char *gen, const struct ms_workload_params *p, struct chk *c,
+/* Generator `gen` over *p (its generator field set here), seed `seed`. */
+static int run(const char *gen, struct ms_workload_params *p, uint64_t seed, struct chk *c,
                struct ms_err *err)
 {
     memset(c, 0, sizeof *c);
-    struct ms_workload *w = ms_workload_create(gen, p, chk_emit, c, err);
+    p->generator = ROW(ms_generators, gen);
+    struct ms_workload *w = ms_workload_create(p, seed, chk_emit, c, err);
     if (!w)
         return -1;
     int r, steps = 0;
@@ -115,11 +126,9 @@ int main(void)
     static const char *gens[] = {"memtest", "kv", "graph"};
     for (int ai = 0; ai < 3; ai++)
         for (int gi = 0; gi < 3; gi++) {
-            struct ms_workload_params p;
-            ms_workload_params_default(&p);
-            strcpy(p.allocator, allocs[ai]);
+            struct ms_workload_params p = defaults();
+            p.allocator = ROW(ms_alloc_models, allocs[ai]);
             p.n_threads = 3;
-            p.seed = 42;
             p.compute_ns = 100;
             p.memtest.n_rounds = 4;
             p.memtest.min_size = 16;
@@ -134,15 +143,14 @@ int main(void)
             p.graph.n_nodes = 2000;
             struct chk a, b, c;
             struct ms_err err = {0};
-            int sa = run(gens[gi], &p, &a, &err);
+            int sa = run(gens[gi], &p, 42, &a, &err);
             CHECK(sa > 0);
             if (err.set)
                 fprintf(stderr, "%s/%s: %s\n", gens[gi], allocs[ai], err.msg);
-            int sb = run(gens[gi], &p, &b, &err);
+            int sb = run(gens[gi], &p, 42, &b, &err);
             CHECK(sa == sb);
             CHECK(a.hash == b.hash && a.n == b.n);
-            p.seed = 43;
-            run(gens[gi], &p, &c, &err);
+            run(gens[gi], &p, 43, &c, &err);
             CHECK(a.hash != c.hash);
             CHECK_EQ_U64(a.bad_free, 0);
             CHECK_EQ_U64(a.bad_access, 0);
@@ -193,59 +201,73 @@ int main(void)
     /* memtest with access "random" and k_reads 0 makes no reads: the same stream as no
      * access pass (one operation per malloc and per free, none in between) */
     {
-        struct ms_workload_params p;
+        struct ms_workload_params p = defaults();
         struct chk a, b;
         struct ms_err err = {0};
-        ms_workload_params_default(&p);
         p.compute_ns = 10;
         p.memtest.access = MS_WL_ACCESS_NONE;
-        CHECK(run("memtest", &p, &a, &err) > 0);
+        CHECK(run("memtest", &p, 1, &a, &err) > 0);
         p.memtest.access = MS_WL_ACCESS_RANDOM;
         p.memtest.k_reads = 0;
-        CHECK(run("memtest", &p, &b, &err) > 0);
+        CHECK(run("memtest", &p, 1, &b, &err) > 0);
         CHECK(a.hash == b.hash && a.n == b.n);
         CHECK_EQ_U64(b.by_op[MS_OP_COMPUTE], 2 * 1024);
         chk_free(&a);
         chk_free(&b);
     }
 
-    /* bad parameters: only relations between keys (each key's range is the config schema's,
-     * tests/unit/test_config.c) */
+    /* a kv preset overrides read_ratio and theta: ycsb-c is the stream of read_ratio 1 and
+     * theta 0.99 whatever the keys say, and differs from the defaults' (read_ratio 0.5) */
     {
-        struct ms_workload_params p;
+        struct ms_workload_params p = defaults();
+        struct chk a, b, c;
+        struct ms_err err = {0};
+        p.kv.n_items = 500;
+        p.kv.n_ops = 2000;
+        p.kv.preset = ROW(ms_kv_presets, "ycsb-c");
+        p.kv.read_ratio = 0.2;
+        p.kv.theta = 0.5;
+        CHECK(run("kv", &p, 1, &a, &err) > 0);
+        p.kv.preset = ROW(ms_kv_presets, "none");
+        p.kv.read_ratio = 1.0;
+        p.kv.theta = 0.99;
+        CHECK(run("kv", &p, 1, &b, &err) > 0);
+        CHECK(a.hash == b.hash && a.n == b.n);
+        CHECK_EQ_U64(a.by_op[MS_OP_FREE], 0);   /* only gets: no value is replaced */
+        p.kv.read_ratio = 0.5;
+        CHECK(run("kv", &p, 1, &c, &err) > 0);
+        CHECK(a.hash != c.hash);
+        chk_free(&a);
+        chk_free(&b);
+        chk_free(&c);
+    }
+
+    /* bad parameters: only relations between keys (each key's range, and each name, is the
+     * config schema's: tests/unit/test_config.c) */
+    {
+        struct ms_workload_params p = defaults();
         struct chk c = {0};
         struct ms_err err = {0};
-        ms_workload_params_default(&p);
+        p.generator = ROW(ms_generators, "memtest");
         p.memtest.min_size = 100;
         p.memtest.max_size = 50;
-        CHECK(ms_workload_create("memtest", &p, chk_emit, &c, &err) == NULL);
+        CHECK(ms_workload_create(&p, 1, chk_emit, &c, &err) == NULL);
         CHECK_STR_CONTAINS(err.msg, "workload.memtest.max_size: must be at least "
                                     "workload.memtest.min_size (100)");
-        ms_workload_params_default(&p);
+        p = defaults();
+        p.generator = ROW(ms_generators, "kv");
         p.kv.value_dist = MS_WL_DIST_UNIFORM;
         p.kv.value_min = 2000;
         memset(&err, 0, sizeof err);
-        CHECK(ms_workload_create("kv", &p, chk_emit, &c, &err) == NULL);
+        CHECK(ms_workload_create(&p, 1, chk_emit, &c, &err) == NULL);
         CHECK_STR_CONTAINS(err.msg, "workload.kv.value_max: must be at least "
                                     "workload.kv.value_min (2000)");
         p.kv.value_dist = MS_WL_DIST_FIXED;     /* value_min..max unused */
         p.kv.n_items = 10;
         p.kv.n_ops = 10;
         memset(&err, 0, sizeof err);
-        CHECK(run("kv", &p, &c, &err) > 0);
+        CHECK(run("kv", &p, 1, &c, &err) > 0);
         chk_free(&c);
-        memset(&c, 0, sizeof c);
-        memset(&err, 0, sizeof err);
-        CHECK(ms_workload_create("tpcc", &p, chk_emit, &c, &err) == NULL);
-        CHECK_STR_CONTAINS(err.msg, "workload.generator: 'tpcc'");
-        ms_workload_params_default(&p);
-        strcpy(p.allocator, "hoard");
-        memset(&err, 0, sizeof err);
-        CHECK(ms_workload_create("kv", &p, chk_emit, &c, &err) == NULL);
-        CHECK_STR_CONTAINS(err.msg, "workload.allocator: 'hoard'");
-        memset(&err, 0, sizeof err);
-        CHECK(ms_workload_kv_preset(&p, "ycsb-c", &err) == 0 && p.kv.read_ratio == 1.0);
-        CHECK(ms_workload_kv_preset(&p, "ycsb-z", &err) < 0);
     }
     TEST_DONE();
 }
