@@ -1,6 +1,7 @@
 /* cpu_blade.c: hit path, fault path and background eviction of a CPU blade (see cpu_blade.h). */
 #include "models/cpu_blade.h"
 
+#include <inttypes.h>
 #include <simgrid/actor.h>
 #include <simgrid/comm.h>
 #include <simgrid/cond.h>
@@ -8,14 +9,17 @@
 #include <simgrid/mailbox.h>
 #include <simgrid/mutex.h>
 #include <simgrid/semaphore.h>
-#include <stdio.h>
 #include <string.h>
+#include <xbt/log.h>
 
 #include "models/actor.h"
 #include "models/msg.h"
 #include "models/names.h"
 #include "models/rdma.h"
 #include "models/switch.h"
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mindsim_cpu_blade, mindsim,
+                                "CPU blades: faults, evictions, NACKs, invalidations served");
 
 #define NS 1e-9
 
@@ -278,6 +282,8 @@ static void upgrade(struct ms_cpu_thread *t, uint64_t vpn)
     struct ms_msg r;
     while (acquire(t, vpn << MS_PAGE_SHIFT, MS_PERM_M, &t_req, &r)) {
         t->stats.coh_retries++;
+        XBT_VERB("thread %u: upgrade of page 0x%" PRIx64 " NACKed (region busy): retry in %" PRIu64
+                 " ns", t->tid, vpn << MS_PAGE_SHIFT, b->fabric->sw->cfg->retry_backoff_ns);
         sg_actor_sleep_for((double)b->fabric->sw->cfg->retry_backoff_ns * NS);
     }
     /* no simcall from the grant to here: the agent cannot have acted on the region since */
@@ -322,6 +328,8 @@ static void abandon(struct ms_cpu_thread *t, int32_t f)
     wake_frame(b, f);
     wake_free_frame_waiters(b);
     t->stats.coh_retries++;
+    XBT_VERB("thread %u: page 0x%" PRIx64 " NACKed (region busy): retry in %" PRIu64 " ns", t->tid,
+             b->pc.frames[f].vpn << MS_PAGE_SHIFT, b->fabric->sw->cfg->retry_backoff_ns);
     sg_actor_sleep_for((double)b->fabric->sw->cfg->retry_backoff_ns * NS);
 }
 
@@ -381,6 +389,8 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
         }
         pc->frames[f].pins++;   /* ours until the access is done (ms_cpu_access unpins) */
         if (joined) {
+            XBT_VERB("thread %u: fault on page 0x%" PRIx64 " joins the fetch in flight", t->tid,
+                     vpn << MS_PAGE_SHIFT);
             t->stats.fault_joins++;
             return f;
         }
@@ -460,6 +470,10 @@ static int32_t fault(struct ms_cpu_thread *t, uint64_t vpn, struct ms_page *pg, 
         struct ms_fault_kind_stats *k = &t->stats.by_kind[first ? MS_FAULT_FIRST_TOUCH : MS_FAULT_REFAULT];
         k->faults++;
         ms_hist_add(&k->lat_ns, (uint64_t)(lat_ns + 0.5));
+        XBT_VERB("thread %u: fault on page 0x%" PRIx64 " (%s, %s): blocks 0x%016" PRIx64
+                 " in place %.2f ns after the fault", t->tid, vpn << MS_PAGE_SHIFT,
+                 first ? "first touch" : "refault", r.grant == MS_PERM_M ? "M" : "S", present,
+                 lat_ns);
         return f;
     }
 }
@@ -475,6 +489,9 @@ static int fill_missing(struct ms_cpu_thread *t, int32_t f, uint64_t mask)
     if (lost) {
         t->stats.violations++;
         t->stats.violation_blocks += ms_popcount(lost);
+        XBT_VERB("thread %u: lost data: blocks 0x%016" PRIx64 " of page 0x%" PRIx64
+                 " hold data but were not fetched%s", t->tid, lost, fr->vpn << MS_PAGE_SHIFT,
+                 b->fetch_cfg->on_violation == MS_VIOLATION_ABORT ? "" : ": refetching them");
         if (b->fetch_cfg->on_violation == MS_VIOLATION_ABORT)
             return -1;
         /* pay a round trip for the missing blocks */
@@ -584,6 +601,8 @@ static uint64_t start_writeback(struct ms_cpu_blade *b, int32_t f, struct ms_xfe
     b->fetch->plan_evict(b->fetch_cfg, pg, ms_bitmap_live(b->bitmap, pg, fr->touched),
                          b->cfg->count > 1, x);
     pg->layout_known = (uint16_t)(1u << b->id);   /* the new layout is in this page table only */
+    XBT_VERB("write back page 0x%" PRIx64 ": %u B of blocks 0x%016" PRIx64 " in %u WR(s), %u SGE(s)",
+             fr->vpn << MS_PAGE_SHIFT, x->payload, x->blocks, x->nwr, x->nsge);
     ms_page_cache_begin_evict(&b->pc, f);
     sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
     *m = (struct ms_msg){.kind = MS_MSG_WRITE,
@@ -623,6 +642,8 @@ static void evictor_actor(int argc, char **argv)
                     break;
                 struct ms_frame *fr = &pc->frames[v];
                 b->stats.evictions++;
+                XBT_VERB("evict page 0x%" PRIx64 " (%s)", fr->vpn << MS_PAGE_SHIFT,
+                         fr->dirty ? "dirty" : "clean: dropped");
                 if (!fr->dirty) {
                     b->stats.clean_drops++;
                     ms_page_cache_release(pc, v);
@@ -734,6 +755,8 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
     }
     if (dropped)
         wake_free_frame_waiters(b);
+    XBT_VERB("%s of region 0x%" PRIx64 " (%" PRIu64 " KiB) served: %u page(s) dropped, %u written back",
+             inval ? "INVAL" : "DOWNGRADE", m->addr, (n << MS_PAGE_SHIFT) >> 10, dropped, nwb);
 }
 
 static void agent_actor(int argc, char **argv)

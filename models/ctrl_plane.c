@@ -3,13 +3,18 @@
 
 #include <simgrid/actor.h>
 #include <simgrid/comm.h>
+#include <inttypes.h>
 #include <simgrid/mailbox.h>
 #include <string.h>
+#include <xbt/log.h>
 
 #include "models/actor.h"
 #include "traces/lib/ms_common.h"
 #include "models/msg.h"
 #include "models/names.h"
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mindsim_ctrl_plane, mindsim,
+                                "the switch's control plane: every system call");
 
 /* Ranges go to the tables in page numbers (xlate.h): the page of an address, and the number
  * of the first page boundary at or above it (without overflow at the top of the space). */
@@ -233,6 +238,12 @@ static void ctrl_actor(int argc, char **argv)
         cp->stats.busy_s += (double)ns * 1e-9;
         uint64_t mapped, unmapped;
         m->status = ms_ctrl_plane_apply(cp, m->cookie, m->addr, m->len, m->prot, &mapped, &unmapped);
+        static const char *const call[MS_SYS_KINDS] = {"mmap", "munmap", "brk", "mprotect"};
+        XBT_VERB("%s(0x%" PRIx64 ", %" PRIu64 "): %s, %" PRIu64 " B mapped, %" PRIu64 " B unmapped",
+                 call[m->cookie], m->addr, m->len,
+                 m->status == MS_SYS_OK ? "ok" : m->status == MS_SYS_ENOMEM ? "no memory blade has room"
+                                                                            : "exception table full",
+                 mapped, unmapped);
         m->len = mapped;
         m->freed = unmapped;
         m->kind = MS_MSG_SYSCALL_REPLY;

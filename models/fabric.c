@@ -4,6 +4,7 @@
 #include <simgrid/actor.h>
 #include <simgrid/host.h>
 #include <simgrid/semaphore.h>
+#include <xbt/log.h>
 
 #include "models/actor.h"
 #include "models/mem_blade.h"
@@ -11,6 +12,8 @@
 #include "models/msg.h"
 #include "models/names.h"
 #include "models/switch.h"
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mindsim_fabric, mindsim, "the rack's RDMA paths: carriers started");
 
 struct ms_carrier {
     struct ms_fabric *f;
@@ -128,8 +131,9 @@ void ms_fabric_post(struct ms_fabric *f, struct ms_msg *m, struct ms_inbox *in)
         c->f = f;
         c->go = sg_sem_init(0);
         char name[MS_NAME_LEN];
-        ms_actor_start_daemon(ms_actor_carrier(name, b, f->n_carriers[b]++), f->blade_host[b],
-                              carrier_actor, c);
+        ms_actor_carrier(name, b, f->n_carriers[b]++);
+        XBT_VERB("blade %u: no idle carrier for a write-back: start %s", b, name);
+        ms_actor_start_daemon(name, f->blade_host[b], carrier_actor, c);
     }
     c->m = m;
     c->in = in;

@@ -1,12 +1,17 @@
 /* mem_blade.c: the memory blade's NIC and DRAM (see mem_blade.h). */
 #include "models/mem_blade.h"
 
+#include <inttypes.h>
 #include <math.h>
 #include <simgrid/engine.h>
 #include <string.h>
+#include <xbt/log.h>
 
 #include "traces/lib/ms_common.h"
 #include "models/msg.h"
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mindsim_mem_blade, mindsim,
+                                "memory blades: requests that wait for a place in service");
 
 void ms_mem_blade_init(struct ms_mem_blade *mb, uint32_t id, const struct ms_mem_blade_cfg *cfg,
                        const struct ms_rdma_cfg *rdma, sg_host_t host)
@@ -62,8 +67,12 @@ double ms_mem_blade_admit(struct ms_mem_blade *mb, double now_s, double service_
 
 double ms_mem_blade_serve(struct ms_mem_blade *mb, struct ms_msg *m)
 {
-    double delay_s = ms_mem_blade_admit(mb, simgrid_get_clock(),
-                                        ms_mem_blade_service_ns(mb->cfg, mb->rdma, m->xfer) * 1e-9);
+    uint64_t waited = mb->stats.waited;
+    double service_s = ms_mem_blade_service_ns(mb->cfg, mb->rdma, m->xfer) * 1e-9;
+    double delay_s = ms_mem_blade_admit(mb, simgrid_get_clock(), service_s);
+    if (mb->stats.waited != waited)
+        XBT_VERB("mem%u: request of blade %u for 0x%" PRIx64 " waits %.2f ns: all %u places busy",
+                 mb->id, m->blade, m->addr, (delay_s - service_s) * 1e9, mb->cfg->outstanding);
     if (m->kind == MS_MSG_READ) {
         mb->stats.reads++;
         mb->stats.bytes_read += m->xfer->payload;

@@ -9,11 +9,15 @@
 #include <simgrid/mailbox.h>
 #include <simgrid/semaphore.h>
 #include <stdio.h>
+#include <xbt/log.h>
 
 #include "models/actor.h"
 #include "models/msg.h"
 #include "models/names.h"
 #include "traces/lib/ms_common.h"
+
+XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mindsim_switch, mindsim,
+                                "the switch: NACKs, coherence multicasts, reclaims, epochs");
 
 const struct ms_choice ms_region_modes[] = {
     [MS_REGION_BOUNDED_SPLITTING] = {"bounded_splitting", "resize regions each epoch: split the busiest, merge idle buddies under pressure (MIND)", NULL},
@@ -164,6 +168,8 @@ static void epoch_run(struct ms_switch *sw)
     c->series[c->n_series++] = (struct ms_dir_epoch_row){
         .time_s = epoch_end_s(sw, sw->epoch_next), .entries = sw->dir.used, .splits = splits,
         .merges = merges, .invalidations = c->epoch_invals};
+    XBT_VERB("epoch %" PRIu64 " ends: %u split(s), %u merge(s), %" PRIu64 " invalidation(s), %u entries",
+             sw->epoch_next, splits, merges, c->epoch_invals, sw->dir.used);
     c->epoch_invals = 0;
     sw->epoch_quiet = !sw->epoch_active && !splits && !merges;
     sw->epoch_active = 0;
@@ -251,6 +257,7 @@ static void check(const struct ms_switch *sw, int32_t e)
 static int nack(struct ms_switch *sw, struct ms_msg *m)
 {
     sw->stats.coh.nacks++;
+    XBT_VERB("NACK to blade %u: page 0x%" PRIx64 "'s region is busy", m->blade, m->addr);
     m->kind = MS_MSG_NACK;
     m->size = sw->msg_bytes;
     return MS_SW_REPLY;
@@ -308,6 +315,9 @@ static void start_txn(struct ms_switch *sw, int32_t e, struct txn *t, uint64_t r
     sg_host_t was = sg_actor_get_host(self);
     if (was != sw->host)
         sg_actor_set_host(self, sw->host);
+    XBT_VERB("%s of region 0x%" PRIx64 " (%llu KiB) to blades 0x%x",
+             t->msg == MS_MSG_INVAL ? "INVAL" : "DOWNGRADE", x->base, (1ull << x->shift) >> 10,
+             t->targets);
     for (uint32_t i = 0; i < sw->n_blades; i++) {
         if (!(t->targets & (1u << i)))
             continue;
@@ -331,6 +341,7 @@ static void reclaim(struct ms_switch *sw, int32_t v)
 {
     struct ms_dir_entry *x = &sw->dir.e[v];
     sw->stats.coh.reclaims++;
+    XBT_VERB("directory full: reclaim the entry of region 0x%" PRIx64, x->base);
     if (!x->sharers) {
         ms_dir_free(&sw->dir, v);
         return;
