@@ -4,12 +4,13 @@
 
 #include "traces/lib/ms_common.h"
 
-/* The policies' ops, each defined in its own file (fetch_4k.c, fetch_sg.c). */
-extern const struct ms_fetch_ops ms_fetch_4k_ops, ms_fetch_sg_ops;
+/* The policies' ops, each defined in its own file (fetch_<name>.c). */
+extern const struct ms_fetch_ops ms_fetch_4k_ops, ms_fetch_sg_ops, ms_fetch_inplace_ops;
 
 const struct ms_choice ms_fetch_policies[] = {
     {"4k", "whole 4 KiB pages both ways, as MIND and Linux swap do (the baseline)", &ms_fetch_4k_ops},
     {"sg", "only the live blocks: gathered into a compact slot at eviction, read back with one scatter-gather request", &ms_fetch_sg_ops},
+    {"inplace", "whole pages read; only the live blocks written back, each run in its place (one WR per run)", &ms_fetch_inplace_ops},
     {0},
 };
 
