@@ -7,6 +7,7 @@
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
 src="$(cd "$2" && pwd)"
+. "$src/tests/e2e/json_lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -22,14 +23,13 @@ sim_times() { grep '"sim_time_s"' "$1" | sed 's/.*: *//; s/,//'; }
 "$bin" c.json --quiet -o slow.json --set network.link_latency_ns=1250
 "$bin" c.json --quiet -o head.json --set 'fetch.mode="sg"' --set 'cpu_blades.first_touch="head"'
 
-# Defaults: FH = 1000 ns, L = 250 ns, P = 200 ns, dram = 100 ns, B = 12.5 bytes/ns, request
-# 82 B, header 66 B; the NIC: wr_ns and the curve's rise to the payload.
+# The constants come from each run's echo of its config (consts, json_lib.sh); the NIC's
+# curve from the preset file (wr_ns the echo's too, twice the curve's first value).
 set -- $("$src/scripts/nic-model" "$src/configs/nic/connectx4-100g.json" 4096 128)
-WR=$1 RISE4K=$2 RISEHEAD=$3
-formula() {  # $1 payload, $2 link latency, $3 the NIC curve's rise to $1
-  awk -v S="$1" -v L="$2" -v R="$3" -v WR="$WR" 'BEGIN {
-    B = 12.5; P = 200; Q = 82; H = 66
-    t = 1000 + (L + P + L + Q/B) + 100 + (L + P + L + (S + H)/B) + WR + R
+RISE4K=$2 RISEHEAD=$3
+formula() {  # $1 results, $2 payload, $3 the NIC curve's rise to $2
+  awk $(consts "$1") -v S="$2" -v R="$3" 'BEGIN {
+    t = FH + (L + P + L + Q/B) + dram + (L + P + L + (S + H)/B) + WR + R
     printf "%.6f\n", t }'
 }
 check_close() {  # $1 measured s, $2 expected ns, $3 what
@@ -39,12 +39,12 @@ check_close() {  # $1 measured s, $2 expected ns, $3 what
     exit !(err <= 0.001) }'
 }
 set -- $(sim_times base.json)
-check_close "$1" "$(formula 4096 250 "$RISE4K")" "4k unloaded first touch"
-check_close "$2" "$(formula 4096 250 "$RISE4K")" "sg unloaded first touch"
+check_close "$1" "$(formula base.json 4096 "$RISE4K")" "4k unloaded first touch"
+check_close "$2" "$(formula base.json 4096 "$RISE4K")" "sg unloaded first touch"
 b4=$1; bs=$2
-check_close "$(sim_times head.json)" "$(formula 128 250 "$RISEHEAD")" "sg first touch, head rule"
+check_close "$(sim_times head.json)" "$(formula head.json 128 "$RISEHEAD")" "sg first touch, head rule"
 set -- $(sim_times slow.json)
-check_close "$1" "$(formula 4096 1250 "$RISE4K")" "4k, links +1000 ns"
+check_close "$1" "$(formula slow.json 4096 "$RISE4K")" "4k, links +1000 ns"
 # exactly 4d: the request's two links (blade to switch, switch to memory blade) and the reply's two
 awk -v a="$b4" -v b="$1" -v c="$bs" -v d="$2" 'BEGIN {
   d4 = (b - a) * 1e9; ds = (d - c) * 1e9

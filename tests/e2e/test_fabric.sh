@@ -78,20 +78,20 @@ cat >coh.json <<'J'
 J
 "$bin" coh.json --quiet -o coh.out.json
 # The NIC's own time is set to nothing (tests/e2e/test_nic_curve.sh checks it): what is left is
-# the path. Defaults: L 250, P 200, B 12.5 B/ns, FH 1000, dram 100, inval_handler_ns H 1000,
-# request Q 82 B, 4 KiB data on the wire 4162 B, a write's ack 66 B.
+# the path, its constants as the results echo the config (consts): a page is 4096 B and one
+# header on the wire, a write's ack one header.
 t0=$(run0 coh.out.json "threads[0].finish_s")
 t1=$(run0 coh.out.json "threads[1].finish_s")
-check_ns "$t0" "$(awk 'BEGIN { L = 250; P = 200; B = 12.5; Q = 82
-  printf "%.6f", 1000 + (L + P + L + Q/B) + 100 + (L + P + L + 4162/B) }')" \
+check_ns "$t0" "$(awk $(consts coh.out.json) 'BEGIN {
+  printf "%.6f", FH + (L + P + L + Q/B) + dram + (L + P + L + (4096 + H)/B) }')" \
   "blade 0, I->M, cut-through"
-check_ns "$t1" "$(awk 'BEGIN { L = 250; P = 200; B = 12.5; Q = 82; H = 1000
-  req = (L + Q/B)                                        # to the switch, where it waits
-  dg = (P + L + Q/B) + H                                 # DOWNGRADE to blade 0, its handler
-  wb = (L + P + L + 4162/B) + 100 + (L + P + L + 66/B)  # write-back, acked
-  ack = (L + Q/B)                                        # blade 0 acks to the switch
-  fwd = (P + L + Q/B)                                    # the read goes on
-  printf "%.6f", 100000 + 1000 + req + dg + wb + ack + fwd + 100 + (L + P + L + 4162/B) }')" \
+check_ns "$t1" "$(awk $(consts coh.out.json) 'BEGIN { page = 4096 + H
+  req = (L + Q/B)                                          # to the switch, where it waits
+  dg = (P + L + Q/B) + IH                                  # DOWNGRADE to blade 0, its handler
+  wb = (L + P + L + page/B) + dram + (L + P + L + H/B)     # write-back, acked
+  ack = (L + Q/B)                                          # blade 0 acks to the switch
+  fwd = (P + L + Q/B)                                      # the read goes on
+  printf "%.6f", 100000 + FH + req + dg + wb + ack + fwd + dram + (L + P + L + page/B) }')" \
   "blade 1, M->S, waits at the switch"
 [ "$(run0 coh.out.json coherence.transitions.M_S.grants)" = 1 ]
 

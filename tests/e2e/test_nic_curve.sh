@@ -7,6 +7,7 @@
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
 src="$(cd "$2" && pwd)"
+. "$src/tests/e2e/json_lib.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -29,10 +30,11 @@ JSON
     [ "$(get out.json faults_by_kind.refault.bytes_fetched)" = "$S" ] || { echo "FAIL: $nic $S: refault bytes"; exit 1; }
     got=$(get out.json "faults_by_kind.refault.fault_latency_us.mean * 1000")
     set -- $("$src/scripts/nic-model" "$src/configs/nic/$nic.json" "$S")
-    # fault handler 1000; 4 links of 250 and 2 pipeline passes of 200; the 82 B request and
-    # the S B reply with one 66 B header at 12.5 B/ns; DRAM 100; the NIC: wr_ns + rise(S)
-    awk -v g="$got" -v wr="$1" -v rise="$2" -v S="$S" -v nic="$nic" 'BEGIN {
-      e = 1000 + 4 * 250 + 2 * 200 + (82 + S + 66) / 12.5 + 100 + wr + rise
+    # the fault handler; 4 links and 2 pipeline passes; the request and the S B reply with
+    # one header; DRAM; the NIC: wr_ns + rise(S) from the preset file (consts: the run's
+    # config as its results echo it)
+    awk $(consts out.json) -v g="$got" -v wr="$1" -v rise="$2" -v S="$S" -v nic="$nic" 'BEGIN {
+      e = FH + 4 * L + 2 * P + (Q + S + H) / B + dram + wr + rise
       d = g - e; if (d < 0) d = -d
       printf "%s, %5d B live: refault %.1f ns, from the curve %.3f ns\n", nic, S, g, e
       exit !(d <= 0.5) }'   # the latency histogram keeps whole nanoseconds

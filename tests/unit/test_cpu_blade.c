@@ -104,8 +104,11 @@ int main(int argc, char **argv)
      * the memory blade (granted as it leaves, so cut-through), DRAM and the memory blade's NIC
      * time, reply back through the pipeline, scatter. The whole page moves (nothing was ever
      * written back: MIND's first-touch rule, the same bytes as 4k). */
-    double L = 250, P = 200, B = 100e9 / 8 / 1e9;   /* ns, ns, bytes per ns */
-    double expect = 1000 + (L + P + L + 82 / B) + 100 + (L + P + L + (4096 + 66) / B) +
+    double L = (double)cfg.network.link_latency_ns, P = (double)cfg.network.switch_latency_ns;
+    double B = cfg.network.link_bandwidth_gbps / 8;   /* bytes per ns */
+    double Q = cfg.rdma.request_bytes, H = cfg.rdma.header_bytes;
+    double expect = (double)cfg.cpu_blades.fault_handler_ns + (L + P + L + Q / B) +
+                    (double)cfg.memory_blades.dram_ns + (L + P + L + (4096 + H) / B) +
                     cfg.rdma.wr_ns + ms_rdma_size_ns(&cfg.rdma, 4096);
     CHECK_NEAR(first_fault_ns[0], expect, 1e-3);
     CHECK_NEAR(first_fault_ns[1], expect, 1e-3);
