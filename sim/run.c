@@ -258,126 +258,166 @@ static int replay_access(struct run_thread *rt, uint64_t addr, uint64_t len, int
     return 0;
 }
 
+/* C: compute time, refused if it would take the thread past the most a run may simulate. */
+static int replay_compute(struct run_thread *rt, const struct ms_rec *rec)
+{
+    struct ms_cpu_thread *t = &rt->cpu;
+    if (simgrid_get_clock() + (t->pending_ns + (double)rec->addr) * 1e-9 > MS_SIM_TIME_MAX_S) {
+        ms_err_set(&rt->rs->err, "%s: C of %" PRIu64 " ns takes thread %u past %.0f s of simulated time, the most a run may simulate (docs/config.md, \"Bounds\")",
+                   rec_where(rt), rec->addr, t->tid, MS_SIM_TIME_MAX_S);
+        fail(rt->rs, -1);
+        return -1;
+    }
+    ms_cpu_compute(t, rec->addr);
+    return 0;
+}
+
+/* A: the allocation joins the ground truth (and the bitmap source follows it), in its turn;
+ * then the synthesized write of the new object, if asked for. */
+static int replay_alloc(struct run_thread *rt, const struct ms_rec *rec)
+{
+    struct run_state *rs = rt->rs;
+    seq_wait(rt, rec);
+    if (ms_memmap_alloc(&rs->mem, rec->addr, rec->len, rec->tid) < 0) {
+        ms_err_set(&rs->err, "%s: allocation at 0x%" PRIx64 " which is already live (a free is missing%s)",
+                   rec_where(rt), rec->addr, unordered_hint(rs));
+        fail(rs, -1);
+        return -1;
+    }
+    ms_bitmap_alloc(&rs->bitmap, rec->addr, rec->len, rec->tid);
+    seq_done(rt, rec);
+    if (rs->cfg->workload.synthesize_accesses == MS_SYNTH_ALLOC_WRITE_FREE_READ)
+        return replay_access(rt, rec->addr, rec->len, 1);
+    return 0;
+}
+
+/* F: after the wait (the allocation may be another thread's, applied only now), the
+ * synthesized read of the object, with the turn held as the free it precedes must; then the
+ * free leaves the ground truth (the bitmap source told first). */
+static int replay_free(struct run_thread *rt, const struct ms_rec *rec)
+{
+    struct run_state *rs = rt->rs;
+    seq_wait(rt, rec);
+    const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec->addr);
+    if (e && rs->cfg->workload.synthesize_accesses == MS_SYNTH_ALLOC_WRITE_FREE_READ) {
+        uint64_t size = e->size;   /* the access may fault: look the entry up again */
+        if (replay_access(rt, rec->addr, size, 0) < 0)
+            return -1;
+        e = ms_memmap_alloc_at(&rs->mem, rec->addr);
+    }
+    if (e)
+        ms_bitmap_free(&rs->bitmap, rec->addr, e->size, e->tid, rec->tid);
+    if (ms_memmap_free(&rs->mem, rec->addr, NULL) < 0) {
+        if (rs->cfg->workload.on_unknown_address != MS_UNKNOWN_WARN) {
+            ms_err_set(&rs->err, "%s: free of 0x%" PRIx64 " which no live allocation returned (set workload.on_unknown_address to \"warn\" to count these instead%s)",
+                       rec_where(rt), rec->addr, unordered_hint(rs));
+            fail(rs, -1);
+            return -1;
+        }
+        rs->mem.stats.unknown_frees++;
+    }
+    seq_done(rt, rec);
+    return 0;
+}
+
+/* M U B P: a system call through the switch's control plane, in its turn; the ground truth
+ * follows the call once it is done. */
+static int replay_syscall(struct run_thread *rt, const struct ms_rec *rec)
+{
+    struct run_state *rs = rt->rs;
+    seq_wait(rt, rec);
+    int kind = rec->op == MS_OP_MMAP       ? MS_SYS_MMAP
+               : rec->op == MS_OP_MUNMAP   ? MS_SYS_MUNMAP
+               : rec->op == MS_OP_MPROTECT ? MS_SYS_MPROTECT
+                                           : MS_SYS_BRK;
+    /* PROT_READ and PROT_WRITE have the values of MS_PROT_READ and MS_PROT_WRITE */
+    uint8_t prot = rec->prot & (MS_PROT_READ | MS_PROT_WRITE);
+    int st = ms_cpu_syscall(&rt->cpu, kind, rec->addr, rec->len, prot);
+    if (st == MS_SYS_ENOMEM) {
+        ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": no memory blade has room (memory_blades.capacity_bytes is %" PRIu64 ")",
+                   rec_where(rt), rec->op, rec->addr, rec->len, rs->cfg->memory_blades.capacity_bytes);
+        fail(rs, -1);
+        return -1;
+    }
+    if (st == MS_SYS_ETABLE) {
+        ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": the switch's exception table is full (switch.exception_entries is %u; set switch.on_table_full to \"default\" to route the excess unprotected)",
+                   rec_where(rt), rec->op, rec->addr, rec->len, rs->cfg->sw.exception_entries);
+        fail(rs, -1);
+        return -1;
+    }
+    if (rec->op == MS_OP_MMAP)
+        ms_memmap_mmap(&rs->mem, rec->addr, rec->len);
+    else if (rec->op == MS_OP_MUNMAP)
+        ms_memmap_munmap(&rs->mem, rec->addr, rec->len);
+    else if (rec->op == MS_OP_BRK)
+        ms_memmap_brk(&rs->mem, rec->addr);
+    /* mprotect changes no contents: the switch's tables hold the protection */
+    seq_done(rt, rec);
+    return 0;
+}
+
+/* One record: 0, or -1 after failing the run with an error that names it. */
+static int replay_record(struct run_thread *rt, const struct ms_rec *rec)
+{
+    if (__builtin_expect(ms_rec_wraps(rec->addr, rec->len), 0)) {
+        /* the readers refuse these; a built-in workload's records are checked here */
+        ms_err_set(&rt->rs->err, "%s: %c of %" PRIu64 " bytes at 0x%" PRIx64 " ends past 2^64",
+                   rec_where(rt), rec->op, rec->len, rec->addr);
+        fail(rt->rs, -1);
+        return -1;
+    }
+    switch (rec->op) {
+    case MS_OP_READ:
+    case MS_OP_WRITE:
+        return replay_access(rt, rec->addr, rec->len, rec->op == MS_OP_WRITE);
+    case MS_OP_COMPUTE:
+        return replay_compute(rt, rec);
+    case MS_OP_ALLOC:
+        return replay_alloc(rt, rec);
+    case MS_OP_FREE:
+        return replay_free(rt, rec);
+    case MS_OP_MMAP:
+    case MS_OP_MUNMAP:
+    case MS_OP_BRK:
+    case MS_OP_MPROTECT:
+        return replay_syscall(rt, rec);
+    default:
+        MS_ASSERT(!"unknown op from the trace reader");
+    }
+    return 0;
+}
+
+/* `n` more records replayed: counted, and the simulated time checked against its bound. */
+static int count_records(struct run_thread *rt, uint64_t n)
+{
+    struct run_state *rs = rt->rs;
+    rs->records += n;
+    if (rs->progress)
+        *rs->progress += n;
+    if (simgrid_get_clock() > MS_SIM_TIME_MAX_S) {
+        ms_err_set(&rs->err, "%s: the simulated time is past %.0f s, the most a run may simulate (docs/config.md, \"Bounds\")",
+                   rec_where(rt), MS_SIM_TIME_MAX_S);
+        fail(rs, -1);
+        return -1;
+    }
+    return 0;
+}
+
+/* A trace thread: its records one by one, then its local time handed to SimGrid. */
 static void thread_actor(int argc, char **argv)
 {
     struct run_thread *rt = sg_actor_self_get_data();
     struct run_state *rs = rt->rs;
-    struct ms_cpu_thread *t = &rt->cpu;
-    int tolerate = rs->cfg->workload.on_unknown_address == MS_UNKNOWN_WARN;
-    int synth = rs->cfg->workload.synthesize_accesses == MS_SYNTH_ALLOC_WRITE_FREE_READ;
     struct ms_rec rec;
     int rc;
     uint64_t n = 0;
     while ((rc = next_record(rt, &rec, &rs->err)) == 1) {
-        if (__builtin_expect(ms_rec_wraps(rec.addr, rec.len), 0)) {
-            /* the readers refuse these; a built-in workload's records are checked here */
-            ms_err_set(&rs->err, "%s: %c of %" PRIu64 " bytes at 0x%" PRIx64 " ends past 2^64",
-                       rec_where(rt), rec.op, rec.len, rec.addr);
-            fail(rs, -1);
+        if (replay_record(rt, &rec) < 0)
             return;
-        }
-        switch (rec.op) {
-        case MS_OP_READ:
-        case MS_OP_WRITE:
-            if (replay_access(rt, rec.addr, rec.len, rec.op == MS_OP_WRITE) < 0)
-                return;
-            break;
-        case MS_OP_COMPUTE:
-            if (simgrid_get_clock() + (t->pending_ns + (double)rec.addr) * 1e-9 > MS_SIM_TIME_MAX_S) {
-                ms_err_set(&rs->err, "%s: C of %" PRIu64 " ns takes thread %u past %.0f s of simulated time, the most a run may simulate (docs/config.md, \"Bounds\")",
-                           rec_where(rt), rec.addr, t->tid, MS_SIM_TIME_MAX_S);
-                fail(rs, -1);
-                return;
-            }
-            ms_cpu_compute(t, rec.addr);
-            break;
-        case MS_OP_ALLOC:
-            seq_wait(rt, &rec);
-            if (ms_memmap_alloc(&rs->mem, rec.addr, rec.len, rec.tid) < 0) {
-                ms_err_set(&rs->err, "%s: allocation at 0x%" PRIx64 " which is already live (a free is missing%s)",
-                           rec_where(rt), rec.addr, unordered_hint(rs));
-                fail(rs, -1);
-                return;
-            }
-            ms_bitmap_alloc(&rs->bitmap, rec.addr, rec.len, rec.tid);
-            seq_done(rt, &rec);
-            if (synth && replay_access(rt, rec.addr, rec.len, 1) < 0)
-                return;
-            break;
-        case MS_OP_FREE: {
-            /* after the wait: the allocation may be another thread's, applied only now. The
-             * synthesized read happens with the turn held, as the free it precedes must. */
-            seq_wait(rt, &rec);
-            const struct ms_alloc_entry *e = ms_memmap_alloc_at(&rs->mem, rec.addr);
-            if (e && synth) {
-                uint64_t size = e->size;   /* the access may fault: look the entry up again */
-                if (replay_access(rt, rec.addr, size, 0) < 0)
-                    return;
-                e = ms_memmap_alloc_at(&rs->mem, rec.addr);
-            }
-            if (e)
-                ms_bitmap_free(&rs->bitmap, rec.addr, e->size, e->tid, rec.tid);
-            if (ms_memmap_free(&rs->mem, rec.addr, NULL) < 0) {
-                if (!tolerate) {
-                    ms_err_set(&rs->err, "%s: free of 0x%" PRIx64 " which no live allocation returned (set workload.on_unknown_address to \"warn\" to count these instead%s)",
-                               rec_where(rt), rec.addr, unordered_hint(rs));
-                    fail(rs, -1);
-                    return;
-                }
-                rs->mem.stats.unknown_frees++;
-            }
-            seq_done(rt, &rec);
-            break;
-        }
-        case MS_OP_MMAP:
-        case MS_OP_MUNMAP:
-        case MS_OP_BRK:
-        case MS_OP_MPROTECT: {
-            seq_wait(rt, &rec);
-            int kind = rec.op == MS_OP_MMAP       ? MS_SYS_MMAP
-                       : rec.op == MS_OP_MUNMAP   ? MS_SYS_MUNMAP
-                       : rec.op == MS_OP_MPROTECT ? MS_SYS_MPROTECT
-                                                  : MS_SYS_BRK;
-            /* PROT_READ and PROT_WRITE have the values of MS_PROT_READ and MS_PROT_WRITE */
-            uint8_t prot = rec.prot & (MS_PROT_READ | MS_PROT_WRITE);
-            int st = ms_cpu_syscall(t, kind, rec.addr, rec.len, prot);
-            if (st == MS_SYS_ENOMEM) {
-                ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": no memory blade has room (memory_blades.capacity_bytes is %" PRIu64 ")",
-                           rec_where(rt), rec.op, rec.addr, rec.len, rs->cfg->memory_blades.capacity_bytes);
-                fail(rs, -1);
-                return;
-            }
-            if (st == MS_SYS_ETABLE) {
-                ms_err_set(&rs->err, "%s: %c of 0x%" PRIx64 "+%" PRIu64 ": the switch's exception table is full (switch.exception_entries is %u; set switch.on_table_full to \"default\" to route the excess unprotected)",
-                           rec_where(rt), rec.op, rec.addr, rec.len, rs->cfg->sw.exception_entries);
-                fail(rs, -1);
-                return;
-            }
-            /* the ground truth follows the call once it is done */
-            if (rec.op == MS_OP_MMAP)
-                ms_memmap_mmap(&rs->mem, rec.addr, rec.len);
-            else if (rec.op == MS_OP_MUNMAP)
-                ms_memmap_munmap(&rs->mem, rec.addr, rec.len);
-            else if (rec.op == MS_OP_BRK)
-                ms_memmap_brk(&rs->mem, rec.addr);
-            /* mprotect changes no contents: the switch's tables hold the protection */
-            seq_done(rt, &rec);
-            break;
-        }
-        default:
-            MS_ASSERT(!"unknown op from the trace reader");
-        }
         if (++n == PROGRESS_EVERY) {
-            rs->records += n;
-            if (rs->progress)
-                *rs->progress += n;
-            n = 0;
-            if (simgrid_get_clock() > MS_SIM_TIME_MAX_S) {
-                ms_err_set(&rs->err, "%s: the simulated time is past %.0f s, the most a run may simulate (docs/config.md, \"Bounds\")",
-                           rec_where(rt), MS_SIM_TIME_MAX_S);
-                fail(rs, -1);
+            if (count_records(rt, n) < 0)
                 return;
-            }
+            n = 0;
         }
     }
     rs->records += n;
@@ -387,10 +427,10 @@ static void thread_actor(int argc, char **argv)
         fail(rs, -1);
         return;
     }
-    ms_cpu_sync(t);
-    t->stats.finish_s = simgrid_get_clock();
-    if (t->stats.finish_s > rs->last_finish_s)
-        rs->last_finish_s = t->stats.finish_s;
+    ms_cpu_sync(&rt->cpu);
+    rt->cpu.stats.finish_s = simgrid_get_clock();
+    if (rt->cpu.stats.finish_s > rs->last_finish_s)
+        rs->last_finish_s = rt->cpu.stats.finish_s;
 }
 
 static double wall_now(void)
@@ -398,6 +438,155 @@ static double wall_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Every trace thread must land on an existing blade (a built-in workload's threads were
+ * checked when the config loaded). */
+static int check_threads(const struct ms_config *cfg, const struct ms_trace_info *info,
+                         struct ms_err *err)
+{
+    uint32_t nb = cfg->cpu_blades.count;
+    for (uint32_t i = 0; i < info->n_threads; i++) {
+        uint64_t blade = info->tids[i] / cfg->cpu_blades.threads_per_blade;
+        MS_ASSERT(blade < nb || !ms_config_generator(cfg));
+        if (blade >= nb)
+            return ms_err_set(err, "%s: thread %u maps to blade %" PRIu64 " but cpu_blades.count is %u (threads go to blade tid / cpu_blades.threads_per_blade = %u)",
+                              cfg->workload.trace_given, info->tids[i], blade, nb,
+                              cfg->cpu_blades.threads_per_blade);
+    }
+    return 0;
+}
+
+/* Where the records come from: the built-in generator (its allocator model's bitmaps for the
+ * bitmap source) and the order memory-state records are applied in. */
+static int start_workload(struct run_state *rs, const struct ms_trace_info *info,
+                          struct ms_err *err)
+{
+    const struct ms_config *cfg = rs->cfg;
+    /* the threads' queues first: an allocator model emits records as it is created */
+    rs->n_threads = info->n_threads;
+    rs->threads = ms_xcalloc(info->n_threads, sizeof *rs->threads);
+    rs->wl_name = ms_config_generator(cfg);
+    struct ms_bitmap_model model = {0};
+    if (rs->wl_name) {
+        MS_ASSERT(cfg->workload.gen.n_threads == info->n_threads);
+        rs->wl = ms_workload_create(&cfg->workload.gen, cfg->seed, queue_push, rs, err);
+        if (!rs->wl)
+            return -1;
+        model = (struct ms_bitmap_model){rs->wl->alloc.ops->page_bitmap, rs->wl->alloc.st};
+        rs->q_mtx = sg_mutex_init();
+        rs->q_cond = sg_cond_init();
+    }
+    ms_bitmap_src_init(&rs->bitmap, cfg->fetch.bitmap, &rs->mem, &model);
+    rs->ordered = rs->wl != NULL || info->ordered;
+    if (rs->ordered) {
+        if (!rs->q_mtx)
+            rs->q_mtx = sg_mutex_init();
+        rs->seq_cond = sg_cond_init();
+    }
+    return 0;
+}
+
+/* The rack on the loaded platform: ground truth, switch and its control plane, memory blades,
+ * the fabric between them, and the CPU blades running fetch mode `mode`. */
+static int build_rack(struct run_state *rs, int mode, struct ms_err *err)
+{
+    const struct ms_config *cfg = rs->cfg;
+    uint32_t nb = cfg->cpu_blades.count, nm = cfg->memory_blades.count;
+    char name[MS_NAME_LEN];
+    rs->pcs = ms_xcalloc(nb, sizeof *rs->pcs);
+    ms_switch_init(&rs->sw, &(struct ms_switch_setup){.cfg = &cfg->sw,
+                                                      .mem = &cfg->memory_blades,
+                                                      .n_blades = nb,
+                                                      .msg_bytes = cfg->rdma.request_bytes,
+                                                      .pcs = rs->pcs});
+    ms_ctrl_plane_init(&rs->cp, &cfg->ctrl_plane, &cfg->memory_blades, &rs->sw.xl);
+    rs->mems = ms_xcalloc(nm, sizeof *rs->mems);
+    for (uint32_t j = 0; j < nm; j++)
+        ms_mem_blade_init(&rs->mems[j], j, &cfg->memory_blades, &cfg->rdma,
+                          sg_host_by_name(ms_host_mem(name, j)));
+    ms_switch_start(&rs->sw, sg_host_by_name(MS_HOST_SWITCH));
+    ms_fabric_init(&rs->fabric, &rs->sw, rs->mems, nb);
+    ms_ctrl_plane_start(&rs->cp, sg_host_by_name(MS_HOST_SWITCH));
+    rs->blades = ms_xcalloc(nb, sizeof *rs->blades);
+    for (uint32_t i = 0; i < nb; i++) {
+        struct ms_cpu_blade_setup setup = {.id = i,
+                                           .fetch_mode = mode,
+                                           .cpu = &cfg->cpu_blades,
+                                           .fetch = &cfg->fetch,
+                                           .rdma = &cfg->rdma,
+                                           .ctrl = &cfg->ctrl_plane,
+                                           .mem = &rs->mem,
+                                           .bitmap = &rs->bitmap,
+                                           .fabric = &rs->fabric};
+        if (ms_cpu_blade_init(&rs->blades[i], &setup, err) < 0)
+            return -1;
+        rs->pcs[i] = &rs->blades[i].pc;
+        ms_cpu_blade_start(&rs->blades[i], sg_host_by_name(ms_host_blade(name, i)));
+    }
+    return 0;
+}
+
+/* One actor per trace thread, on its blade's host. */
+static void start_threads(struct run_state *rs, const struct ms_trace_info *info)
+{
+    char host[MS_NAME_LEN], actor[MS_NAME_LEN];
+    for (uint32_t i = 0; i < info->n_threads; i++) {
+        struct run_thread *rt = &rs->threads[i];
+        uint32_t tid = info->tids[i];
+        uint32_t blade = tid / rs->cfg->cpu_blades.threads_per_blade;
+        rt->rs = rs;
+        ms_cpu_thread_init(&rt->cpu, tid, &rs->blades[blade]);
+        rt->n_records = info->per_thread ? info->per_thread[i] : 0;
+        sg_actor_t a = sg_actor_init(ms_actor_thread(actor, tid),
+                                     sg_host_by_name(ms_host_blade(host, blade)));
+        sg_actor_set_data(a, rt);
+        sg_actor_start(a, thread_actor, 0, NULL);
+    }
+}
+
+/* Every component's stats into *res, which takes the arrays it needs. */
+static void collect_results(struct run_state *rs, int mode, struct ms_run_result *res)
+{
+    uint32_t nb = rs->cfg->cpu_blades.count, nm = rs->cfg->memory_blades.count;
+    res->mode = mode;
+    res->sim_time_s = rs->last_finish_s;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    res->wall_peak_rss_kib = (uint64_t)ru.ru_maxrss;
+    res->records = rs->records;
+    res->n_threads = rs->n_threads;
+    res->n_blades = nb;
+    res->n_mem = nm;
+    res->tids = ms_xcalloc(rs->n_threads, sizeof *res->tids);
+    res->thread_blade = ms_xcalloc(rs->n_threads, sizeof *res->thread_blade);
+    res->threads = ms_xcalloc(rs->n_threads, sizeof *res->threads);
+    for (uint32_t i = 0; i < rs->n_threads; i++) {
+        res->tids[i] = rs->threads[i].cpu.tid;
+        res->thread_blade[i] = rs->threads[i].cpu.blade->id;
+        res->threads[i] = rs->threads[i].cpu.stats;   /* takes the histogram's buckets */
+        if (rs->threads[i].reader)
+            ms_trace_close(rs->threads[i].reader);
+        free(rs->threads[i].q.r);
+    }
+    res->blades = ms_xcalloc(nb, sizeof *res->blades);
+    for (uint32_t i = 0; i < nb; i++) {
+        rs->blades[i].stats.peak_frames = rs->blades[i].pc.stats.peak_used;
+        res->blades[i] = rs->blades[i].stats;
+    }
+    res->mems = ms_xcalloc(nm, sizeof *res->mems);
+    for (uint32_t j = 0; j < nm; j++)
+        res->mems[j] = rs->mems[j].stats;
+    ms_switch_collect(&rs->sw);
+    res->sw = rs->sw.stats;   /* takes the directory time series */
+    rs->sw.stats.coh.series = NULL;
+    res->ctrl = rs->cp.stats;   /* takes the per-blade arrays */
+    rs->cp.stats.placed_bytes = rs->cp.stats.peak_placed_bytes = NULL;
+    res->memmap = rs->mem.stats;
+    if (rs->wl) {
+        res->alloc_model = rs->wl->alloc.name;
+        rs->wl->alloc.ops->stats(rs->wl->alloc.st, &res->alloc);
+    }
 }
 
 int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *info,
@@ -409,89 +598,15 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
     memset(res, 0, sizeof *res);
     rs.cfg = cfg;
     rs.progress = progress;
-    uint32_t nb = cfg->cpu_blades.count, nm = cfg->memory_blades.count;
-
-    /* Every trace thread must land on an existing blade (a built-in workload's threads were
-     * checked when the config loaded). */
-    for (uint32_t i = 0; i < info->n_threads; i++) {
-        uint64_t blade = info->tids[i] / cfg->cpu_blades.threads_per_blade;
-        MS_ASSERT(blade < nb || !ms_config_generator(cfg));
-        if (blade >= nb)
-            return ms_err_set(err, "%s: thread %u maps to blade %" PRIu64 " but cpu_blades.count is %u (threads go to blade tid / cpu_blades.threads_per_blade = %u)",
-                              cfg->workload.trace_given, info->tids[i], blade, nb,
-                              cfg->cpu_blades.threads_per_blade);
-    }
-
+    if (check_threads(cfg, info, err) < 0)
+        return -1;
     simgrid_init(&sg_argc, sg_argv);
     if (ms_platform_load(cfg, err) < 0)
         return -1;
-
     ms_memmap_init(&rs.mem);
-    rs.pcs = ms_xcalloc(nb, sizeof *rs.pcs);
-    ms_switch_init(&rs.sw, &(struct ms_switch_setup){.cfg = &cfg->sw,
-                                                     .mem = &cfg->memory_blades,
-                                                     .n_blades = nb,
-                                                     .msg_bytes = cfg->rdma.request_bytes,
-                                                     .pcs = rs.pcs});
-    ms_ctrl_plane_init(&rs.cp, &cfg->ctrl_plane, &cfg->memory_blades, &rs.sw.xl);
-    rs.mems = ms_xcalloc(nm, sizeof *rs.mems);
-    rs.blades = ms_xcalloc(nb, sizeof *rs.blades);
-    rs.n_threads = info->n_threads;
-    rs.threads = ms_xcalloc(info->n_threads, sizeof *rs.threads);
-
-    rs.wl_name = ms_config_generator(cfg);
-    struct ms_bitmap_model model = {0};
-    if (rs.wl_name) {
-        MS_ASSERT(cfg->workload.gen.n_threads == info->n_threads);
-        rs.wl = ms_workload_create(&cfg->workload.gen, cfg->seed, queue_push, &rs, err);
-        if (!rs.wl)
-            return -1;
-        model = (struct ms_bitmap_model){rs.wl->alloc.ops->page_bitmap, rs.wl->alloc.st};
-        rs.q_mtx = sg_mutex_init();
-        rs.q_cond = sg_cond_init();
-    }
-    ms_bitmap_src_init(&rs.bitmap, cfg->fetch.bitmap, &rs.mem, &model);
-    rs.ordered = rs.wl != NULL || info->ordered;
-    if (rs.ordered) {
-        if (!rs.q_mtx)
-            rs.q_mtx = sg_mutex_init();
-        rs.seq_cond = sg_cond_init();
-    }
-
-    char name[MS_NAME_LEN], aname[MS_NAME_LEN];
-    for (uint32_t j = 0; j < nm; j++)
-        ms_mem_blade_init(&rs.mems[j], j, &cfg->memory_blades, &cfg->rdma,
-                          sg_host_by_name(ms_host_mem(name, j)));
-    ms_switch_start(&rs.sw, sg_host_by_name(MS_HOST_SWITCH));
-    ms_fabric_init(&rs.fabric, &rs.sw, rs.mems, nb);
-    ms_ctrl_plane_start(&rs.cp, sg_host_by_name(MS_HOST_SWITCH));
-    for (uint32_t i = 0; i < nb; i++) {
-        struct ms_cpu_blade_setup setup = {.id = i,
-                                           .fetch_mode = mode,
-                                           .cpu = &cfg->cpu_blades,
-                                           .fetch = &cfg->fetch,
-                                           .rdma = &cfg->rdma,
-                                           .ctrl = &cfg->ctrl_plane,
-                                           .mem = &rs.mem,
-                                           .bitmap = &rs.bitmap,
-                                           .fabric = &rs.fabric};
-        if (ms_cpu_blade_init(&rs.blades[i], &setup, err) < 0)
-            return -1;
-        rs.pcs[i] = &rs.blades[i].pc;
-        ms_cpu_blade_start(&rs.blades[i], sg_host_by_name(ms_host_blade(name, i)));
-    }
-    for (uint32_t i = 0; i < info->n_threads; i++) {
-        struct run_thread *rt = &rs.threads[i];
-        uint32_t tid = info->tids[i];
-        uint32_t blade = tid / cfg->cpu_blades.threads_per_blade;
-        rt->rs = &rs;
-        ms_cpu_thread_init(&rt->cpu, tid, &rs.blades[blade]);
-        rt->n_records = info->per_thread ? info->per_thread[i] : 0;
-        sg_actor_t a = sg_actor_init(ms_actor_thread(aname, tid),
-                                     sg_host_by_name(ms_host_blade(name, blade)));
-        sg_actor_set_data(a, rt);
-        sg_actor_start(a, thread_actor, 0, NULL);
-    }
+    if (start_workload(&rs, info, err) < 0 || build_rack(&rs, mode, err) < 0)
+        return -1;
+    start_threads(&rs, info);
 
     double w0 = wall_now();
     simgrid_run();
@@ -501,46 +616,8 @@ int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *in
             *err = rs.err;
         return rs.failed;
     }
-
-    res->mode = mode;
-    res->sim_time_s = rs.last_finish_s;
+    collect_results(&rs, mode, res);
     res->wall_time_s = w1 - w0;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    res->wall_peak_rss_kib = (uint64_t)ru.ru_maxrss;
-    res->records = rs.records;
-    res->n_threads = info->n_threads;
-    res->n_blades = nb;
-    res->n_mem = nm;
-    res->tids = ms_xcalloc(info->n_threads, sizeof *res->tids);
-    res->thread_blade = ms_xcalloc(info->n_threads, sizeof *res->thread_blade);
-    res->threads = ms_xcalloc(info->n_threads, sizeof *res->threads);
-    for (uint32_t i = 0; i < info->n_threads; i++) {
-        res->tids[i] = rs.threads[i].cpu.tid;
-        res->thread_blade[i] = rs.threads[i].cpu.blade->id;
-        res->threads[i] = rs.threads[i].cpu.stats;   /* takes the histogram's buckets */
-        if (rs.threads[i].reader)
-            ms_trace_close(rs.threads[i].reader);
-        free(rs.threads[i].q.r);
-    }
-    res->blades = ms_xcalloc(nb, sizeof *res->blades);
-    for (uint32_t i = 0; i < nb; i++) {
-        rs.blades[i].stats.peak_frames = rs.blades[i].pc.stats.peak_used;
-        res->blades[i] = rs.blades[i].stats;
-    }
-    res->mems = ms_xcalloc(nm, sizeof *res->mems);
-    for (uint32_t j = 0; j < nm; j++)
-        res->mems[j] = rs.mems[j].stats;
-    ms_switch_collect(&rs.sw);
-    res->sw = rs.sw.stats;   /* takes the directory time series */
-    rs.sw.stats.coh.series = NULL;
-    res->ctrl = rs.cp.stats;   /* takes the per-blade arrays */
-    rs.cp.stats.placed_bytes = rs.cp.stats.peak_placed_bytes = NULL;
-    res->memmap = rs.mem.stats;
-    if (rs.wl) {
-        res->alloc_model = rs.wl->alloc.name;
-        rs.wl->alloc.ops->stats(rs.wl->alloc.st, &res->alloc);
-    }
     /* The simulation is over and the process ends after reporting; components are not torn
      * down (SimGrid still owns the mailboxes and condition variables they point at). */
     return 0;
