@@ -2,8 +2,8 @@
  * would make and which of its own metadata it would touch.
  *
  * A family of ops tables, one row each in ms_alloc_models (workload.allocator): "ptmalloc"
- * (glibc), "mimalloc" (2.x) and "bitmap-mimalloc" (the per-page-bitmap port). A model is driven by the built-in workload
- * generators (models/workload.h). Every malloc/free emits, through the callback given at
+ * (glibc), "mimalloc" (2.x) and "bitmap-mimalloc" (the per-page-bitmap port). A model is
+ * driven by the built-in workload generators (models/workload.h). Every malloc/free emits, through the callback given at
  * creation, the records the real allocator causes besides the A/F record itself: its mmap,
  * munmap, brk and mprotect calls (M, U, B, P) and its metadata reads and writes (R, W).
  *

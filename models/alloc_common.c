@@ -9,9 +9,14 @@ extern const struct ms_alloc_ops ms_alloc_ptmalloc_ops, ms_alloc_mimalloc_ops,
     ms_alloc_bitmap_mimalloc_ops;
 
 const struct ms_choice ms_alloc_models[] = {
-    {"ptmalloc", "glibc's malloc: per-thread arenas, a brk heap, mmap above the threshold", &ms_alloc_ptmalloc_ops},
-    {"mimalloc", "mimalloc 2.x: per-thread heaps of 64 KiB pages of one size class in 32 MiB segments", &ms_alloc_mimalloc_ops},
-    {"bitmap-mimalloc", "mimalloc with a bitmap per page for 17..1024 B objects (the port DiLOS ships)", &ms_alloc_bitmap_mimalloc_ops},
+    {"ptmalloc", "glibc's malloc: per-thread arenas, a brk heap, mmap above the threshold",
+     &ms_alloc_ptmalloc_ops},
+    {"mimalloc",
+     "mimalloc 2.x: per-thread heaps of 64 KiB pages of one size class in 32 MiB segments",
+     &ms_alloc_mimalloc_ops},
+    {"bitmap-mimalloc",
+     "mimalloc with a bitmap per page for 17..1024 B objects (the port DiLOS ships)",
+     &ms_alloc_bitmap_mimalloc_ops},
     {0},
 };
 

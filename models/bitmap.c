@@ -9,9 +9,14 @@ extern const struct ms_bitmap_ops ms_bitmap_oracle_ops, ms_bitmap_touched_ops,
     ms_bitmap_allocator_ops;
 
 const struct ms_choice ms_bitmap_sources[] = {
-    {"oracle", "exact liveness from the trace's allocation records; never loses data", &ms_bitmap_oracle_ops},
-    {"touched", "blocks accessed since the page was fetched; needs no allocation records, can lose data", &ms_bitmap_touched_ops},
-    {"allocator", "the bitmap-mimalloc rule: a bitmap only for pages of 17..1024 B objects, stale bits after cross-thread frees", &ms_bitmap_allocator_ops},
+    {"oracle", "exact liveness from the trace's allocation records; never loses data",
+     &ms_bitmap_oracle_ops},
+    {"touched",
+     "blocks accessed since the page was fetched; needs no allocation records, can lose data",
+     &ms_bitmap_touched_ops},
+    {"allocator",
+     "the bitmap-mimalloc rule: a bitmap only for pages of 17..1024 B objects, stale bits after cross-thread frees",
+     &ms_bitmap_allocator_ops},
     {0},
 };
 

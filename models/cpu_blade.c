@@ -24,9 +24,13 @@ XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mindsim_cpu_blade, mindsim,
 #define NS 1e-9
 
 const struct ms_choice ms_first_touch_rules[] = {
-    [MS_FIRST_TOUCH_FETCH] = {"fetch", "read the whole page from the memory blade, in every mode (MIND)", NULL},
+    [MS_FIRST_TOUCH_FETCH] = {"fetch",
+                              "read the whole page from the memory blade, in every mode (MIND)",
+                              NULL},
     [MS_FIRST_TOUCH_ZERO] = {"zero", "map a fresh zero page locally, in every mode (DiLOS)", NULL},
-    [MS_FIRST_TOUCH_HEAD] = {"head", "as the fetch policy plans it: 4k the page, sg only fetch.head_bytes", NULL},
+    [MS_FIRST_TOUCH_HEAD] = {"head",
+                             "as the fetch policy plans it: 4k the page, sg only fetch.head_bytes",
+                             NULL},
     {0},
 };
 

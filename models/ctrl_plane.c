@@ -106,10 +106,13 @@ static const struct ms_placement_ops round_robin_ops = {place_round_robin, 0};
 static const struct ms_placement_ops least_loaded_ops = {place_least_loaded, 0};
 
 const struct ms_choice ms_placements[] = {
-    {"partition", "MIND's: each slice of memory_blades.partition_bytes on its own memory blade, dealt in turn", &partition_ops},
+    {"partition",
+     "MIND's: each slice of memory_blades.partition_bytes on its own memory blade, dealt in turn",
+     &partition_ops},
     {"first_fit", "a mapping whole on the lowest-numbered memory blade with room", &first_fit_ops},
     {"round_robin", "a mapping whole on the next memory blade in turn with room", &round_robin_ops},
-    {"least_loaded", "a mapping whole on the memory blade with the fewest bytes placed", &least_loaded_ops},
+    {"least_loaded", "a mapping whole on the memory blade with the fewest bytes placed",
+     &least_loaded_ops},
     {0},
 };
 

@@ -8,9 +8,12 @@
 extern const struct ms_fetch_ops ms_fetch_4k_ops, ms_fetch_sg_ops, ms_fetch_inplace_ops;
 
 const struct ms_choice ms_fetch_policies[] = {
-    {"4k", "whole 4 KiB pages both ways, as MIND and Linux swap do (the baseline)", &ms_fetch_4k_ops},
-    {"sg", "only the live blocks: gathered into a compact slot at eviction, read back with one scatter-gather request", &ms_fetch_sg_ops},
-    {"inplace", "whole pages read; only the live blocks written back, each run in its place (one WR per run)", &ms_fetch_inplace_ops},
+    {"4k", "whole 4 KiB pages both ways, as MIND and Linux swap do (the baseline)",
+     &ms_fetch_4k_ops},
+    {"sg", "only the live blocks, gathered into a compact slot, read back with one SG request",
+     &ms_fetch_sg_ops},
+    {"inplace", "whole pages read, only the live blocks written back, each run in its place",
+     &ms_fetch_inplace_ops},
     {0},
 };
 
@@ -32,13 +35,17 @@ const char *ms_fetch_policy_name(int mode)
 }
 
 const struct ms_choice ms_unknown_layout_rules[] = {
-    [MS_UNKNOWN_LAYOUT_PAGE] = {"page", "read the whole slot, layout word and 4 KiB, then place the blocks", NULL},
-    [MS_UNKNOWN_LAYOUT_LOOKUP] = {"lookup", "read the layout word first, then exactly the blocks", NULL},
+    [MS_UNKNOWN_LAYOUT_PAGE] = {"page",
+                                "read the whole slot, layout word and 4 KiB, then place the blocks",
+                                NULL},
+    [MS_UNKNOWN_LAYOUT_LOOKUP] = {"lookup", "read the layout word first, then exactly the blocks",
+                                  NULL},
     {0},
 };
 
 const struct ms_choice ms_past_max_sge_rules[] = {
-    [MS_PAST_MAX_SGE_SPLIT] = {"split", "several work requests, each of at most fetch.max_sge SGEs", NULL},
+    [MS_PAST_MAX_SGE_SPLIT] = {"split", "several work requests, each of at most fetch.max_sge SGEs",
+                               NULL},
     [MS_PAST_MAX_SGE_PAGE] = {"page", "move the whole page", NULL},
     {0},
 };

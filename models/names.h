@@ -32,13 +32,16 @@ static inline const char *ms_name_indexed(char *buf, const char *prefix, uint32_
     return buf;
 }
 
-static inline const char *ms_host_blade(char *buf, uint32_t i) { return ms_name_indexed(buf, "blade", i); }
-static inline const char *ms_host_mem(char *buf, uint32_t j) { return ms_name_indexed(buf, "mem", j); }
-static inline const char *ms_mbox_coh(char *buf, uint32_t i) { return ms_name_indexed(buf, "coh", i); }
-static inline const char *ms_mbox_thread(char *buf, uint32_t t) { return ms_name_indexed(buf, "thread", t); }
-static inline const char *ms_actor_thread(char *buf, uint32_t t) { return ms_name_indexed(buf, "thread", t); }
-static inline const char *ms_actor_evictor(char *buf, uint32_t i) { return ms_name_indexed(buf, "evictor", i); }
-static inline const char *ms_actor_agent(char *buf, uint32_t i) { return ms_name_indexed(buf, "agent", i); }
+#define MS_NAME_FN(fn, prefix)                                                                 \
+    static inline const char *fn(char *buf, uint32_t i) { return ms_name_indexed(buf, prefix, i); }
+MS_NAME_FN(ms_host_blade, "blade")
+MS_NAME_FN(ms_host_mem, "mem")
+MS_NAME_FN(ms_mbox_coh, "coh")
+MS_NAME_FN(ms_mbox_thread, "thread")
+MS_NAME_FN(ms_actor_thread, "thread")
+MS_NAME_FN(ms_actor_evictor, "evictor")
+MS_NAME_FN(ms_actor_agent, "agent")
+#undef MS_NAME_FN
 
 /* "carrier<i>.<k>": blade i's k-th carrier. */
 static inline const char *ms_actor_carrier(char *buf, uint32_t i, uint32_t k)

@@ -77,9 +77,15 @@ static const struct ms_sg_policy_ops dilos_ops = {dilos_layout};
 static const struct ms_sg_policy_ops threshold_ops = {threshold_layout};
 
 const struct ms_choice ms_sg_policies[] = {
-    {"runs", "exactly the live blocks and the head, one SGE per run (more runs than fetch.max_sge: fetch.past_max_sge)", &runs_ops},
-    {"dilos", "DiLOS's mask: more than 32 blocks set moves the page, else all but the two longest runs of zeros", &dilos_ops},
-    {"threshold", "the whole page when more than fetch.sg_threshold of the blocks are set, else as runs", &threshold_ops},
+    {"runs",
+     "exactly the live blocks and the head, one SGE per run (more runs than fetch.max_sge: fetch.past_max_sge)",
+     &runs_ops},
+    {"dilos",
+     "DiLOS's mask: more than 32 blocks set moves the page, else all but the two longest runs of zeros",
+     &dilos_ops},
+    {"threshold",
+     "the whole page when more than fetch.sg_threshold of the blocks are set, else as runs",
+     &threshold_ops},
     {0},
 };
 

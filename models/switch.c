@@ -20,7 +20,10 @@ XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mindsim_switch, mindsim,
                                 "the switch: NACKs, coherence multicasts, reclaims, epochs");
 
 const struct ms_choice ms_region_modes[] = {
-    [MS_REGION_BOUNDED_SPLITTING] = {"bounded_splitting", "resize regions each epoch: split the busiest, merge idle buddies under pressure (MIND)", NULL},
+    [MS_REGION_BOUNDED_SPLITTING] = {"bounded_splitting",
+                                     "each epoch split the busiest regions, merge idle buddies "
+                                     "under pressure (MIND)",
+                                     NULL},
     [MS_REGION_STATIC] = {"static", "keep every region at switch.region_bytes", NULL},
     {0},
 };

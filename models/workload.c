@@ -11,9 +11,12 @@ extern const struct ms_workload_ops ms_workload_memtest_ops, ms_workload_kv_ops,
 
 const struct ms_choice ms_generators[] = {
     {"", "none: replay workload.trace", NULL},
-    {"memtest", "Seager's allocator benchmark: rounds of 1024 mallocs, an access pass, the frees", &ms_workload_memtest_ops},
+    {"memtest", "Seager's allocator benchmark: rounds of 1024 mallocs, an access pass, the frees",
+     &ms_workload_memtest_ops},
     {"kv", "a hash-table key-value store under a YCSB-like load of zipf keys", &ms_workload_kv_ops},
-    {"graph", "pointer-chasing traversals (BFS or random walks) over scattered nodes, GraphChi-like", &ms_workload_graph_ops},
+    {"graph",
+     "pointer-chasing traversals (BFS or random walks) over scattered nodes, GraphChi-like",
+     &ms_workload_graph_ops},
     {0},
 };
 

@@ -2,9 +2,9 @@
  *
  * A family of ops tables, one row each in ms_generators (workload.generator): "memtest"
  * (Seager's allocator benchmark), "kv" (a hash-table key-value store with zipf keys,
- * YCSB-like) and "graph" (pointer-chasing traversals over scattered nodes, GraphChi-like). A generator places its
- * objects with an allocator model (models/alloc.h), whose system calls and metadata accesses
- * go into the same stream, and emits records through a callback. It streams: each
+ * YCSB-like) and "graph" (pointer-chasing traversals over scattered nodes, GraphChi-like). A
+ * generator places its objects with an allocator model (models/alloc.h), whose system calls
+ * and metadata accesses go into the same stream, and emits records through a callback. It streams: each
  * ms_workload_next call emits one bounded batch (one operation of one thread plus what the
  * allocator does for it), threads taking turns, so the whole trace is never held in memory;
  * a consumer demultiplexes by tid. Same parameters and seed, same stream, byte for byte.

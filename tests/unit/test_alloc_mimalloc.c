@@ -7,6 +7,9 @@
 #include "models/alloc.h"
 #include "tests/unit/ms_test.h"
 
+/* Thread ids below 16. */
+static const struct ms_alloc_params params = {.max_threads = 16};
+
 static int wrote(const struct recs *R, size_t from, uint64_t lo, uint64_t hi)
 {
     for (size_t i = from; i < R->n; i++)
@@ -23,7 +26,7 @@ static void common(const char *name)
     struct recs R = {0};
     struct ms_alloc a;
     struct ms_err err = {0};
-    CHECK(ms_alloc_create(&a, name, &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &err) == 0);
+    CHECK(ms_alloc_create(&a, name, &params, rec_emit, &R, &err) == 0);
     CHECK_EQ_U64(R.n, 0);
     /* first malloc: one 32 MiB segment, aligned */
     uint64_t p = ms_alloc_malloc(&a, 0, 40, &err);
@@ -96,7 +99,7 @@ int main(void)
         struct recs R = {0};
         struct ms_alloc a;
         struct ms_err err = {0};
-        ms_alloc_create(&a, v ? "bitmap-mimalloc" : "mimalloc", &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &err);
+        ms_alloc_create(&a, v ? "bitmap-mimalloc" : "mimalloc", &params, rec_emit, &R, &err);
         uint64_t x = ms_alloc_malloc(&a, 0, 100, &err);
         uint64_t y = ms_alloc_malloc(&a, 0, 100, &err);
         (void)y;
@@ -126,7 +129,7 @@ int main(void)
                 struct recs R = {0};
                 struct ms_alloc a;
                 struct ms_err err = {0};
-                ms_alloc_create(&a, v ? "bitmap-mimalloc" : "mimalloc", &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &err);
+                ms_alloc_create(&a, v ? "bitmap-mimalloc" : "mimalloc", &params, rec_emit, &R, &err);
                 uint64_t stride = v ? k[c].slot : k[c].cls, per_page = PAGE64K / stride;
                 uint64_t first = ms_alloc_malloc(&a, 0, k[c].req, &err);
                 CHECK(first % PAGE64K == 0);
@@ -151,7 +154,7 @@ int main(void)
         struct recs R = {0};
         struct ms_alloc a;
         struct ms_err err = {0};
-        ms_alloc_create(&a, "bitmap-mimalloc", &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &err);
+        ms_alloc_create(&a, "bitmap-mimalloc", &params, rec_emit, &R, &err);
         uint64_t o = 0;
         for (int i = 0; i < 22; i++)
             o = ms_alloc_malloc(&a, 0, 150, &err);
@@ -176,7 +179,7 @@ int main(void)
         struct recs R = {0};
         struct ms_alloc a;
         struct ms_err err = {0};
-        ms_alloc_create(&a, "bitmap-mimalloc", &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &err);
+        ms_alloc_create(&a, "bitmap-mimalloc", &params, rec_emit, &R, &err);
         enum { SLOTS = 512 };
         static uint64_t o[SLOTS];
         for (int i = 0; i < SLOTS; i++)

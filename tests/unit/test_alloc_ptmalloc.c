@@ -5,6 +5,9 @@
 #include "models/alloc.h"
 #include "tests/unit/ms_test.h"
 
+/* Thread ids below 16. */
+static const struct ms_alloc_params params = {.max_threads = 16};
+
 #define PAGE_ROUND(x) (((x) + 4095) & ~4095ull)
 
 int main(void)
@@ -12,7 +15,7 @@ int main(void)
     struct recs R = {0};
     struct ms_alloc a;
     struct ms_err err = {0};
-    CHECK(ms_alloc_create(&a, "ptmalloc", &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &err) == 0);
+    CHECK(ms_alloc_create(&a, "ptmalloc", &params, rec_emit, &R, &err) == 0);
     /* init: the startup break */
     CHECK_EQ_U64(R.n, 1);
     CHECK(R.v[0].op == MS_OP_BRK);
@@ -152,8 +155,9 @@ int main(void)
     /* unknown name */
     struct ms_alloc bad;
     struct ms_err e3 = {0};
-    CHECK(ms_alloc_create(&bad, "jemalloc", &(struct ms_alloc_params){.max_threads = 16}, rec_emit, &R, &e3) < 0);
-    CHECK_STR_CONTAINS(e3.msg, "workload.allocator: 'jemalloc'");
+    CHECK(ms_alloc_create(&bad, "jemalloc", &params, rec_emit, &R, &e3) < 0);
+    CHECK_STR_CONTAINS(e3.msg, "workload.allocator: 'jemalloc' is not an allocator model "
+                               "(expected one of \"ptmalloc\", \"mimalloc\", \"bitmap-mimalloc\")");
 
     ms_alloc_destroy(&a);
     free(R.v);
