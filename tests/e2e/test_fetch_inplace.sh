@@ -7,7 +7,8 @@
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
 . "$2/tests/e2e/json_lib.sh"
-golden="$(cd "$2" && pwd)/tests/golden"
+src="$(cd "$2" && pwd)"
+golden="$src/tests/golden"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -35,4 +36,11 @@ jcheck r2.json '.comparison.numerator == "inplace" and (has("comparisons") | not
 jcheck f.json '.runs[0] | .violations == 0 and .layout_lookups == 0 and .bytes_beyond_live.unknown_layout == 0' \
   '.runs[0] | {violations, layout_lookups, bytes_beyond_live}'
 jcheck f.json '.runs[0].bytes_evicted < 16384' '.runs[0].bytes_evicted'
+# added as docs/model.md's "Adding a policy" says: the name is written once, in its row, and
+# its ops are named only there and in their own file
+cd "$src"
+[ "$(grep -rl '"inplace"' models sim traces/lib)" = models/fetch.c ] ||
+  fail "the name outside its row: $(grep -rl '"inplace"' models sim traces/lib)"
+[ "$(grep -rl 'ms_fetch_inplace_ops' models sim traces/lib | sort | tr '\n' ' ')" = "models/fetch.c models/fetch_inplace.c " ] ||
+  fail "its ops outside the two files: $(grep -rl ms_fetch_inplace_ops models sim traces/lib)"
 echo ok
