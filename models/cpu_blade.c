@@ -52,8 +52,8 @@ int ms_cpu_blade_init(struct ms_cpu_blade *b, const struct ms_cpu_blade_setup *s
     b->bitmap = s->bitmap;
     b->mem = s->mem;
     b->fabric = s->fabric;
-    if (ms_page_cache_init(&b->pc, b->cfg->cache_bytes, b->cfg->replacement, b->cfg->evict_high_pct,
-                           b->cfg->evict_low_pct, err) < 0)
+    if (ms_page_cache_init(&b->pc, b->cfg->cache_bytes, b->cfg->replacement,
+                           b->cfg->evict_high_pct, b->cfg->evict_low_pct, err) < 0)
         return -1;
     char name[MS_NAME_LEN];
     b->to_ctrl = sg_mailbox_by_name(MS_MBOX_CTRL);
@@ -327,13 +327,13 @@ int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t le
 static void abandon(struct ms_cpu_thread *t, int32_t f)
 {
     struct ms_cpu_blade *b = t->blade;
+    XBT_VERB("thread %u: page 0x%" PRIx64 " NACKed (region busy): retry in %" PRIu64 " ns", t->tid,
+             b->pc.frames[f].vpn << MS_PAGE_SHIFT, b->fabric->sw->cfg->retry_backoff_ns);
     b->pc.frames[f].pins--;
     ms_page_cache_release(&b->pc, f);
     wake_frame(b, f);
     wake_free_frame_waiters(b);
     t->stats.coh_retries++;
-    XBT_VERB("thread %u: page 0x%" PRIx64 " NACKed (region busy): retry in %" PRIu64 " ns", t->tid,
-             b->pc.frames[f].vpn << MS_PAGE_SHIFT, b->fabric->sw->cfg->retry_backoff_ns);
     sg_actor_sleep_for((double)b->fabric->sw->cfg->retry_backoff_ns * NS);
 }
 
