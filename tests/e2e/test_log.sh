@@ -32,8 +32,8 @@ grep -q '\[blade0:evictor0:.*\] .*evict page 0x10000000 (dirty)' log.err || fail
 grep -q 'write back page 0x10000000: 128 B of blocks 0x0000000000000003 in 1 WR(s)' log.err ||
   fail "no write-back line: $(cat log.err)"
 grep -q 'mindsim_ctrl_plane\|mindsim_switch' log.err && fail "other categories logged: $(cat log.err)"
-jq -S 'del(.mindsim.wall_host, .mindsim.wall_start, .runs[].wall_time_s, .runs[].wall_peak_rss_kib, .mindsim.cfg)' plain.json >a
-jq -S 'del(.mindsim.wall_host, .mindsim.wall_start, .runs[].wall_time_s, .runs[].wall_peak_rss_kib, .mindsim.cfg)' log.json >b
+jq -S 'del(.mindsim.wall_host, .mindsim.wall_start, .runs[].wall_time_s, .runs[].wall_peak_rss_kib, .mindsim.cfg, .mindsim.log)' plain.json >a
+jq -S 'del(.mindsim.wall_host, .mindsim.wall_start, .runs[].wall_time_s, .runs[].wall_peak_rss_kib, .mindsim.cfg, .mindsim.log)' log.json >b
 cmp -s a b || fail "logging changed the results: $(diff a b | head -5)"
 
 # the parent category: every model's lines, here the control plane's mmap

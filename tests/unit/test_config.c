@@ -401,7 +401,7 @@ static void test_errors(void)
                    "--set network={}: network: unknown key (a section: give one of its keys, "
                    "such as network.link_latency_ns)");
     EXPECT_SET_ERR(ok, "fetch.mode=sgg",
-                   "--set fetch.mode=sgg: fetch.mode: \"sgg\" is not one of \"4k\", \"sg\"");
+                   "--set fetch.mode=sgg: fetch.mode: \"sgg\" is not one of \"4k\", \"sg\", \"inplace\"");
     EXPECT_SET_ERR(ok, "seed=", "--set seed=: seed: expected an unsigned integer, got a string");
     EXPECT_SET_ERR(ok, "seed=0x10",
                    "--set seed=0x10: seed: expected an unsigned integer, got a string");
