@@ -1,10 +1,11 @@
 /* run.h: one simulated run: one fetch mode over one trace.
  *
- * Builds the platform and the components from the config, starts one actor per trace thread
- * on its blade's host (tid / threads_per_blade), the switch's data-plane and control-plane
- * actors, one actor per memory blade
- * and one evictor per CPU blade, runs SimGrid to the end, and hands back every component's
- * stats. SimGrid can run once per process, so callers run each mode in its own process. */
+ * Builds the platform and the components from the config (the models do the work: run.c only
+ * interprets records and wires actors), starts one actor per trace thread on its blade's host
+ * (tid / threads_per_blade), the switch's acknowledgement and control-plane actors and each
+ * CPU blade's evictor and coherence agent (memory blades run none), runs SimGrid to the end,
+ * and hands back every component's stats. SimGrid can run once per process, so callers run
+ * each mode in its own process. */
 #ifndef MS_RUN_H
 #define MS_RUN_H
 
