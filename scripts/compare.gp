@@ -21,7 +21,7 @@ set boxwidth 0.95 relative
 set yrange [0:ymax]
 set xrange [-0.6:nmetrics - 0.4]
 set grid ytics lc rgb "#dddddd"
-set xtics nomirror scale 0 noenhanced
+set xtics nomirror scale 0 noenhanced font "sans,9"
 set ytics nomirror
 set key top right horizontal noenhanced
 set arrow 1 from graph 0, first 1 to graph 1, first 1 nohead dt 2 lc rgb "#888888"
