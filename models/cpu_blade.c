@@ -92,6 +92,10 @@ void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_bla
     memset(t, 0, sizeof *t);
     t->tid = tid;
     t->blade = b;
+    t->hit_ns = (double)b->cfg->hit_ns;
+    t->quantum_ns = (double)b->cfg->quantum_ns;
+    t->pc = &b->pc;
+    t->nrestricted = &b->fabric->sw->xl.nrestricted;
     char name[MS_NAME_LEN];
     t->mbox = sg_mailbox_by_name(ms_mbox_thread(name, tid));
 }
@@ -108,7 +112,7 @@ void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns)
 {
     t->pending_ns += ns;
     t->stats.compute_ns += ns;
-    if (t->pending_ns >= t->blade->cfg->quantum_ns)
+    if (t->pending_ns >= t->quantum_ns)
         ms_cpu_sync(t);
 }
 
@@ -550,7 +554,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
             }
             t->stats.hits++;
             ms_page_cache_touch(pc, f);
-            t->pending_ns += b->cfg->hit_ns;
+            t->pending_ns += t->hit_ns;
             pc->frames[f].pins++;
         } else {
             pg = ms_memmap_page(b->mem, vpn, 1);
@@ -586,7 +590,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
         }
         fr->pins--;
     }
-    if (t->pending_ns >= b->cfg->quantum_ns)
+    if (t->pending_ns >= t->quantum_ns)
         ms_cpu_sync(t);
     return MS_ACCESS_OK;
 }

@@ -33,6 +33,7 @@
 #include "models/fetch.h"
 #include "models/hist.h"
 #include "models/memmap.h"
+#include "models/msg.h"
 #include "models/page_cache.h"
 #include "models/params.h"
 
@@ -150,6 +151,12 @@ struct ms_cpu_thread {
     uint32_t tid;
     struct ms_cpu_blade *blade;
     double pending_ns;                       /* local time not yet given to SimGrid, ns */
+    double hit_ns, quantum_ns;               /* the blade's cfg values, ns (derived, for the
+                                              * hit path: no conversion per access) */
+    struct ms_page_cache *pc;                /* the blade's cache (derived, for the hit path) */
+    const uint64_t *nrestricted;             /* the switch's count of VMAs that are not
+                                              * read|write (derived: while it is 0 the hit
+                                              * path has no protection to check) */
     sg_mailbox_t mbox;                       /* replies */
     struct ms_thread_stats stats;
 };
@@ -170,6 +177,8 @@ void ms_cpu_blade_fini(struct ms_cpu_blade *b);
 void ms_cpu_blade_start(struct ms_cpu_blade *b, sg_host_t host);
 
 void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_blade *b);
+/* Hand local time to SimGrid now. */
+void ms_cpu_sync(struct ms_cpu_thread *t);
 /* Replay one R or W record. The blade's page table, which the control plane keeps in step with
  * the switch's protection entries, refuses an access its mapping's protection denies before
  * anything is fetched: the switch counts it, and under switch.on_protection_fault "count" the
@@ -179,12 +188,46 @@ void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_bla
  * (MS_ACCESS_PROTECTION). */
 int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int write,
                   int tolerate_unknown, uint64_t *detail);
+/* The hit path: an access inside one page whose frame is present with every block it needs
+ * (for a write, also Modified), covered by an allocation or mapping, while no mapping's
+ * protection restricts any access. Does for it exactly what ms_cpu_access does (counters,
+ * replacement touch, hit time, touched and dirty blocks, the quantum) without its general path,
+ * and returns 1; any other access changes nothing and returns 0: ms_cpu_access must take it. */
+static inline int ms_cpu_access_hit(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int write)
+{
+    uint64_t off = addr & (MS_PAGE_SIZE - 1);
+    uint64_t end = off + len - 1;       /* the last byte, from the page's start (len > 0, and
+                                         * addr + len does not wrap: no overflow) */
+    if (end >= MS_PAGE_SIZE || *t->nrestricted)   /* crosses into the next page; protection */
+        return 0;
+    struct ms_page_cache *pc = t->pc;
+    int32_t f = ms_page_cache_lookup(pc, addr >> MS_PAGE_SHIFT);
+    if (f < 0)
+        return 0;
+    struct ms_frame *fr = &pc->frames[f];
+    /* blocks first .. last of the page: ms_range_blocks of a range inside one page */
+    uint64_t mask = (~0ull << (off >> MS_BLOCK_SHIFT)) &
+                    (~0ull >> (MS_BLOCKS_PER_PAGE - 1 - (end >> MS_BLOCK_SHIFT)));
+    if (fr->state != MS_FRAME_PRESENT || (write && fr->perm != MS_PERM_M) ||
+        (fr->present & mask) != mask || !ms_memmap_covered(fr->page, mask))
+        return 0;
+    t->stats.accesses++;
+    t->stats.hits++;
+    ms_page_cache_touch(pc, f);
+    t->pending_ns += t->hit_ns;
+    fr->touched |= mask;
+    if (write) {
+        fr->dirty = 1;
+        fr->page->data |= mask;
+    }
+    if (t->pending_ns >= t->quantum_ns)
+        ms_cpu_sync(t);
+    return 1;
+}
 /* A system call (enum ms_syscall) through the switch's control plane; blocks the thread until
  * the reply. Returns the call's enum ms_sys_status. */
 int ms_cpu_syscall(struct ms_cpu_thread *t, int kind, uint64_t addr, uint64_t len, uint8_t prot);
 /* Compute time from a C record. */
 void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns);
-/* Hand local time to SimGrid now. */
-void ms_cpu_sync(struct ms_cpu_thread *t);
 
 #endif

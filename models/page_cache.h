@@ -25,7 +25,7 @@ struct ms_frame {
     uint8_t state;          /* enum ms_frame_state */
     uint8_t dirty;
     uint8_t perm;           /* coherence permission, enum ms_perm (msg.h) */
-    uint8_t ref;            /* clock reference bit */
+    uint8_t ref;            /* reference bit: set by every hit (clock uses it) */
     uint16_t pins;          /* threads in the middle of an access to it: not a victim */
     int32_t hnext;          /* hash chain, -1 ends */
     int32_t prev, next;     /* lru list / free list, -1 ends */
@@ -37,7 +37,8 @@ struct ms_page_cache;
 
 struct ms_repl_ops {
     void (*insert)(struct ms_page_cache *pc, int32_t f);   /* frame became PRESENT */
-    void (*touch)(struct ms_page_cache *pc, int32_t f);    /* hit */
+    void (*touch)(struct ms_page_cache *pc, int32_t f);    /* hit, after its reference bit
+                                                             * is set; NULL: nothing more */
     void (*remove)(struct ms_page_cache *pc, int32_t f);   /* frame leaves PRESENT */
     int32_t (*victim)(struct ms_page_cache *pc);           /* a PRESENT frame, or -1 */
 };
@@ -59,6 +60,8 @@ struct ms_page_cache {
     unsigned hshift;
     int32_t free_head;
     const struct ms_repl_ops *repl;
+    void (*touch)(struct ms_page_cache *pc, int32_t f);   /* repl->touch (derived: the hit
+                                                          * path reads one pointer, not two) */
     int32_t lru_head, lru_tail;       /* lru: most recent at head */
     uint32_t clock_hand;              /* clock */
     struct ms_page_cache_stats stats;
@@ -81,8 +84,14 @@ static inline int32_t ms_page_cache_lookup(const struct ms_page_cache *pc, uint6
 int32_t ms_page_cache_alloc(struct ms_page_cache *pc, uint64_t vpn, struct ms_page *page);
 /* FETCHING -> PRESENT with `present` blocks valid. */
 void ms_page_cache_fill(struct ms_page_cache *pc, int32_t f, uint64_t present);
-/* A hit on a PRESENT frame. */
-static inline void ms_page_cache_touch(struct ms_page_cache *pc, int32_t f) { pc->repl->touch(pc, f); }
+/* A hit on a PRESENT frame: its reference bit is set (all clock needs, so no call on the hit
+ * path), then the policy's touch, if it has one (lru moves the frame to the head). */
+static inline void ms_page_cache_touch(struct ms_page_cache *pc, int32_t f)
+{
+    pc->frames[f].ref = 1;
+    if (pc->touch)
+        pc->touch(pc, f);
+}
 /* Pick a PRESENT, unpinned frame to evict, or -1. */
 static inline int32_t ms_page_cache_victim(struct ms_page_cache *pc) { return pc->repl->victim(pc); }
 /* PRESENT -> EVICTING (its write-back goes out; lookups still find it). */

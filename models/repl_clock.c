@@ -1,10 +1,10 @@
 /* repl_clock.c: CLOCK (second chance) replacement, the approximation of LRU that Linux-like
- * kernels use. A hit sets the frame's reference bit; the hand sweeps frames in index order,
- * clearing set bits and taking the first PRESENT frame whose bit is clear. */
+ * kernels use. A hit sets the frame's reference bit (the page cache does that for every
+ * policy, so clock needs no touch of its own); the hand sweeps frames in index order, clearing
+ * set bits and taking the first PRESENT frame whose bit is clear. */
 #include "models/page_cache.h"
 
 static void clock_insert(struct ms_page_cache *pc, int32_t f) { pc->frames[f].ref = 1; }
-static void clock_touch(struct ms_page_cache *pc, int32_t f) { pc->frames[f].ref = 1; }
 static void clock_remove(struct ms_page_cache *pc, int32_t f) { pc->frames[f].ref = 0; }
 
 static int32_t clock_victim(struct ms_page_cache *pc)
@@ -25,4 +25,4 @@ static int32_t clock_victim(struct ms_page_cache *pc)
     return -1;
 }
 
-const struct ms_repl_ops ms_repl_clock_ops = {clock_insert, clock_touch, clock_remove, clock_victim};
+const struct ms_repl_ops ms_repl_clock_ops = {clock_insert, NULL, clock_remove, clock_victim};
