@@ -82,7 +82,7 @@ static const struct ms_key ms_schema[] = {
     { .path = "workload.trace", .type = MS_T_PATH, .unit = "",
       .def = "\"\"",
       .source = "none: required",
-      .help = "trace file to replay (required; relative to the config file's directory)",
+      .help = "trace file to replay (required; relative to the config file's directory; \"-\": standard input; gzip, zstd or xz compressed ok)",
       MS_FIELD(workload.trace_given), MS_FIELD2(workload.trace) },
     { .path = "workload.on_unknown_address",
       E([MS_UNKNOWN_ERROR] = {"error", "stop the run"},
@@ -869,7 +869,7 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
     if (ms_walk(cfg, root, "", origin, err))
         return -1;
 
-    /* Paths: resolve relative ones against the config's directory. */
+    /* Paths: resolve relative ones against the config's directory; "-" (standard input) stays. */
     for (size_t i = 0; i < MS_N_KEYS; i++) {
         const struct ms_key *k = &ms_schema[i];
         if (k->type != MS_T_PATH)
@@ -878,7 +878,8 @@ int ms_config_from_json(struct ms_config *cfg, json_t *root, const char *origin,
         memcpy(given, (const char *)cfg + k->off, sizeof given);
         char *resolved = (char *)cfg + k->off2;
         int n;
-        if (given[0] == '/' || given[0] == '\0' || base[0] == '\0' || strcmp(base, ".") == 0)
+        if (given[0] == '/' || given[0] == '\0' || !strcmp(given, "-") || base[0] == '\0' ||
+            strcmp(base, ".") == 0)
             n = snprintf(resolved, MS_PATH_MAX, "%s", given);
         else
             n = snprintf(resolved, MS_PATH_MAX, "%s%s%s", base,

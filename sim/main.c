@@ -5,7 +5,12 @@
  * private scratch directory under $TMPDIR. The parent assembles the results document, writes
  * it (traces/lib/outfile.h: whole or not at all), and prints the comparison table. A signal
  * that stops the parent stops the children and removes the scratch directory and temporary
- * outputs (traces/lib/cleanup.h); a child that crashes is an internal error (status 3). */
+ * outputs (traces/lib/cleanup.h); a child that crashes is an internal error (status 3).
+ *
+ * The trace is read once: the parent learns its threads from a binary file's index or chunk
+ * headers, or, for anything that cannot be read once per thread (text, compressed, standard
+ * input, a FIFO), reads it into a binary spool in the scratch directory (ms_trace_prepare),
+ * which every child's per-thread readers then share. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -215,7 +220,8 @@ static double now_s(void)
 
 /* In a child: run one mode, leave run<i>.json or err<i> in `dir`, exit. */
 static void child_run(const struct ms_config *cfg, int i, const struct ms_trace_info *info,
-                      const struct cli *c, volatile uint64_t *progress, const char *dir)
+                      const char *trace, const struct cli *c, volatile uint64_t *progress,
+                      const char *dir)
 {
     char **sg_argv = ms_xcalloc((size_t)c->n_sg_args + 5, sizeof *sg_argv);
     int n = 0;
@@ -232,7 +238,7 @@ static void child_run(const struct ms_config *cfg, int i, const struct ms_trace_
     sg_argv[n] = NULL;
     struct ms_run_result res;
     struct ms_err err = {0};
-    int rc = ms_run(cfg, cfg->fetch.modes[i], info, n, sg_argv, progress, &res, &err);
+    int rc = ms_run(cfg, cfg->fetch.modes[i], info, trace, n, sg_argv, progress, &res, &err);
     char path[4200];
     if (rc < 0) {
         snprintf(path, sizeof path, "%s/err%d", dir, i);
@@ -341,22 +347,12 @@ static int write_outputs(struct outputs *out, const json_t *doc, struct ms_err *
     return rc;
 }
 
-/* The trace is read once to scan it and again by every thread of every mode: a FIFO, a
- * terminal or a socket would block the second time, waiting for a writer that is gone. */
-static int trace_readable_twice(const struct ms_config *cfg, struct ms_err *err)
-{
-    struct stat st;
-    if (stat(cfg->workload.trace, &st) != 0 || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-        return 0;   /* a missing file is the scan's to report */
-    return ms_err_set(err, "%s: workload.trace: %s: not a regular file or directory (mindsim "
-                      "reads the trace more than once; save it to a file first)",
-                      cfg->source, cfg->workload.trace_given);
-}
-
-/* Remove the scratch directory and what the children left in it. */
+/* Remove the scratch directory, the trace's spool and what the children left in it. */
 static void remove_scratch(const char *dir, int n, const int *ids, int n_ids)
 {
     char path[4200];
+    snprintf(path, sizeof path, "%s/trace.spool", dir);
+    unlink(path);
     for (int i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/run%d.json", dir, i);
         unlink(path);
@@ -366,6 +362,41 @@ static void remove_scratch(const char *dir, int n, const int *ids, int n_ids)
     rmdir(dir);
     while (n_ids-- > 0)
         ms_cleanup_drop(ids[n_ids]);
+}
+
+/* Provenance: the inputs by content (the config, the trace unless a generator makes it, a NIC
+ * file; a NIC preset built in by the digest of its text), the options as given. The trace's
+ * digest comes from its one read (ms_trace_prepare; a binary v3 file's from its index), so it
+ * is not read again; only a v1/v2 file or a MIND directory is hashed here. */
+static int provenance(struct ms_provenance *prov, const struct cli *c,
+                      const struct ms_config *cfg, const struct ms_trace_info *info,
+                      struct ms_err *err)
+{
+    *prov = (struct ms_provenance){
+        .inputs = ms_report_inputs(&c->config, 1, err),
+        .sets = c->sets, .n_sets = c->n_sets, .cfgs = c->cfgs, .n_cfgs = c->n_cfgs,
+        .logs = c->logs, .n_logs = c->n_logs,
+        .start = time(NULL)};
+    if (!prov->inputs)
+        return -1;
+    if (!ms_config_generator(cfg) &&
+        ms_report_add_trace_input(prov->inputs, cfg->workload.trace, info->sha256,
+                                  info->sha256_chunks, err) < 0)
+        return -1;
+    if (ms_nic_is_preset(cfg->rdma_nic_given)) {
+        const struct ms_nic_preset *nic = ms_nic_preset(cfg->rdma_nic_given);
+        char name[128];
+        snprintf(name, sizeof name, "preset:%s", nic->name);
+        ms_report_add_input_text(prov->inputs, name, nic->text, strlen(nic->text));
+        return 0;
+    }
+    const char *nic_file = cfg->rdma_nic;
+    json_t *more = ms_report_inputs(&nic_file, 1, err);
+    if (!more)
+        return -1;
+    json_array_extend(prov->inputs, more);
+    json_decref(more);
+    return 0;
 }
 
 /* Every trace thread keeps its own reader open: allow as many files as the system lets us. */
@@ -403,46 +434,9 @@ int main(int argc, char **argv)
         goto done;
     }
     ms_cleanup_on_signals();
-    if (ms_config_generator(&cfg)) {
-        /* a built-in workload: threads 0..n-1, record count unknown until it has run */
-        info.n_threads = cfg.workload.gen.n_threads;
-        info.tids = ms_xcalloc(info.n_threads, sizeof *info.tids);
-        for (uint32_t i = 0; i < info.n_threads; i++)
-            info.tids[i] = i;
-    } else if (trace_readable_twice(&cfg, &err) < 0 ||
-               ms_trace_scan(cfg.workload.trace, &info, &err) < 0) {
-        fprintf(stderr, "%s\n", err.msg);
-        goto done;
-    }
 
-    /* Provenance: the inputs by content (the config, the trace unless a generator makes it, a
-     * NIC file; a NIC preset built in by the digest of its text), the options as given. */
-    const char *inputs[3] = {c.config};
-    int n_inputs = 1;
-    if (!ms_config_generator(&cfg))
-        inputs[n_inputs++] = cfg.workload.trace;
-    const struct ms_nic_preset *nic = NULL;
-    if (ms_nic_is_preset(cfg.rdma_nic_given))
-        nic = ms_nic_preset(cfg.rdma_nic_given);
-    else
-        inputs[n_inputs++] = cfg.rdma_nic;
-    prov = (struct ms_provenance){
-        .inputs = ms_report_inputs(inputs, n_inputs, &err),
-        .sets = c.sets, .n_sets = c.n_sets, .cfgs = c.cfgs, .n_cfgs = c.n_cfgs,
-        .logs = c.logs, .n_logs = c.n_logs,
-        .start = time(NULL)};
-    if (prov.inputs && nic) {
-        char name[128];
-        snprintf(name, sizeof name, "preset:%s", nic->name);
-        ms_report_add_input_text(prov.inputs, name, nic->text, strlen(nic->text));
-    }
-    if (!prov.inputs) {
-        fprintf(stderr, "%s\n", err.msg);
-        goto done;
-    }
-
-    /* The scratch directory and the files the children leave in it are removed if a signal
-     * stops mindsim (registered directory first: removed last). */
+    /* The scratch directory, the trace's spool and the files the children leave in it are
+     * removed if a signal stops mindsim (registered directory first: removed last). */
     const char *tmpdir = getenv("TMPDIR");
     char dir[4096], path[4200];
     snprintf(dir, sizeof dir, "%s/mindsim-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
@@ -451,13 +445,35 @@ int main(int argc, char **argv)
         goto done;
     }
     int n = cfg.fetch.n_modes;
-    int scratch[2 * MS_MAX_MODES + 1], n_scratch = 0;
+    int scratch[2 * MS_MAX_MODES + 2], n_scratch = 0;
     scratch[n_scratch++] = ms_cleanup_add(dir);
+    static char spool[4200];   /* `trace` may point here until the children are done */
+    snprintf(spool, sizeof spool, "%s/trace.spool", dir);
+    scratch[n_scratch++] = ms_cleanup_add(spool);
     for (int i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/run%d.json", dir, i);
         scratch[n_scratch++] = ms_cleanup_add(path);
         snprintf(path, sizeof path, "%s/err%d", dir, i);
         scratch[n_scratch++] = ms_cleanup_add(path);
+    }
+
+    const char *trace = NULL;
+    if (ms_config_generator(&cfg)) {
+        /* a built-in workload: threads 0..n-1, record count unknown until it has run */
+        info.n_threads = cfg.workload.gen.n_threads;
+        info.tids = ms_xcalloc(info.n_threads, sizeof *info.tids);
+        for (uint32_t i = 0; i < info.n_threads; i++)
+            info.tids[i] = i;
+    } else if (ms_trace_prepare(cfg.workload.trace, spool, &info, &trace, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        remove_scratch(dir, n, scratch, n_scratch);
+        goto done;
+    }
+
+    if (provenance(&prov, &c, &cfg, &info, &err) < 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        remove_scratch(dir, n, scratch, n_scratch);
+        goto done;
     }
     volatile uint64_t *progress = mmap(NULL, sizeof(uint64_t) * (size_t)n, PROT_READ | PROT_WRITE,
                                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -476,7 +492,7 @@ int main(int argc, char **argv)
             pid_t p = ms_cleanup_fork();
             MS_ASSERT(p >= 0);
             if (p == 0)
-                child_run(&cfg, started, &info, &c, &progress[started], dir);
+                child_run(&cfg, started, &info, trace, &c, &progress[started], dir);
             pids[started++] = p;
         }
         int st;

@@ -1,9 +1,11 @@
 /* mindsim_trace.c: the `mindsim-trace` tool: convert, summarize and print traces.
  *
- *   mindsim-trace convert IN OUT [--to text|binary]   re-encode (OUT whole: outfile.h)
+ *   mindsim-trace convert IN OUT [--to FORMAT] [--zstd]  re-encode (OUT whole: outfile.h)
  *   mindsim-trace stat TRACE [--json]                 counts, threads, pages, live bytes
  *   mindsim-trace cat TRACE                           canonical text on stdout
- *   mindsim-trace import-mind DIR OUT [--to text|binary]  MIND PIN per-core files -> trace
+ *   mindsim-trace import-mind DIR OUT [--to FORMAT] [--zstd]  MIND PIN per-core files -> trace
+ *   mindsim-trace import-lackey FILE OUT [--ifetch] [--to FORMAT] [--zstd]  lackey --trace-mem
+ *   mindsim-trace import-din FILE OUT [--ifetch] [--to FORMAT] [--zstd]     Dinero din
  *
  * All parsing and validation is traces/lib/trace.c's; this file only adds the bookkeeping of `stat`
  * (a page set and the live-allocation maps, traces/lib/u64map.h) and the command
@@ -26,7 +28,9 @@
 #include "traces/lib/cli.h"
 #include "traces/lib/ms_common.h"
 #include "traces/lib/outfile.h"
+#include "traces/lib/stream.h"
 #include "traces/lib/trace.h"
+#include "traces/lib/trace_import.h"
 #include "traces/lib/u64map.h"
 
 #define MS_STAT_MAX_SPAN (1ull << 30)   /* longest R/W whose pages stat will enumerate */
@@ -34,19 +38,32 @@
 
 static const char ms_usage[] =
     "usage: mindsim-trace [--help | --version] COMMAND [OPTION]... OPERAND...\n"
-    "  convert IN OUT [--to text|binary]  write IN's records to OUT; the format of OUT comes\n"
-    "                                     from --to, else from its extension (.bin/.mstrace:\n"
-    "                                     binary, .trace/.txt: text)\n"
+    "  convert IN OUT [--to FORMAT] [--zstd]\n"
+    "                                     write IN's records to OUT; FORMAT is text, binary\n"
+    "                                     (v3, compact) or binary-v2; without --to it comes\n"
+    "                                     from OUT's extension (.bin/.mstrace: binary,\n"
+    "                                     .trace/.txt: text); --zstd, or a name ending in .zst\n"
+    "                                     (x.trace.zst; a bare x.zst is binary), compresses the\n"
+    "                                     whole file with zstd\n"
     "  stat TRACE [--json]                records by op and by thread, distinct 4 KiB pages\n"
     "                                     touched by R/W, bytes read/written, peak live bytes,\n"
     "                                     whether the trace is ordered\n"
     "  cat TRACE                          print the records as canonical text\n"
-    "  import-mind DIR OUT [--to text|binary]\n"
+    "  import-mind DIR OUT [--to FORMAT] [--zstd]\n"
     "                                     convert a directory of MIND PIN per-core files\n"
     "                                     0 .. N-1 (core i -> thread i); OUT is binary unless\n"
     "                                     --to or a .trace/.txt extension says text\n"
-    "  gen CONFIG.json OUT [--to text|binary] [--KEY=VALUE ...]\n"
-    "  gen GENERATOR [--KEY=VALUE ...] OUT [--to text|binary]\n"
+    "  import-lackey FILE OUT [--ifetch] [--to FORMAT] [--zstd]\n"
+    "                                     convert Valgrind lackey's --trace-mem=yes output\n"
+    "                                     (L -> R, S -> W, M -> R and W; I, instruction\n"
+    "                                     fetches, dropped unless --ifetch) to thread 0\n"
+    "  import-din FILE OUT [--ifetch] [--to FORMAT] [--zstd]\n"
+    "                                     convert Dinero's din format (labels 0 read, 1 write,\n"
+    "                                     3 misc -> R/W of the aligned 4-byte word; 2\n"
+    "                                     instruction fetch dropped unless --ifetch; 4, 5\n"
+    "                                     cache operations dropped) to thread 0\n"
+    "  gen CONFIG.json OUT [--to FORMAT] [--zstd] [--KEY=VALUE ...]\n"
+    "  gen GENERATOR [--KEY=VALUE ...] OUT [--to FORMAT] [--zstd]\n"
     "                                     write the trace of a built-in workload (the config's\n"
     "                                     workload.generator and workload.*, or GENERATOR with\n"
     "                                     workload keys such as --kv.n_items=100\n"
@@ -54,17 +71,23 @@ static const char ms_usage[] =
     "                                     --set: JSON if it reads as JSON, else a string)\n"
     "  --help, --version                  this text; the tool's version\n"
     "A command's options go anywhere after it (--to=binary or --to binary); `--` ends them.\n"
-    "Both trace formats are accepted as input (see docs/trace-format.md). Errors: one line on\n"
-    "stderr, exit status 2.\n";
+    "Every trace format is accepted as input, plain or compressed with gzip, zstd or xz, and\n"
+    "\"-\" reads standard input (see docs/trace-format.md). Errors: one line on stderr, exit\n"
+    "status 2.\n";
 
 /* The commands' options, a row each: the option, and the commands that take it (see the
  * command line, at the end). A command reads option i as ms_args.opt[i]. */
-enum { MS_OPT_TO, MS_OPT_JSON, MS_N_OPTS };
+enum { MS_OPT_TO, MS_OPT_ZSTD, MS_OPT_IFETCH, MS_OPT_JSON, MS_N_OPTS };
 static const struct {
     struct option o;          /* .val is 256 + the row's index */
     const char *cmds;         /* the commands that take it, separated by spaces */
 } ms_opts[MS_N_OPTS] = {
-    [MS_OPT_TO] = {{"to", required_argument, NULL, 256 + MS_OPT_TO}, "convert import-mind gen"},
+    [MS_OPT_TO] = {{"to", required_argument, NULL, 256 + MS_OPT_TO},
+                   "convert import-mind import-lackey import-din gen"},
+    [MS_OPT_ZSTD] = {{"zstd", no_argument, NULL, 256 + MS_OPT_ZSTD},
+                     "convert import-mind import-lackey import-din gen"},
+    [MS_OPT_IFETCH] = {{"ifetch", no_argument, NULL, 256 + MS_OPT_IFETCH},
+                       "import-lackey import-din"},
     [MS_OPT_JSON] = {{"json", no_argument, NULL, 256 + MS_OPT_JSON}, "stat"},
 };
 
@@ -146,6 +169,7 @@ static int ms_cmd_stat(const char *path, int json)
     struct ms_live live = {0};
     uint64_t n = 0, by_op[256] = {0}, bytes_read = 0, bytes_written = 0;
     int format = ms_trace_reader_format(r), ordered = ms_trace_reader_ordered(r), k;
+    int version = ms_trace_reader_version(r), comp = ms_trace_reader_compression(r);
     struct ms_rec rec;
     while ((k = ms_trace_next(r, &rec, &err)) == 1) {
         n++;
@@ -209,6 +233,8 @@ static int ms_cmd_stat(const char *path, int json)
     if (json) {
         json_t *o = json_object(), *ops = json_object(), *per = json_object();
         json_object_set_new(o, "format", json_string(fmt_name));
+        json_object_set_new(o, "version", json_integer(version));
+        json_object_set_new(o, "compression", json_string(ms_compression_name(comp)));
         json_object_set_new(o, "ordered", json_boolean(ordered));
         json_object_set_new(o, "records", json_integer((json_int_t)n));
         for (const char *c = ms_ops; *c; c++) {
@@ -236,6 +262,8 @@ static int ms_cmd_stat(const char *path, int json)
         json_decref(o);
     } else {
         printf("format: %s\n", fmt_name);
+        printf("version: %d\n", version);
+        printf("compression: %s\n", ms_compression_name(comp));
         printf("ordered: %s\n", ordered ? "yes" : "no");
         printf("records: %" PRIu64 "\n", n);
         for (const char *c = ms_ops; *c; c++)
@@ -286,32 +314,58 @@ static int ms_ends_with(const char *s, const char *suffix)
     return a > b && !strcmp(s + a - b, suffix);
 }
 
-static int ms_cmd_convert(const char *in, const char *out, const char *to, int mind)
+/* The writer format for OUT: --to (text, binary, binary-v2), else OUT's name, else `dflt`
+ * (0: none, an error); compressed with zstd for --zstd or a name ending in .zst. -1 after a
+ * usage error (printed). */
+static int ms_out_format(const char *out, const char *to, int zstd, int dflt)
 {
-    int format;
+    if (ms_ends_with(out, ".gz") || ms_ends_with(out, ".xz")) {
+        ms_usage_error("'%s': traces are written plain or compressed with zstd (.zst); gzip "
+                       "and xz are read only", out);
+        return -1;
+    }
+    int named = ms_trace_format_for_name(out), format;
+    if (named >= 0 && (named & MS_TRACE_ZSTD))
+        zstd = 1;
+    if (to) {
+        if (!strcmp(to, "text"))
+            format = MS_TRACE_TEXT;
+        else if (!strcmp(to, "binary"))
+            format = MS_TRACE_BINARY;
+        else if (!strcmp(to, "binary-v2"))
+            format = MS_TRACE_BINARY_V2;
+        else {
+            ms_usage_error("--to must be text, binary or binary-v2, got '%s'", to);
+            return -1;
+        }
+    } else if (named >= 0) {
+        format = named & MS_TRACE_FORMAT_MASK;
+    } else if (dflt) {
+        format = dflt;
+    } else {
+        ms_usage_error("cannot tell the format of '%s' from its extension; use --to "
+                       "text|binary|binary-v2", out);
+        return -1;
+    }
+    if (zstd && format == MS_TRACE_BINARY_V2) {
+        ms_usage_error("'%s': binary-v2 is written uncompressed (binary, v3, is compressed "
+                       "already)", out);
+        return -1;
+    }
+    return format | (zstd ? MS_TRACE_ZSTD : 0);
+}
+
+static int ms_cmd_convert(const char *in, const char *out, const char *to, int zstd, int mind)
+{
     struct stat st;
     if (mind && stat(in, &st) == 0 && !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "%s: not a directory (import-mind reads a directory of per-core files "
                 "0 .. N-1)\n", in);
         return 2;
     }
-    if (to) {
-        if (!strcmp(to, "text"))
-            format = MS_TRACE_TEXT;
-        else if (!strcmp(to, "binary"))
-            format = MS_TRACE_BINARY;
-        else
-            return ms_usage_error("--to must be text or binary, got '%s'", to);
-    } else if (ms_ends_with(out, ".bin") || ms_ends_with(out, ".mstrace")) {
-        format = MS_TRACE_BINARY;
-    } else if (ms_ends_with(out, ".trace") || ms_ends_with(out, ".txt")) {
-        format = MS_TRACE_TEXT;
-    } else if (mind) {
-        format = MS_TRACE_BINARY;
-    } else {
-        return ms_usage_error("cannot tell the format of '%s' from its extension; use --to "
-                              "text|binary", out);
-    }
+    int format = ms_out_format(out, to, zstd, mind ? MS_TRACE_BINARY : 0);
+    if (format < 0)
+        return 2;
     struct ms_err err = {0};
     if (ms_out_check_input(out, in, "the trace", &err) < 0)
         return ms_input_error(&err);
@@ -336,6 +390,59 @@ static int ms_cmd_convert(const char *in, const char *out, const char *to, int m
     ms_trace_close(r);
     if (ms_trace_writer_close(w, k == 0, &err) < 0 || k < 0)
         return ms_input_error(&err);
+    return 0;
+}
+
+/* The importers' closing words: what was dropped, and how such a trace replays. */
+static void ms_import_hint(const char *out, uint64_t n, const struct ms_import_stats *st)
+{
+    fprintf(stderr, "mindsim-trace: %s: %" PRIu64 " records", out, n);
+    if (st->ifetches)
+        fprintf(stderr, "; %" PRIu64 " instruction fetches dropped (--ifetch keeps them)", st->ifetches);
+    if (st->cache_ops)
+        fprintf(stderr, "; %" PRIu64 " cache copy-back/invalidate records dropped", st->cache_ops);
+    fprintf(stderr, ".\nIt has no allocations or mappings: replay it with "
+            "workload.on_unknown_address \"warn\" (accesses are then counted in "
+            "unknown_accesses). Keep fetch.bitmap \"oracle\" (the default): the blocks written "
+            "so far are the live ones and nothing is lost; \"touched\" can lose data (counted "
+            "as violations) and \"allocator\", which needs allocations, moves every page that "
+            "holds data whole.\n");
+}
+
+/* import-lackey / import-din FILE OUT. */
+static int ms_cmd_import(int kind, const char *in, const char *out, const char *to, int zstd,
+                         int ifetch)
+{
+    int format = ms_out_format(out, to, zstd, MS_TRACE_BINARY);
+    if (format < 0)
+        return 2;
+    struct ms_err err = {0};
+    if (ms_out_check_input(out, in, "the input", &err) < 0)
+        return ms_input_error(&err);
+    struct ms_import_reader *r = ms_import_open(in, kind, ifetch, &err);
+    if (!r)
+        return ms_input_error(&err);
+    struct ms_trace_writer *w = ms_trace_writer_open(out, format, &err);
+    if (!w) {
+        ms_import_close(r);
+        return ms_input_error(&err);
+    }
+    struct ms_rec rec;
+    uint64_t n = 0;
+    int k;
+    while ((k = ms_import_next(r, &rec, &err)) == 1) {
+        if (ms_trace_write(w, &rec, &err) < 0) {
+            k = -1;
+            break;
+        }
+        n++;
+    }
+    if (ms_trace_writer_close(w, k == 0, &err) < 0 || k < 0) {
+        ms_import_close(r);
+        return ms_input_error(&err);
+    }
+    ms_import_hint(out, n, ms_import_stats(r));
+    ms_import_close(r);
     return 0;
 }
 
@@ -370,18 +477,14 @@ static void ms_gen_reword(struct ms_err *err, char *const *sets, char *const *ty
     }
 }
 
-/* gen SPEC [--KEY=VALUE ...] OUT [--to text|binary]: each --KEY=VALUE is the override
+/* gen SPEC [--KEY=VALUE ...] OUT [--to FORMAT] [--zstd]: each --KEY=VALUE is the override
  * "workload.KEY=VALUE" (or "seed=VALUE") in a->sets, applied as mindsim's --set applies it. */
 static int ms_cmd_gen(const struct ms_args *a)
 {
-    const char *spec = a->pos[0], *out = a->pos[1], *to = a->opt[MS_OPT_TO];
-    int format;
-    if (to ? !strcmp(to, "text") : (ms_ends_with(out, ".trace") || ms_ends_with(out, ".txt")))
-        format = MS_TRACE_TEXT;
-    else if (!to || !strcmp(to, "binary"))
-        format = MS_TRACE_BINARY;
-    else
-        return ms_usage_error("--to must be text or binary, got '%s'", to);
+    const char *spec = a->pos[0], *out = a->pos[1];
+    int format = ms_out_format(out, a->opt[MS_OPT_TO], a->opt[MS_OPT_ZSTD] != NULL, MS_TRACE_BINARY);
+    if (format < 0)
+        return 2;
     static struct ms_config cfg;
     struct ms_err err = {0};
     int rc;
@@ -456,12 +559,24 @@ static int ms_gen_write(const struct ms_config *cfg, const char *out, int format
 
 static int ms_run_convert(const struct ms_args *a)
 {
-    return ms_cmd_convert(a->pos[0], a->pos[1], a->opt[MS_OPT_TO], 0);
+    return ms_cmd_convert(a->pos[0], a->pos[1], a->opt[MS_OPT_TO], a->opt[MS_OPT_ZSTD] != NULL, 0);
 }
 
 static int ms_run_import_mind(const struct ms_args *a)
 {
-    return ms_cmd_convert(a->pos[0], a->pos[1], a->opt[MS_OPT_TO], 1);
+    return ms_cmd_convert(a->pos[0], a->pos[1], a->opt[MS_OPT_TO], a->opt[MS_OPT_ZSTD] != NULL, 1);
+}
+
+static int ms_run_import_lackey(const struct ms_args *a)
+{
+    return ms_cmd_import(MS_IMPORT_LACKEY, a->pos[0], a->pos[1], a->opt[MS_OPT_TO],
+                         a->opt[MS_OPT_ZSTD] != NULL, a->opt[MS_OPT_IFETCH] != NULL);
+}
+
+static int ms_run_import_din(const struct ms_args *a)
+{
+    return ms_cmd_import(MS_IMPORT_DIN, a->pos[0], a->pos[1], a->opt[MS_OPT_TO],
+                         a->opt[MS_OPT_ZSTD] != NULL, a->opt[MS_OPT_IFETCH] != NULL);
 }
 
 static int ms_run_stat(const struct ms_args *a)
@@ -484,6 +599,8 @@ static const struct ms_cmd {
     {"stat", 1, "one TRACE", ms_run_stat},
     {"cat", 1, "one TRACE", ms_run_cat},
     {"import-mind", 2, "DIR and OUT", ms_run_import_mind},
+    {"import-lackey", 2, "FILE and OUT", ms_run_import_lackey},
+    {"import-din", 2, "FILE and OUT", ms_run_import_din},
     {"gen", 2, "CONFIG.json or GENERATOR, and OUT", ms_cmd_gen},
 };
 #define MS_N_CMDS (sizeof ms_cmds / sizeof ms_cmds[0])

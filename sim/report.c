@@ -13,7 +13,7 @@
 #include "models/fetch.h"
 #include "sim/json_text.h"
 #include "sim/revision.h"
-#include "sim/sha256.h"
+#include "traces/lib/sha256.h"
 
 static json_t *u64(uint64_t v) { return json_integer((json_int_t)v); }
 
@@ -547,6 +547,28 @@ int ms_report_add_input_text(json_t *inputs, const char *name, const char *text,
     json_t *o = json_object();
     json_object_set_new(o, "path", json_string(name));
     json_object_set_new(o, "sha256", json_string(hex));
+    return json_array_append_new(inputs, o);
+}
+
+int ms_report_add_trace_input(json_t *inputs, const char *path, const char *sha256, int chunks,
+                              struct ms_err *err)
+{
+    if (!sha256[0]) {
+        json_t *a = ms_report_inputs(&path, 1, err);
+        if (!a)
+            return -1;
+        json_array_extend(inputs, a);
+        json_decref(a);
+        return 0;
+    }
+    json_t *name = json_string(path);
+    if (!name)
+        return ms_err_set(err, "%s: the file name is not UTF-8, so no results file can name it", path);
+    json_t *o = json_object();
+    json_object_set_new(o, "path", name);
+    json_object_set_new(o, "sha256", json_string(sha256));
+    if (chunks)
+        json_object_set_new(o, "sha256_of", json_string("header and chunks (binary v3 index)"));
     return json_array_append_new(inputs, o);
 }
 

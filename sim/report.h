@@ -33,6 +33,12 @@ json_t *ms_report_inputs(const char *const *paths, int n, struct ms_err *err);
 /* Add an input that is not a file of the user's (a NIC preset built into mindsim) by the
  * digest of its text. */
 int ms_report_add_input_text(json_t *inputs, const char *name, const char *text, size_t n);
+/* Add the trace at `path`: with `sha256` (the digest ms_trace_prepare took while reading it,
+ * or, `chunks` set, a binary v3 file's digest of its header and chunks, from its index) as it
+ * is, else by reading the file (or a directory's files) as ms_report_inputs does. 0, or -1 and
+ * err. */
+int ms_report_add_trace_input(json_t *inputs, const char *path, const char *sha256, int chunks,
+                              struct ms_err *err);
 
 json_t *ms_report_run(const struct ms_run_result *r);
 /* The results document: "mindsim" (version, git revision, SimGrid's and jansson's versions,

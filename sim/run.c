@@ -34,14 +34,17 @@ struct run_thread {
     struct ms_trace_reader *reader;   /* replaying a trace: open from the thread's first
                                        * record to the call after its last */
     uint64_t n_records;               /* replaying a trace: the thread's records (the scan's) */
+    struct ms_rec gen_rec;            /* replaying the generator: the record taken from q */
     struct run_queue q;               /* replaying the generator */
-    uint64_t n_read;                  /* records taken so far */
+    uint64_t n_read;                  /* records taken from q so far */
+    uint64_t n_uncounted;             /* records taken and not yet counted (count_records) */
     char where[96];
     struct run_state *rs;
 };
 
 struct run_state {
     const struct ms_config *cfg;
+    const char *trace;               /* what the threads' readers open (ms_run's `trace`) */
     struct ms_memmap mem;
     struct ms_switch sw;
     struct ms_ctrl_plane cp;
@@ -71,6 +74,7 @@ struct run_state {
     struct ms_err err;
 };
 
+/* Records are counted, and the simulated time checked, when a thread has taken this many. */
 #define PROGRESS_EVERY 4096
 
 /* code: -1 bad input, -2 the model was told to abort (lost data). */
@@ -195,27 +199,6 @@ static const char *unordered_hint(const struct run_state *rs)
                : "";
 }
 
-/* A trace thread opens its reader when it starts and closes it after its last record (the
- * scan counted them), without reading on to the end of the file: a reader holds a buffer of up
- * to 1 MiB, and a trace may have thousands of threads that each run briefly. */
-static int next_record(struct run_thread *rt, struct ms_rec *rec, struct ms_err *err)
-{
-    struct run_state *rs = rt->rs;
-    if (rs->wl) {
-        rt->n_read++;
-        return gen_next(rt, rec, err);
-    }
-    if (rt->n_read == rt->n_records) {
-        ms_trace_close(rt->reader);
-        rt->reader = NULL;
-        return 0;
-    }
-    if (!rt->reader && !(rt->reader = ms_trace_open(rs->cfg->workload.trace, rt->cpu.tid, err)))
-        return -1;
-    rt->n_read++;
-    return ms_trace_next(rt->reader, rec, err);
-}
-
 /* Where the last record came from, for error messages. */
 static const char *rec_where(struct run_thread *rt)
 {
@@ -224,6 +207,63 @@ static const char *rec_where(struct run_thread *rt)
     snprintf(rt->where, sizeof rt->where, "workload.generator \"%s\": thread %u record %" PRIu64,
              rt->rs->wl_name, rt->cpu.tid, rt->n_read);
     return rt->where;
+}
+
+/* Generator threads have no records ahead: next_record's one test sends them all to the
+ * slow path. */
+static struct ms_trace_ahead no_records_ahead;
+
+/* The records taken and not counted yet join the run's count. */
+static void count_records(struct run_thread *rt)
+{
+    struct run_state *rs = rt->rs;
+    rs->records += rt->n_uncounted;
+    if (rs->progress)
+        *rs->progress += rt->n_uncounted;
+    rt->n_uncounted = 0;
+}
+
+/* next_record when nothing is ahead: the reader decodes its next batch, or the generator's
+ * queue gives its next record. Records are counted here, a batch at a time. */
+static int __attribute__((noinline)) next_record_slow(struct run_thread *rt, const struct ms_rec **rec,
+                                                      struct ms_err *err)
+{
+    int k;
+    if (rt->reader) {
+        k = ms_trace_next_ref(rt->reader, rec, err);
+        if (k == 1)   /* this record and those now ahead of it */
+            rt->n_uncounted += (uint64_t)(((struct ms_trace_ahead *)rt->reader)->end - *rec);
+    } else {
+        rt->n_read++;
+        *rec = &rt->gen_rec;
+        k = gen_next(rt, &rt->gen_rec, err);
+        if (k == 1 && __builtin_expect(ms_rec_wraps(rt->gen_rec.addr, rt->gen_rec.len), 0)) {
+            /* the readers refuse these; a built-in workload's records are checked here */
+            return ms_err_set(err, "%s: %c of %" PRIu64 " bytes at 0x%" PRIx64 " ends past 2^64",
+                              rec_where(rt), rt->gen_rec.op, rt->gen_rec.len, rt->gen_rec.addr);
+        }
+        rt->n_uncounted += k == 1;
+    }
+    if (k == 1 && rt->n_uncounted >= PROGRESS_EVERY) {
+        count_records(rt);
+        if (simgrid_get_clock() > MS_SIM_TIME_MAX_S)
+            return ms_err_set(err, "%s: the simulated time is past %.0f s, the most a run may simulate (docs/config.md, \"Bounds\")",
+                              rec_where(rt), MS_SIM_TIME_MAX_S);
+    }
+    return k;
+}
+
+/* The thread's next record in *rec (valid until the next call): 1, 0 at the end, -1 and err.
+ * `ahead` is the reader's (trace.h) or no_records_ahead: most records of a trace are taken
+ * here in a few instructions. */
+static inline int next_record(struct run_thread *rt, struct ms_trace_ahead *ahead,
+                              const struct ms_rec **rec, struct ms_err *err)
+{
+    if (__builtin_expect(ahead->next < ahead->end, 1)) {
+        *rec = ahead->next++;
+        return 1;
+    }
+    return next_record_slow(rt, rec, err);
 }
 
 /* One access of [addr, addr+len) by the thread, for an R/W record or synthesised from an A/F
@@ -356,20 +396,10 @@ static int replay_syscall(struct run_thread *rt, const struct ms_rec *rec)
     return 0;
 }
 
-/* One record: 0, or -1 after failing the run with an error that names it. */
-static int replay_record(struct run_thread *rt, const struct ms_rec *rec)
+/* A record other than R and W: 0, or -1 after failing the run with an error that names it. */
+static int __attribute__((noinline)) replay_other(struct run_thread *rt, const struct ms_rec *rec)
 {
-    if (__builtin_expect(ms_rec_wraps(rec->addr, rec->len), 0)) {
-        /* the readers refuse these; a built-in workload's records are checked here */
-        ms_err_set(&rt->rs->err, "%s: %c of %" PRIu64 " bytes at 0x%" PRIx64 " ends past 2^64",
-                   rec_where(rt), rec->op, rec->len, rec->addr);
-        fail(rt->rs, -1);
-        return -1;
-    }
     switch (rec->op) {
-    case MS_OP_READ:
-    case MS_OP_WRITE:
-        return replay_access(rt, rec->addr, rec->len, rec->op == MS_OP_WRITE);
     case MS_OP_COMPUTE:
         return replay_compute(rt, rec);
     case MS_OP_ALLOC:
@@ -387,20 +417,39 @@ static int replay_record(struct run_thread *rt, const struct ms_rec *rec)
     return 0;
 }
 
-/* `n` more records replayed: counted, and the simulated time checked against its bound. */
-static int count_records(struct run_thread *rt, uint64_t n)
+/* replay_record tells R and W apart, and from the other ops, by these bits */
+_Static_assert((MS_OP_READ | (MS_OP_READ ^ MS_OP_WRITE)) == MS_OP_WRITE && (MS_OP_WRITE & 1) &&
+               !(MS_OP_READ & 1), "R and W op bytes");
+
+/* One record: 0, or -1 after failing the run with an error that names it. An R or W that hits
+ * takes the blade's hit path; everything else the general one.
+ * *rec stays valid across simcalls: this thread's reader (or queue) is its own. */
+static inline int replay_record(struct run_thread *rt, const struct ms_rec *rec)
+{
+    /* R (0x52) and W (0x57) are the only ops whose byte is W's with bits 0 and 2 set */
+    if (__builtin_expect((rec->op | (MS_OP_READ ^ MS_OP_WRITE)) != MS_OP_WRITE, 0))
+        return replay_other(rt, rec);
+    int write = rec->op & 1;   /* of the two, W's byte is odd */
+    if (ms_cpu_access_hit(&rt->cpu, rec->addr, rec->len, write))
+        return 0;
+    return replay_access(rt, rec->addr, rec->len, write);
+}
+
+/* A trace thread opens its reader when it starts and closes it after its last record (the
+ * scan counted them), without reading on to the end of the file: a reader holds a buffer of up
+ * to 1 MiB, and a trace may have thousands of threads that each run briefly. Returns the
+ * records ahead to take first (trace.h), or NULL after failing the run. */
+static struct ms_trace_ahead *open_reader(struct run_thread *rt)
 {
     struct run_state *rs = rt->rs;
-    rs->records += n;
-    if (rs->progress)
-        *rs->progress += n;
-    if (simgrid_get_clock() > MS_SIM_TIME_MAX_S) {
-        ms_err_set(&rs->err, "%s: the simulated time is past %.0f s, the most a run may simulate (docs/config.md, \"Bounds\")",
-                   rec_where(rt), MS_SIM_TIME_MAX_S);
+    if (rs->wl)
+        return &no_records_ahead;
+    if (!(rt->reader = ms_trace_open(rs->trace, rt->cpu.tid, &rs->err))) {
         fail(rs, -1);
-        return -1;
+        return NULL;
     }
-    return 0;
+    ms_trace_stop_after(rt->reader, rt->n_records);
+    return (struct ms_trace_ahead *)rt->reader;   /* a reader starts with its records ahead */
 }
 
 /* A trace thread: its records one by one, then its local time handed to SimGrid. */
@@ -408,24 +457,22 @@ static void thread_actor(int argc, char **argv)
 {
     struct run_thread *rt = sg_actor_self_get_data();
     struct run_state *rs = rt->rs;
-    struct ms_rec rec;
+    struct ms_trace_ahead *ahead = open_reader(rt);
+    if (!ahead)
+        return;
+    const struct ms_rec *rec;
     int rc;
-    uint64_t n = 0;
-    while ((rc = next_record(rt, &rec, &rs->err)) == 1) {
-        if (replay_record(rt, &rec) < 0)
+    while ((rc = next_record(rt, ahead, &rec, &rs->err)) == 1)
+        if (replay_record(rt, rec) < 0)
             return;
-        if (++n == PROGRESS_EVERY) {
-            if (count_records(rt, n) < 0)
-                return;
-            n = 0;
-        }
-    }
-    rs->records += n;
-    if (rs->progress)
-        *rs->progress += n;
+    count_records(rt);
     if (rc < 0) {
         fail(rs, -1);
         return;
+    }
+    if (rt->reader) {
+        ms_trace_close(rt->reader);
+        rt->reader = NULL;
     }
     ms_cpu_sync(&rt->cpu);
     rt->cpu.stats.finish_s = simgrid_get_clock();
@@ -590,13 +637,14 @@ static void collect_results(struct run_state *rs, int mode, struct ms_run_result
 }
 
 int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *info,
-           int sg_argc, char **sg_argv, volatile uint64_t *progress, struct ms_run_result *res,
-           struct ms_err *err)
+           const char *trace, int sg_argc, char **sg_argv, volatile uint64_t *progress,
+           struct ms_run_result *res, struct ms_err *err)
 {
     static struct run_state rs;   /* actors reach it through their data pointers */
     memset(&rs, 0, sizeof rs);
     memset(res, 0, sizeof *res);
     rs.cfg = cfg;
+    rs.trace = trace;
     rs.progress = progress;
     if (check_threads(cfg, info, err) < 0)
         return -1;

@@ -47,10 +47,12 @@ struct ms_run_result {
 
 /* Returns 0; -1 for bad input (err names the file and place); -2 when the run was aborted by
  * fetch.on_violation = "abort" (err says where). */
-/* Run `mode` over the trace described by `info`. `sg_argv` (NULL-terminated, argv[0] first)
- * goes to simgrid_init. `progress`, if not NULL, is bumped as records are replayed. */
+/* Run `mode` over the trace described by `info`: the one at `trace` (what ms_trace_prepare
+ * said to replay: the config's trace or its spool), one reader per thread; NULL with a
+ * built-in workload. `sg_argv` (NULL-terminated, argv[0] first) goes to simgrid_init.
+ * `progress`, if not NULL, is bumped as records are replayed. */
 int ms_run(const struct ms_config *cfg, int mode, const struct ms_trace_info *info,
-           int sg_argc, char **sg_argv, volatile uint64_t *progress, struct ms_run_result *res,
-           struct ms_err *err);
+           const char *trace, int sg_argc, char **sg_argv, volatile uint64_t *progress,
+           struct ms_run_result *res, struct ms_err *err);
 
 #endif

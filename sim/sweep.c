@@ -517,6 +517,10 @@ static int load_spec(struct sweep *sw, const char *path)
             else
                 fprintf(stderr, "%s: point %zu: %s\n", sw->spec_path, i, err.msg);
             rc = -1;
+        } else if (!ms_config_generator(&cfg) && !strcmp(cfg.workload.trace, "-")) {
+            fprintf(stderr, "%s: point %zu: workload.trace: \"-\" (standard input) cannot be "
+                    "swept: every point replays the trace (give a file)\n", sw->spec_path, i);
+            rc = -1;
         } else if (!ms_config_generator(&cfg) && access(cfg.workload.trace, R_OK) != 0) {
             fprintf(stderr, "%s: point %zu: workload.trace: %s: %s\n", sw->spec_path, i,
                     cfg.workload.trace, strerror(errno));

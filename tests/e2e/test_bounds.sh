@@ -1,7 +1,7 @@
 #!/bin/sh
 # Hostile sizes end quickly (docs/config.md, "Bounds"): a sweep axis of 1,000,001 values is
 # refused with the limit named, a sweep of 100,000 points lists every point, and a FIFO as
-# mindsim's trace (read more than once) is refused instead of blocking. Nothing here is timed;
+# mindsim's trace is read once (spooled) and replays instead of blocking. Nothing here is timed;
 # the sweep loads in O(n log n) (an axis's duplicates by sorting, point ids by sorting), where
 # it was O(n^2). $1 = build dir.
 set -eu
@@ -32,6 +32,8 @@ grep -q '^dup.json: axes.seed: a value appears twice$' err || fail "duplicate: $
 
 mkfifo fifo
 echo '{"workload": {"trace": "fifo"}}' >fifo.json
-if "$build/mindsim" fifo.json -o r.json 2>err; then fail "a FIFO trace accepted"; fi
-grep -q '^fifo.json: workload.trace: fifo: not a regular file or directory' err || fail "fifo: $(cat err)"
+cat t.trace >fifo &
+writer=$!
+"$build/mindsim" fifo.json --quiet -o r.json 2>err || { kill $writer; fail "a FIFO trace: $(cat err)"; }
+wait
 echo ok

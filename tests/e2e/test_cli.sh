@@ -4,7 +4,8 @@
 # across repeated runs (wall-clock fields aside); the GNU forms (--output=FILE, -oFILE, --set
 # VALUE as a plain string, --), integral reals for integer keys, SimGrid's --cfg and --log
 # accepted and recorded or refused before any run; every tool's --version, --help and one-line
-# usage error; mindsim-trace's and mindtrace's option forms. $1 = build dir, $2 = source dir.
+# usage error; mindsim-trace's and mindtrace's option forms (flags such as --zstd included).
+# $1 = build dir, $2 = source dir.
 set -eu
 bin="$(cd "$1" && pwd)/mindsim"
 src="$(cd "$2" && pwd)"
@@ -102,11 +103,17 @@ st="$(dirname "$bin")/mindsim-trace"
 "$st" stat g.bin --json >s2.json
 cmp -s s1.json s2.json || fail "mindsim-trace stat --json: placement matters"
 [ "$(jq .threads s1.json)" = 2 ] || fail "gen --n_threads 2: $(jq .threads s1.json) threads"
+"$st" convert --zstd g.txt --to=binary-v2 g2.bin 2>/dev/null && fail "convert --zstd --to=binary-v2 passed"
+"$st" convert --zstd g.txt --to=text g.tz
+"$st" stat g.tz | grep -qx 'compression: zstd' || fail "convert --zstd (before the operands): not zstd"
+"$st" cat g.tz | cmp -s - g.txt || fail "convert --zstd --to=text: records differ"
 
 # mindtrace: -oOUT and --output=OUT; its options end at PROGRAM, whose own follow
 "$mt" -om1.bin -- "$(dirname "$bin")/traces/memtest" 1 16 64 1 >/dev/null || fail "mindtrace -oOUT"
 "$mt" --output=m2.bin "$(dirname "$bin")/traces/memtest" 1 16 64 1 >/dev/null || fail "mindtrace --output="
-for f in m1.bin m2.bin; do
+"$mt" --zstd --text -o m3.trace "$(dirname "$bin")/traces/memtest" 1 16 64 1 >/dev/null || fail "mindtrace --zstd"
+"$st" stat m3.trace | grep -qx 'compression: zstd' || fail "mindtrace --zstd: not zstd"
+for f in m1.bin m2.bin m3.trace; do
   "$st" stat $f | grep -q '^records\.A: [1-9]' || fail "mindtrace $f: no allocations"
 done
 echo ok

@@ -6,7 +6,9 @@
 # both formats, and --version / usage errors behave. Then ordered traces: convert keeps the
 # #!ordered declaration and the cross-thread order of memory-state records (and P's prot),
 # stat counts cross-thread conflicts of unordered traces and fails on a conflict of an ordered
-# one, gen writes ordered traces. Prints "ok" and exits 0 on success.
+# one, gen writes ordered traces. The compact format: convert writes binary v3 by default, which
+# holds scripts/bench's hit pattern in at most 4 bytes a record, and --to binary-v2 and --zstd
+# write what they say. Prints "ok" and exits 0 on success.
 build=$1
 src=$2
 mt="$build/mindsim-trace"
@@ -112,6 +114,26 @@ sed 1d "$work/c.trace" >"$work/c2.trace"
 "$mt" stat "$work/g.bin" >"$work/gs.txt" || fail "stat of a generated trace"
 grep -qx "ordered: yes" "$work/gs.txt" || fail "gen: not ordered"
 grep -qx "threads: 2" "$work/gs.txt" || fail "gen: want 2 threads"
+
+# binary v3 by default: scripts/bench's hit pattern (8-byte R/W at pseudo-random blocks of 256
+# pages) in at most 4 bytes a record, with every record back
+n=300000
+awk -v pages=256 -v n=$n 'BEGIN {
+  base = 268435456; x = 12345
+  for (p = 0; p < pages; p++) printf "0 A 0x%x 4096\n", base + p * 4096
+  for (i = 0; i < n; i++) {
+    x = (1664525 * x + 1013904223) % 4294967296; r = int(x / 65536)
+    printf "0 %s 0x%x 8\n", (r % 4 == 0 ? "W" : "R"), base + (i % pages) * 4096 + (r % 64) * 64
+  } }' >"$work/hits.trace"
+"$mt" convert "$work/hits.trace" "$work/hits.bin" || fail "convert of the hit pattern"
+"$mt" stat "$work/hits.bin" | grep -qx "version: 3" || fail "convert did not write binary v3"
+size=$(wc -c <"$work/hits.bin")
+[ "$size" -le $((4 * (n + 256))) ] || fail "hit pattern: $size bytes for $((n + 256)) records (want <= 4 a record)"
+"$mt" cat "$work/hits.bin" | cmp -s - "$work/hits.trace" || fail "hit pattern: records differ after v3"
+"$mt" convert "$work/hits.trace" "$work/hits2.bin" --to binary-v2 || fail "convert --to binary-v2"
+"$mt" stat "$work/hits2.bin" | grep -qx "version: 2" || fail "--to binary-v2 did not write v2"
+"$mt" convert "$work/hits.bin" "$work/hits.txt" --to text --zstd || fail "convert --zstd"
+"$mt" stat "$work/hits.txt" | grep -qx "compression: zstd" || fail "--zstd did not compress"
 
 "$mt" --version | grep -qx "mindsim-trace 0.1.0" || fail "--version"
 "$mt" --help | grep -q "usage: mindsim-trace" || fail "--help"

@@ -1,5 +1,6 @@
-/* fuzz_trace_text.c: the text trace reader (traces/lib/trace.c) on a file's bytes, and what
- * fuzz.h checks of a trace it accepts. */
+/* fuzz_trace_text.c: the trace readers (traces/lib/trace.c, stream.c) on a file's bytes, and
+ * what fuzz.h checks of a trace they accept. Text, unless the first bytes say gzip, zstd or xz
+ * (the seeds include compressed text and binary traces) or a binary trace. */
 #include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sim/sha256.h"
+#include "traces/lib/sha256.h"
 #include "tests/unit/ms_test.h"
 
 static void check_digest(const char *what, const char *got, const char *want)

@@ -6,8 +6,12 @@
  * prot, the binary packing, the writer's checks); ordered traces (memory-state order and seq
  * unfiltered and per thread in both formats, the #!ordered line, the binary writer's chunks
  * and first_seq, first_seq corruption); a hand-built binary v1 file. Files live in a
- * mkdtemp directory removed at the end. Not covered here: the mindsim-trace command line
- * (tests/invalid/trace_*, tests/e2e/test_mindsim_trace.sh). */
+ * mkdtemp directory removed at the end. Binary v3: the byte layout of the documented example,
+ * every record error, every cut and every flipped bit of a small file; gzip, zstd and xz input
+ * (with damage), the zstd writer; ms_trace_prepare's survey of binary files and its spool of a
+ * text file (same records, same error places). Not covered here: the mindsim-trace command line
+ * (tests/invalid/trace_*, tests/e2e/test_mindsim_trace.sh), standard input and FIFOs
+ * (tests/e2e/test_streams.sh). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -19,7 +23,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <lzma.h>
+#include <zlib.h>
+#include <zstd.h>
+
 #include "tests/unit/ms_test.h"
+#include "traces/lib/sha256.h"
+#include "traces/lib/stream.h"
 #include "traces/lib/trace.h"
 
 static char ms_dir[256];
@@ -64,7 +74,8 @@ static size_t slurp(const char *path, unsigned char **data)
     return (size_t)n;
 }
 
-/* Read every record (of one thread if filter >= 0). Returns count, -1 on error (msg in err). */
+/* Read every record (of one thread if filter >= 0) into *out (the caller frees it; NULL on
+ * error). Returns count, -1 on error (msg in err). */
 static long read_all(const char *path, int64_t filter, struct ms_rec **out, struct ms_err *err)
 {
     memset(err, 0, sizeof *err);
@@ -78,10 +89,13 @@ static long read_all(const char *path, int64_t filter, struct ms_rec **out, stru
         if (++n == cap)
             v = realloc(v, (cap *= 2) * sizeof *v);
     ms_trace_close(r);
-    if (out)
+    if (out && k >= 0) {
         *out = v;
-    else
+    } else {
         free(v);
+        if (out)
+            *out = NULL;
+    }
     return k < 0 ? -1 : (long)n;
 }
 
@@ -307,7 +321,7 @@ static long filter(const struct ms_rec *v, long n, uint32_t tid, struct ms_rec *
     return m;
 }
 
-static void round_trip(long n, uint32_t nthreads)
+static void round_trip(long n, uint32_t nthreads, int bin_format)
 {
     struct ms_rec *v = malloc((size_t)n * sizeof *v), *a, *b, *t = malloc((size_t)n * sizeof *t);
     for (long i = 0; i < n; i++)
@@ -322,7 +336,7 @@ static void round_trip(long n, uint32_t nthreads)
         }
     /* text -> binary with the reader, then binary -> text */
     struct ms_trace_reader *r = ms_trace_open(txt, -1, &err);
-    struct ms_trace_writer *w = ms_trace_writer_open(tpath("rt.bin"), MS_TRACE_BINARY, &err);
+    struct ms_trace_writer *w = ms_trace_writer_open(tpath("rt.bin"), bin_format, &err);
     struct ms_rec rec;
     while (ms_trace_next(r, &rec, &err) == 1)
         ms_trace_write(w, &rec, &err);
@@ -447,7 +461,7 @@ static void test_binary_damage(void)
     struct ms_rec v[40];
     for (int i = 0; i < 40; i++)
         v[i] = (struct ms_rec){.tid = (uint32_t)(i % 3), .op = 'W', .addr = 0x1000u + 8u * i, .len = 8};
-    const char *bin = write_recs("d.bin", MS_TRACE_BINARY, v, 40);
+    const char *bin = write_recs("d.bin", MS_TRACE_BINARY_V2, v, 40);
     unsigned char *data;
     size_t n = slurp(bin, &data);
     CHECK_EQ_U64(n, 32 + 3 * CH + 40 * 17);
@@ -504,10 +518,10 @@ static void test_binary_damage(void)
     CHECK_STR_CONTAINS(err.msg, "bad.bin: record 1: W of 8 bytes at 0xffffffffffffffff ends past 2^64");
     /* version */
     memcpy(bad, data, n);
-    bad[8] = 3;
+    bad[8] = 4;
     put("bad.bin", bad, n);
     CHECK(read_all(tpath("bad.bin"), -1, NULL, &err) < 0);
-    CHECK_STR_CONTAINS(err.msg, "bad.bin: unsupported binary trace version 3 (this build reads 1 and 2)");
+    CHECK_STR_CONTAINS(err.msg, "bad.bin: unsupported binary trace version 4 (this build reads 1, 2 and 3)");
     /* flags: only bit 0 (ordered) is defined in v2 */
     memcpy(bad, data, n);
     bad[12] = 2;
@@ -568,7 +582,7 @@ static void test_binary_damage(void)
     CHECK_STR_CONTAINS(ms_trace_where(r), "d.bin: record 16");
     ms_trace_close(r);
     /* an empty binary trace */
-    write_recs("empty.bin", MS_TRACE_BINARY, v, 0);
+    write_recs("empty.bin", MS_TRACE_BINARY_V2, v, 0);
     CHECK(read_all(tpath("empty.bin"), -1, NULL, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "empty.bin: trace has no records");
     free(longer);
@@ -643,7 +657,7 @@ static void test_p_records(void)
     free(d2);
     /* binary: prot in bits 61..63 of the length field */
     rec = (struct ms_rec){.tid = 4, .op = 'P', .addr = 0x7f0000, .len = 4096, .prot = 5};
-    const char *bin = write_recs("p1.bin", MS_TRACE_BINARY, &rec, 1);
+    const char *bin = write_recs("p1.bin", MS_TRACE_BINARY_V2, &rec, 1);
     unsigned char *data;
     size_t nb = slurp(bin, &data);
     CHECK_EQ_U64(nb, 32 + 24 + 17);
@@ -662,9 +676,9 @@ static void test_p_records(void)
         CHECK_STR_CONTAINS(err.msg, "p0.bin: record 1: P length must be > 0");
     }
     free(data);
-    /* the writer refuses a prot over 7 and a length over 2^61-1, in both formats */
-    for (int f = MS_TRACE_TEXT; f <= MS_TRACE_BINARY; f++)
-        for (int k = 0; k < 2; k++) {
+    /* the writer refuses a prot over 7 and a length over 2^61-1, in every format */
+    for (int f = MS_TRACE_TEXT; f <= MS_TRACE_BINARY_V2; f++)
+        for (int k = 0; k < 2 && f != MS_TRACE_MIND; k++) {
             w = ms_trace_writer_open(tpath("pw.out"), f, &err);
             rec = (struct ms_rec){.op = 'P', .addr = 1, .len = k ? MS_REC_P_LEN_MAX + 1 : 4096,
                                   .prot = k ? 1 : 8};
@@ -708,8 +722,10 @@ static void test_ordered(void)
         rank[i] = mem ? n_mem++ : MS_SEQ_NONE;
     }
     struct ms_err err;
-    for (int f = MS_TRACE_TEXT; f <= MS_TRACE_BINARY; f++) {
-        const char *name = f == MS_TRACE_TEXT ? "o.trace" : "o.bin";
+    static const int formats[] = {MS_TRACE_TEXT, MS_TRACE_BINARY_V2, MS_TRACE_BINARY};
+    for (int fi = 0; fi < 3; fi++) {
+        int f = formats[fi];
+        const char *name = f == MS_TRACE_TEXT ? "o.trace" : f == MS_TRACE_BINARY ? "o.bin" : "o2.bin";
         struct ms_trace_writer *w = ms_trace_writer_open(tpath(name), f, &err);
         ms_trace_writer_set_ordered(w);
         for (long i = 0; i < N; i++)
@@ -759,7 +775,7 @@ static void test_ordered(void)
         ms_trace_info_free(&info);
 
         /* the same records unordered: seq is MS_SEQ_NONE everywhere */
-        name = f == MS_TRACE_TEXT ? "u.trace" : "u.bin";
+        name = f == MS_TRACE_TEXT ? "u.trace" : f == MS_TRACE_BINARY ? "u.bin" : "u2.bin";
         p = write_recs(name, f, v, N);
         CHECK(ms_trace_scan(p, &info, &err) == 0);
         CHECK_EQ_U64(info.ordered, 0);
@@ -771,7 +787,7 @@ static void test_ordered(void)
                 bad += a[i].seq != MS_SEQ_NONE;
             CHECK(n > 0);
             CHECK_EQ_U64(bad, 0);
-            if (f == MS_TRACE_BINARY && filt < 0) {
+            if (f != MS_TRACE_TEXT && filt < 0) {
                 /* unordered chunks are full: the memory-state order is lost, which is what
                  * makes the ordered check above mean something */
                 long same = 0, j = 0;
@@ -785,7 +801,7 @@ static void test_ordered(void)
             }
             free(a);
         }
-        if (f == MS_TRACE_BINARY) {
+        if (f == MS_TRACE_BINARY_V2) {
             /* unordered: ceil(records / 4096) chunks a thread, as before */
             unsigned char *d;
             size_t sz = slurp(p, &d);
@@ -812,7 +828,7 @@ static void test_ordered(void)
     for (size_t i = 0; i < sizeof decl / sizeof decl[0]; i++) {
         const char *p = puts_file("d.trace", decl[i].text);
         struct ms_trace_reader *r = ms_trace_open(p, -1, &err);
-        struct ms_rec rec;
+        struct ms_rec rec = {0};
         int k = r ? ms_trace_next(r, &rec, &err) : -1;
         int ok = r && ms_trace_reader_ordered(r) == decl[i].ordered &&
                  (k == 1) == (decl[i].where != NULL);
@@ -877,7 +893,7 @@ static void test_first_seq(void)
         {.tid = 1, .op = 'F', .addr = 0x2000},            {.tid = 2, .op = 'F', .addr = 0x3000},
     };
     struct ms_err err = {0};
-    struct ms_trace_writer *w = ms_trace_writer_open(tpath("fs.bin"), MS_TRACE_BINARY, &err);
+    struct ms_trace_writer *w = ms_trace_writer_open(tpath("fs.bin"), MS_TRACE_BINARY_V2, &err);
     ms_trace_writer_set_ordered(w);
     for (int i = 0; i < 8; i++)
         ms_trace_write(w, &v[i], &err);
@@ -944,7 +960,7 @@ static void test_first_seq(void)
     put("fsbad.bin", bad, n);
     CHECK_EQ_U64(read_all(tpath("fsbad.bin"), 0, NULL, &err), 3);
     /* unordered traces carry first_seq too, and it is checked */
-    const char *u = write_recs("fsu.bin", MS_TRACE_BINARY, v, 8);
+    const char *u = write_recs("fsu.bin", MS_TRACE_BINARY_V2, v, 8);
     free(data);
     n = slurp(u, &data);
     CHECK_EQ_U64(data[12], 0);
@@ -1015,7 +1031,7 @@ static void test_v1_fixture(void)
     ms_trace_close(r);
     /* read v1, write: version 2, same records */
     CHECK_EQ_U64(read_all(path, -1, &v, &err), 5);
-    const char *v2 = write_recs("v1to2.bin", MS_TRACE_BINARY, v, 5);
+    const char *v2 = write_recs("v1to2.bin", MS_TRACE_BINARY_V2, v, 5);
     free(v);
     unsigned char *d;
     size_t n = slurp(v2, &d);
@@ -1046,6 +1062,457 @@ static void test_v1_fixture(void)
     CHECK_STR_CONTAINS(err.msg, "v1bad.bin: record 4: truncated binary trace (expected 50 more bytes)");
 }
 
+/* ---- binary v3 ---- */
+
+static uint64_t get_le(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* The byte layout of docs/trace-format.md's worked example, field by field. */
+static void test_v3_layout(void)
+{
+    const struct ms_rec v[] = {
+        {.op = 'A', .addr = 0x1000, .len = 64}, {.op = 'R', .addr = 0x1008, .len = 8},
+        {.op = 'R', .addr = 0x1010, .len = 8},  {.op = 'C', .addr = 250},
+        {.op = 'P', .addr = 0x2000, .len = 4096, .prot = 3}, {.op = 'F', .addr = 0x1000},
+    };
+    const char *p = write_recs("lay.bin", MS_TRACE_BINARY, v, 6);
+    unsigned char *d;
+    size_t n = slurp(p, &d);
+    CHECK(n > 16 + 32 + 32 + 20 + 16 && !memcmp(d, "MSTRACE", 8));
+    CHECK_EQ_U64(get_le(d + 8, 4), 3);          /* version */
+    CHECK_EQ_U64(get_le(d + 12, 4), 0);         /* flags */
+    const unsigned char *c = d + 16;
+    CHECK_EQ_U64(get_le(c, 4), 0);              /* tid */
+    CHECK_EQ_U64(get_le(c + 4, 4), 6);          /* records */
+    CHECK_EQ_U64(get_le(c + 8, 8), 0);          /* first index */
+    CHECK_EQ_U64(get_le(c + 16, 8), 0);         /* first_seq */
+    uint64_t stored = get_le(c + 24, 4), body_n = get_le(c + 28, 4);
+    static const unsigned char body[] = {
+        8, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,                 /* column directory: sizes, */
+        3, 1, 0, 0, 0, 0, 0, 0, 0,                           /* shift 3, stride 1 */
+        'A', 'R', 'R' | 0x80, 'C', 'P', 'F',                 /* ops; the 2nd R: same length */
+        0xfe, 0x07, 0x00, 0x00, 0xfa, 0x07, 0x81, 0x08,      /* zigzag(delta / 8 - 1) */
+        0x40, 0x08, 0xfa, 0x01, 0x80, 0x20,                  /* 64, 8, (C) 250, 4096 */
+        3,                                                   /* P's prot */
+    };
+    CHECK_EQ_U64(body_n, sizeof body);
+    unsigned char got[64] = {0};
+    size_t k = ZSTD_decompress(got, sizeof got, c + 32, stored);
+    CHECK_EQ_U64(k, sizeof body);
+    CHECK(!memcmp(got, body, sizeof body));
+    const unsigned char *e = c + 32 + stored;  /* end block */
+    CHECK_EQ_U64(get_le(e, 4), 0);
+    CHECK_EQ_U64(get_le(e + 4, 4), 0);
+    CHECK_EQ_U64(get_le(e + 8, 8), 6);          /* records */
+    CHECK_EQ_U64(get_le(e + 16, 8), 3);         /* memory-state records: A P F */
+    CHECK_EQ_U64(get_le(e + 24, 4), 52);        /* index bytes */
+    CHECK_EQ_U64(get_le(e + 28, 4), 0);
+    CHECK_EQ_U64(get_le(e + 32, 4), 1);         /* index: 1 thread, */
+    CHECK_EQ_U64(get_le(e + 36, 4), 0);
+    CHECK_EQ_U64(get_le(e + 40, 4), 0);         /* tid 0 */
+    CHECK_EQ_U64(get_le(e + 44, 8), 6);         /* with 6 records, */
+    struct ms_sha256 h;                         /* the digest of everything before the end */
+    uint8_t digest[32];
+    ms_sha256_init(&h);
+    ms_sha256_update(&h, d, (size_t)(e - d));
+    ms_sha256_final(&h, digest);
+    CHECK(!memcmp(e + 52, digest, 32));
+    CHECK_EQ_U64(get_le(e + 84, 8), (uint64_t)(e - d));   /* trailer: the end block's offset */
+    CHECK(!memcmp(e + 92, "MSTREND", 8));
+    CHECK_EQ_U64(n, (size_t)(e - d) + 32 + 52 + 16);
+    /* the digest is what a survey reports, without reading the chunks */
+    struct ms_trace_info info;
+    const char *replay;
+    struct ms_err perr = {0};
+    CHECK(ms_trace_prepare(p, tpath("lay.spool"), &info, &replay, &perr) == 0);
+    char hex[65];
+    ms_sha256_bytes_hex(digest, hex);
+    CHECK(!strcmp(info.sha256, hex) && info.sha256_chunks == 1);
+    ms_trace_info_free(&info);
+    struct ms_err err;
+    struct ms_rec *a;
+    CHECK_EQ_U64(read_all(p, -1, &a, &err), 6);
+    for (int i = 0; i < 6; i++)
+        CHECK(same_rec(&a[i], &v[i]) && a[i].seq == MS_SEQ_NONE);
+    free(a);
+    free(d);
+    /* addresses at the ends of the range: differences of 2^63 (shift 63), wrapping ones, none */
+    const uint64_t edge[] = {0, UINT64_C(1) << 63, 0, UINT64_C(1) << 63, UINT64_MAX, 0, 0, 8,
+                             UINT64_MAX - 7};
+    struct ms_rec ev[9];
+    for (int i = 0; i < 9; i++)
+        ev[i] = (struct ms_rec){.op = 'W', .addr = edge[i], .len = 1 + (uint64_t)i % 2};
+    for (int n = 1; n <= 9; n++) {
+        p = write_recs("edge.bin", MS_TRACE_BINARY, ev, n);
+        CHECK_EQ_U64(read_all(p, -1, &a, &err), n);
+        for (int i = 0; i < n; i++)
+            CHECK(same_rec(&a[i], &ev[i]));
+        free(a);
+    }
+}
+
+/* A v3 file from hand-made chunk bodies: chunks[i] of n[i] records of thread tids[i]. */
+static const char *v3_file(const char *name, int nch, const uint32_t *tids, const uint32_t *n,
+                           const unsigned char *const *bodies, const size_t *blen)
+{
+    static unsigned char f[4096];
+    size_t o = 16;
+    memcpy(f, "MSTRACE", 8);
+    put_le(f + 8, 3, 4);
+    put_le(f + 12, 0, 4);
+    uint64_t first = 0;
+    for (int i = 0; i < nch; i++) {
+        size_t s = ZSTD_compress(f + o + 32, sizeof f - o - 32, bodies[i], blen[i], 1);
+        put_le(f + o, tids[i], 4);
+        put_le(f + o + 4, n[i], 4);
+        put_le(f + o + 8, first, 8);
+        put_le(f + o + 16, 0, 8);
+        put_le(f + o + 24, s, 4);
+        put_le(f + o + 28, blen[i], 4);
+        o += 32 + s;
+        first += n[i];
+    }
+    size_t end = o;
+    memset(f + o, 0, 32);
+    put_le(f + o + 8, first, 8);
+    put_le(f + o + 24, 8 + 12 * (uint64_t)nch + 32, 4);
+    put_le(f + o + 32, (uint64_t)nch, 4);
+    put_le(f + o + 36, 0, 4);
+    o += 40;
+    for (int i = 0; i < nch; i++, o += 12) {
+        put_le(f + o, tids[i], 4);
+        put_le(f + o + 4, n[i], 8);
+    }
+    memset(f + o, 0, 32);       /* the digest: readers do not check it */
+    o += 32;
+    put_le(f + o, end, 8);
+    memcpy(f + o + 8, "MSTREND", 8);
+    return put(name, f, o + 16);
+}
+
+/* The error of a one-chunk v3 file (thread 0) with this body, "" if it reads. */
+static const char *v3_body_error(const unsigned char *body, size_t blen, uint32_t n)
+{
+    static struct ms_err err;
+    uint32_t tid = 0;
+    const char *p = v3_file("vb.bin", 1, &tid, &n, &body, &blen);
+    memset(&err, 0, sizeof err);
+    if (read_all(p, -1, NULL, &err) >= 0)
+        return "";
+    const char *m = strstr(err.msg, "vb.bin");
+    return m ? m : err.msg;
+}
+
+static void test_v3_damage(void)
+{
+    /* bodies: R 0x1000 8 then W same length (ops 'R', 'W'|0x80) and variations */
+    static const unsigned char ok[] = {3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                                       0, 0, 0, 0, 0, 0, 0, 0, 'R', 'W' | 0x80,
+                                       0x80, 0x40, 0x00, 0x08};
+    unsigned char b[sizeof ok + 1];
+    CHECK_STR_CONTAINS(v3_body_error(ok, sizeof ok, 2), "");
+    CHECK_EQ_U64(strlen(v3_body_error(ok, sizeof ok, 2)), 0);
+    memcpy(b, ok, sizeof ok);
+    b[22] = 0x7f;
+    CHECK_STR_CONTAINS(v3_body_error(b, sizeof ok, 2), "vb.bin: record 2: invalid op byte 0x7f");
+    memcpy(b, ok, sizeof ok);
+    b[21] = 'R' | 0x80;         /* same length before any length */
+    CHECK_STR_CONTAINS(v3_body_error(b, sizeof ok, 2), "vb.bin: record 1: R length must be > 0");
+    memcpy(b, ok, sizeof ok);
+    b[26] = 0;                  /* an explicit 0 */
+    CHECK_STR_CONTAINS(v3_body_error(b, sizeof ok, 2), "vb.bin: record 1: R length must be > 0");
+    memcpy(b, ok, sizeof ok);
+    b[22] = 'F' | 0x80;         /* F has no length */
+    CHECK_STR_CONTAINS(v3_body_error(b, sizeof ok, 2), "vb.bin: record 2: invalid op byte 0xc6");
+    memcpy(b, ok, sizeof ok);
+    b[sizeof ok] = 0;           /* a byte too many: read as a prot column nothing uses */
+    CHECK_STR_CONTAINS(v3_body_error(b, sizeof ok + 1, 2),
+                       "vb.bin: corrupt chunk at byte 16 (its columns do not match its records)");
+    memcpy(b, ok, sizeof ok);
+    b[24] = 0x80;               /* the address varint runs into the length column's end */
+    b[0] = 2;
+    b[4] = 2;
+    CHECK_STR_CONTAINS(v3_body_error(b, sizeof ok, 2),
+                       "vb.bin: corrupt chunk at byte 16 (its columns do not match its records)");
+    memcpy(b, ok, sizeof ok);
+    b[0] = 9;                   /* columns larger than the body */
+    CHECK_STR_CONTAINS(v3_body_error(b, sizeof ok, 2),
+                       "vb.bin: corrupt chunk at byte 16 (its column sizes do not add up)");
+    memcpy(b, ok, sizeof ok);
+    b[12] = 64;                 /* a shift past 63 */
+    CHECK_STR_CONTAINS(v3_body_error(b, sizeof ok, 2),
+                       "vb.bin: corrupt chunk at byte 16 (its column sizes do not add up)");
+    static const unsigned char pb[] = {1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0,
+                                       0, 0, 0, 0, 0, 0, 0, 0, 'P', 0x02, 0x10, 9};
+    CHECK_STR_CONTAINS(v3_body_error(pb, sizeof pb, 1),
+                       "vb.bin: record 1: P prot 9 is not a set of PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4");
+    /* the records before a bad one are returned first */
+    memcpy(b, ok, sizeof ok);
+    b[22] = 0x7f;
+    uint32_t tid = 0, n2 = 2;
+    const unsigned char *bp = b;
+    size_t bl = sizeof ok;
+    const char *p = v3_file("vb.bin", 1, &tid, &n2, &bp, &bl);
+    struct ms_err err = {0};
+    struct ms_trace_reader *r = ms_trace_open(p, -1, &err);
+    struct ms_rec rec;
+    CHECK(r && ms_trace_next(r, &rec, &err) == 1 && rec.op == 'R' && rec.addr == 0x1000);
+    CHECK(r && ms_trace_next(r, &rec, &err) == -1);
+    CHECK_STR_CONTAINS(err.msg, "vb.bin: record 2: invalid op byte 0x7f");
+    ms_trace_close(r);
+
+    /* a file of several threads and chunks (ordered: short chunks): every cut fails, and
+     * every flipped bit fails or, in zstd framing that does not matter, reads the same */
+    enum { N = 60 };
+    struct ms_rec v[N];
+    for (int i = 0; i < N; i++) {
+        v[i] = random_rec(3);
+        v[i].seq = 0;
+    }
+    struct ms_trace_writer *w = ms_trace_writer_open(tpath("dm.bin"), MS_TRACE_BINARY, &err);
+    ms_trace_writer_set_ordered(w);
+    for (int i = 0; i < N; i++)
+        ms_trace_write(w, &v[i], &err);
+    CHECK(ms_trace_writer_close(w, 1, &err) == 0);
+    unsigned char *d;
+    size_t n = slurp(tpath("dm.bin"), &d);
+    struct ms_rec *good;
+    long ngood = read_all(tpath("dm.bin"), -1, &good, &err);
+    CHECK_EQ_U64(ngood, N);
+    long silent = 0;
+    for (size_t cut = 0; cut < n; cut++) {
+        put("dmc.bin", d, cut);
+        silent += read_all(tpath("dmc.bin"), -1, NULL, &err) >= 0;
+        read_all(tpath("dmc.bin"), (int64_t)(cut % 3) * 7 + 3, NULL, &err);
+    }
+    unsigned char *bad = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        if (i == 12)
+            continue;           /* the ordered flag: either value is a valid file */
+        memcpy(bad, d, n);
+        bad[i] ^= 0x10;
+        put("dmf.bin", bad, n);
+        struct ms_rec *a;
+        long k = read_all(tpath("dmf.bin"), -1, &a, &err);
+        if (k >= 0) {
+            int same = k == N;
+            for (long j = 0; same && j < k; j++)
+                same = same_rec(&a[j], &good[j]);
+            silent += !same;
+            free(a);
+        }
+        read_all(tpath("dmf.bin"), (int64_t)(i % 3) * 7 + 3, NULL, &err);
+    }
+    CHECK_EQ_U64(silent, 0);
+    /* the end: a trailer out of place, an index that disagrees, data after the end */
+    memcpy(bad, d, n);
+    bad[n - 1] = 'X';
+    put("dmf.bin", bad, n);
+    CHECK(read_all(tpath("dmf.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "dmf.bin: corrupt trailer at byte ");
+    memcpy(bad, d, n);
+    bad[n - 16 - 32 - 12 * 3 - 8] = 2;    /* the index says 2 threads */
+    put("dmf.bin", bad, n);
+    CHECK(read_all(tpath("dmf.bin"), 0 * 7 + 3, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "dmf.bin: corrupt index");
+    unsigned char *longer = malloc(n + 3);
+    memcpy(longer, d, n);
+    memset(longer + n, 0, 3);
+    put("dmf.bin", longer, n + 3);
+    CHECK(read_all(tpath("dmf.bin"), -1, NULL, &err) < 0);
+    char want[96];
+    snprintf(want, sizeof want, "dmf.bin: data after the end of the trace at byte %zu", n);
+    CHECK_STR_CONTAINS(err.msg, want);
+    put("dmf.bin", d, 12);
+    CHECK(read_all(tpath("dmf.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "dmf.bin: truncated binary trace header (expected 4 more bytes)");
+    /* an empty v3 trace */
+    write_recs("e3.bin", MS_TRACE_BINARY, v, 0);
+    CHECK(read_all(tpath("e3.bin"), -1, NULL, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "e3.bin: trace has no records");
+    free(longer);
+    free(bad);
+    free(good);
+    free(d);
+}
+
+/* Compressed traces read as the plain ones; damaged ones are errors that say so. */
+static void test_compressed(void)
+{
+    enum { N = 20000 };
+    struct ms_rec *v = malloc(N * sizeof *v);
+    for (int i = 0; i < N; i++)
+        v[i] = random_rec(4);
+    char files[2][512];     /* tpath's buffers are reused: keep copies */
+    snprintf(files[0], sizeof files[0], "%s", write_recs("c.trace", MS_TRACE_TEXT, v, N));
+    snprintf(files[1], sizeof files[1], "%s", write_recs("c.bin", MS_TRACE_BINARY, v, N));
+    struct ms_err err;
+    for (int fi = 0; fi < 2; fi++) {
+        unsigned char *d;
+        size_t n = slurp(files[fi], &d);
+        size_t cap = n + n / 2 + 4096, k;
+        unsigned char *z = malloc(cap);
+        /* gzip (two members, as `cat a.gz b.gz` makes), zstd, xz */
+        char name[32];
+        snprintf(name, sizeof name, "c%d.gz", fi);
+        gzFile g = gzopen(tpath(name), "wb");
+        gzwrite(g, d, (unsigned)(n / 2));
+        gzclose(g);
+        unsigned char *g1;
+        size_t n1 = slurp(tpath(name), &g1);
+        g = gzopen(tpath(name), "wb");
+        gzwrite(g, d + n / 2, (unsigned)(n - n / 2));
+        gzclose(g);
+        unsigned char *g2;
+        size_t n2 = slurp(tpath(name), &g2);
+        unsigned char *gg = malloc(n1 + n2);
+        memcpy(gg, g1, n1);
+        memcpy(gg + n1, g2, n2);
+        char packed[3][512];    /* tpath's buffers are reused: keep copies */
+        snprintf(packed[0], sizeof packed[0], "%s", put(name, gg, n1 + n2));
+        snprintf(name, sizeof name, "c%d.zst", fi);
+        k = ZSTD_compress(z, cap, d, n, 3);
+        snprintf(packed[1], sizeof packed[1], "%s", put(name, z, k));
+        snprintf(name, sizeof name, "c%d.xz", fi);
+        size_t xo = 0;
+        CHECK(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, d, n, z, &xo, cap) == LZMA_OK);
+        snprintf(packed[2], sizeof packed[2], "%s", put(name, z, xo));
+        static const char *const kind[] = {"gzip", "zstd", "xz"};
+        for (int c = 0; c < 3; c++) {
+            struct ms_rec *a;
+            long bad = read_all(packed[c], -1, &a, &err) != N;
+            if (bad)
+                fprintf(stderr, "%s: %s\n", packed[c], err.msg);
+            for (long i = 0; !bad && i < N; i++)
+                bad += !same_rec(&a[i], &v[i]) && fi == 0;
+            CHECK_EQ_U64(bad, 0);
+            free(a);
+            /* one thread of a compressed binary: its chunks, found without seeking */
+            struct ms_rec *t = malloc(N * sizeof *t);
+            long m = filter(v, N, 3 + 7 * 2, t);
+            bad = read_all(packed[c], 3 + 7 * 2, &a, &err) != m;
+            for (long i = 0; !bad && i < m; i++)
+                bad += !same_rec(&a[i], &t[i]);
+            CHECK_EQ_U64(bad, 0);
+            free(a);
+            free(t);
+            struct ms_trace_reader *r = ms_trace_open(packed[c], -1, &err);
+            CHECK(r && ms_trace_reader_compression(r) == c + 1);
+            ms_trace_close(r);
+            /* cut in the middle: the decompressor's error names the file */
+            unsigned char *pd;
+            size_t pn = slurp(packed[c], &pd);
+            put("cut.z", pd, pn / 2);
+            CHECK(read_all(tpath("cut.z"), -1, NULL, &err) < 0);
+            char want[64];
+            snprintf(want, sizeof want, "cut.z: truncated %s data", kind[c]);
+            CHECK_STR_CONTAINS(err.msg, want);
+            pd[pn / 2] ^= 0xff;
+            pd[pn / 2 + 1] ^= 0xff;
+            put("bad.z", pd, pn);
+            CHECK(read_all(tpath("bad.z"), -1, NULL, &err) < 0);
+            free(pd);
+        }
+        free(g1);
+        free(g2);
+        free(gg);
+        free(z);
+        /* the writer's zstd output is the plain output, compressed */
+        snprintf(name, sizeof name, "cz%d", fi);
+        const char *wz = write_recs(name, (fi ? MS_TRACE_BINARY : MS_TRACE_TEXT) | MS_TRACE_ZSTD, v, N);
+        unsigned char *zd;
+        size_t zn = slurp(wz, &zd);
+        unsigned char *back = malloc(n + 1);
+        CHECK_EQ_U64(ZSTD_decompress(back, n + 1, zd, zn), n);
+        CHECK(!memcmp(back, d, n));
+        free(back);
+        free(zd);
+        free(d);
+    }
+    /* binary v2 cannot be written compressed: its header is rewritten at the end */
+    memset(&err, 0, sizeof err);
+    CHECK(ms_trace_writer_open(tpath("v2.zst"), MS_TRACE_BINARY_V2 | MS_TRACE_ZSTD, &err) == NULL);
+    CHECK_STR_CONTAINS(err.msg, "binary v2 is written uncompressed");
+    CHECK_EQ_U64(ms_trace_format_for_name("a.trace.zst"), MS_TRACE_TEXT | MS_TRACE_ZSTD);
+    CHECK_EQ_U64(ms_trace_format_for_name("a.zst"), MS_TRACE_BINARY | MS_TRACE_ZSTD);
+    CHECK_EQ_U64(ms_trace_format_for_name("a.bin"), MS_TRACE_BINARY);
+    CHECK(ms_trace_format_for_name("a.bin.gz") < 0 && ms_trace_format_for_name("a.dat") < 0);
+    free(v);
+}
+
+/* ms_trace_prepare: binary files are surveyed, not decoded; text is spooled into v3 whose
+ * readers name the text's lines. */
+static void test_prepare(void)
+{
+    enum { N = 5000 };
+    struct ms_rec *v = malloc(N * sizeof *v);
+    for (int i = 0; i < N; i++)
+        v[i] = random_rec(5);
+    const char *txt = write_recs("pr.trace", MS_TRACE_TEXT, v, N);
+    const char *b3 = write_recs("pr.bin", MS_TRACE_BINARY, v, N);
+    const char *b2 = write_recs("pr2.bin", MS_TRACE_BINARY_V2, v, N);
+    struct ms_err err = {0};
+    struct ms_trace_info want, got;
+    CHECK(ms_trace_scan(txt, &want, &err) == 0);
+    const char *paths[] = {b3, b2, txt}, *replay;
+    for (int i = 0; i < 3; i++) {
+        memset(&err, 0, sizeof err);
+        CHECK(ms_trace_prepare(paths[i], tpath("pr.spool"), &got, &replay, &err) == 0);
+        CHECK(!strcmp(replay, i < 2 ? paths[i] : tpath("pr.spool")));
+        CHECK_EQ_U64(got.n_records, N);
+        CHECK_EQ_U64(got.n_threads, want.n_threads);
+        for (uint32_t k = 0; k < got.n_threads && k < want.n_threads; k++)
+            CHECK(got.tids[k] == want.tids[k] && got.per_thread[k] == want.per_thread[k]);
+        CHECK_EQ_U64(got.by_op['R'], i < 2 ? 0 : want.by_op['R']);
+        ms_trace_info_free(&got);
+    }
+    /* the spool was made in one read of the text, which also gave its digest */
+    CHECK(ms_trace_prepare(txt, tpath("pr.spool"), &got, &replay, &err) == 0);
+    char want_hex[65];
+    CHECK(ms_sha256_file(txt, want_hex, &err) == 0);
+    CHECK(!strcmp(got.sha256, want_hex) && got.sha256_chunks == 0);
+    ms_trace_info_free(&got);
+    /* the spool's readers, one per thread, name the text's lines */
+    struct ms_trace_reader *r = ms_trace_open(tpath("pr.spool"), want.tids[1], &err);
+    struct ms_trace_reader *t = ms_trace_open(txt, want.tids[1], &err);
+    struct ms_rec a, b;
+    long bad = 0, n = 0;
+    int k;
+    while ((k = ms_trace_next(r, &a, &err)) == 1) {
+        bad += ms_trace_next(t, &b, &err) != 1 || !same_rec(&a, &b) ||
+               strcmp(ms_trace_where(r), ms_trace_where(t));
+        n++;
+    }
+    CHECK(k == 0 && ms_trace_next(t, &b, &err) == 0);
+    CHECK_EQ_U64(n, want.per_thread[1]);
+    CHECK_EQ_U64(bad, 0);
+    ms_trace_close(r);
+    ms_trace_close(t);
+    ms_trace_info_free(&want);
+    /* a damaged v3 index: the chunk headers are walked, and say what is wrong */
+    unsigned char *d;
+    size_t sz = slurp(b3, &d);
+    d[sz - 2] = 'X';
+    put("pr3.bin", d, sz);
+    memset(&err, 0, sizeof err);
+    CHECK(ms_trace_prepare(tpath("pr3.bin"), tpath("pr.spool"), &got, &replay, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "pr3.bin: corrupt trailer at byte ");
+    free(d);
+    /* a bad line: the error names it and no spool is left */
+    unlink(tpath("pr.spool"));
+    puts_file("bad.trace", "0 R 0x1000 8\n1 Q 5\n");
+    memset(&err, 0, sizeof err);
+    CHECK(ms_trace_prepare(tpath("bad.trace"), tpath("pr.spool"), &got, &replay, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "bad.trace:2: unknown op 'Q'");
+    CHECK(access(tpath("pr.spool"), F_OK) != 0);
+    free(v);
+}
+
 static void cleanup(void)
 {
     DIR *d = opendir(ms_dir);
@@ -1070,14 +1537,20 @@ int main(void)
     test_text_errors();
     test_scan_counts();
     test_format_and_writer();
-    round_trip(10, 1);
-    round_trip(10000, 5);
-    round_trip(150000, 3);      /* text crosses the 1 MiB read buffer several times */
+    for (int f = MS_TRACE_BINARY; f <= MS_TRACE_BINARY_V2; f += MS_TRACE_BINARY_V2 - MS_TRACE_BINARY) {
+        round_trip(10, 1, f);
+        round_trip(10000, 5, f);
+        round_trip(150000, 3, f);   /* text crosses the 1 MiB read buffer several times */
+    }
     test_binary_damage();
     test_p_records();
     test_ordered();
     test_first_seq();
     test_v1_fixture();
+    test_v3_layout();
+    test_v3_damage();
+    test_compressed();
+    test_prepare();
     cleanup();
     TEST_DONE();
 }

@@ -1,15 +1,16 @@
 /* mindtrace.c: run a program under the allocation interposer and write a mindsim trace.
  *
  *   mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]
- *             [--no-syscalls] [--text] -o OUT [--] PROGRAM [ARGS...]
+ *             [--no-syscalls] [--text] [--zstd] -o OUT [--] PROGRAM [ARGS...]
  *
  * The program runs with LD_PRELOAD = libmindtrace.so (found next to this executable in the
  * build tree, in ../lib/mindsim/ once installed), then the
  * allocator library, then whatever LD_PRELOAD already held. The interposer writes raw buffers
  * into a scratch directory OUT.mindtrace.<pid>/ (one file a process); when the program and
  * every process it started have exited (this process is their subreaper), each buffer becomes
- * a binary mindsim trace: the program's own process -> OUT, a forked child with pid P ->
- * OUT.P. Exit status: the program's (128+signal if killed); 2 for mindtrace's own errors.
+ * a binary mindsim trace (v3; text with --text; compressed with zstd with --zstd or an OUT
+ * ending in .zst): the program's own process -> OUT, a forked child with pid P -> OUT.P. Exit
+ * status: the program's (128+signal if killed); 2 for mindtrace's own errors.
  *
  * A buffer holds one chain of blocks per thread (per process image under the tool, in packed
  * blocks: a load or store in 8 bytes, the timestamps implicit); the conversion merges the
@@ -45,14 +46,16 @@
 
 static const char mt_usage[] =
     "usage: mindtrace [--allocator glibc|jemalloc|tcmalloc|mimalloc|PATH.so] [--accesses]\n"
-    "                 [--unpacked] [--no-syscalls] [--text] -o OUT [--] PROGRAM [ARGS...]\n"
+    "                 [--unpacked] [--no-syscalls] [--text] [--zstd] -o OUT [--] PROGRAM\n"
+    "                 [ARGS...]\n"
     "       mindtrace --help | --version\n"
     "Runs PROGRAM and writes the allocations (A/F) of its allocator, and the allocator's own\n"
     "mmap/munmap/mremap/brk/mprotect (M/U/B/P), as a binary mindsim trace to OUT, ordered\n"
     "across threads; a forked child's trace goes to OUT.<pid>. --accesses also records every\n"
     "load and store (R/W) by running PROGRAM under mindtrace's Valgrind tool; with it,\n"
     "--unpacked makes the tool write every event in the 24-byte form (for tests). --text\n"
-    "writes text instead of binary. -o OUT, -oOUT, --output=OUT and --output OUT are the same.\n"
+    "writes text instead of binary; --zstd, or an OUT ending in .zst, compresses the file(s)\n"
+    "with zstd. -o OUT, -oOUT, --output=OUT and --output OUT are the same.\n"
     "mindtrace's options end at PROGRAM, or at `--` (needed when PROGRAM starts with '-'):\n"
     "what follows is PROGRAM's own command line. See docs/capture.md.\n";
 
@@ -74,6 +77,7 @@ static int mt_err(const char *fmt, const char *a)
 
 static char mt_scratch[PATH_MAX];
 static int mt_text;   /* --text: write text instead of binary */
+static int mt_zstd;   /* --zstd, or OUT ending in .zst: compress with zstd */
 static volatile sig_atomic_t mt_child;
 
 static void mt_rmdir(const char *dir)
@@ -433,7 +437,8 @@ static int mt_convert(const char *raw, const char *out, int *sud_failed, int *ov
     if (started < 0) {
         snprintf(err.msg, sizeof err.msg, "%.900s: out of memory", raw);
     } else {
-        w = ms_trace_writer_open(out, mt_text ? MS_TRACE_TEXT : MS_TRACE_BINARY, &err);
+        w = ms_trace_writer_open(out, (mt_text ? MS_TRACE_TEXT : MS_TRACE_BINARY) |
+                                          (mt_zstd ? MS_TRACE_ZSTD : 0), &err);
     }
     if (!w) {
         free(r.ch);
@@ -503,6 +508,7 @@ int main(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"accesses", no_argument, &accesses, 1},
         {"text", no_argument, &mt_text, 1},
+        {"zstd", no_argument, &mt_zstd, 1},
         {"no-syscalls", no_argument, &syscalls, 0},
         {"unpacked", no_argument, &packed, 0},   /* every event in the 24-byte form (tests) */
         {"help", no_argument, NULL, 'h'},
@@ -534,6 +540,9 @@ int main(int argc, char **argv)
     int i = optind;
     if (!out)
         return mt_err("%s", "-o OUT is required (see mindtrace --help)");
+    int named = ms_trace_format_for_name(out);
+    if (named >= 0 && (named & MS_TRACE_ZSTD))
+        mt_zstd = 1;
     if (i >= argc)
         return mt_err("%s", "no PROGRAM given (mindtrace [options] -o OUT -- PROGRAM [ARGS...])");
     if (!packed && !accesses)

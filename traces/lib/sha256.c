@@ -1,5 +1,5 @@
 /* sha256.c: SHA-256 as FIPS 180-4 specifies it (see sha256.h). */
-#include "sim/sha256.h"
+#include "traces/lib/sha256.h"
 
 #include <errno.h>
 #include <string.h>
@@ -78,7 +78,7 @@ void ms_sha256_update(struct ms_sha256 *s, const void *data, size_t n)
     s->used = n;
 }
 
-void ms_sha256_hex(struct ms_sha256 *s, char hex[65])
+void ms_sha256_final(struct ms_sha256 *s, uint8_t out[32])
 {
     /* FIPS 180-4 5.1.1: a 1 bit, zeros up to 448 bits mod 512, the length in bits */
     uint64_t bits = s->bytes * 8;
@@ -87,8 +87,21 @@ void ms_sha256_hex(struct ms_sha256 *s, char hex[65])
     for (int i = 0; i < 8; i++)
         pad[npad + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
     ms_sha256_update(s, pad, npad + 8);
-    for (int i = 0; i < 8; i++)
-        snprintf(hex + 8 * i, 9, "%08x", s->h[i]);
+    for (int i = 0; i < 32; i++)
+        out[i] = (uint8_t)(s->h[i / 4] >> (24 - 8 * (i % 4)));
+}
+
+void ms_sha256_hex(struct ms_sha256 *s, char hex[65])
+{
+    uint8_t d[32];
+    ms_sha256_final(s, d);
+    ms_sha256_bytes_hex(d, hex);
+}
+
+void ms_sha256_bytes_hex(const uint8_t d[32], char hex[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
 int ms_sha256_file(const char *path, char hex[65], struct ms_err *err)
