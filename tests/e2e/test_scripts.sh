@@ -1,7 +1,8 @@
 #!/bin/sh
 # End-to-end checks of the helper scripts: plot-compare (PNG from a CSV, single mode, zero
 # denominators, bad input), demo on a tiny generated trace, and bench --quick (replay speed,
-# RSS, capture overhead and access capture rate).
+# RSS, capture overhead, access capture rate, and the instruction counts of a hit, a fault and
+# the bare SimGrid loop it builds).
 # usage: sh tests/e2e/test_scripts.sh BUILD_DIR SOURCE_DIR
 set -eu
 
@@ -111,5 +112,13 @@ else
 fi
 grep -Eq "^mindtrace --accesses, recorded \\(accesses/s\\) +$acc " "$work/bench.out" \
   || { cat "$work/bench.out"; fail "bench: no recorded access rate"; }
+# instruction counts: numbers (valgrind is installed with the tests' packages), the reference
+# built from scripts/bench_rr.c, and the ratios of the faults to it (reads only; with write-backs)
+for row in 'instructions per hit record \(all processes\)' 'instructions per fault, reads only' \
+           '  bare SimGrid request/reply \(reference\)' '  fault / bare request/reply' \
+           'instructions per fault, 1 in 4 a write' '  bare \+ [0-9.]+ write-backs a request' \
+           '  fault / bare with the same write-backs'; do
+  grep -Eq "^$row +[0-9.]+ " "$work/bench.out" || { cat "$work/bench.out"; fail "bench: no '$row'"; }
+done
 
 echo ok
