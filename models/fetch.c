@@ -21,6 +21,25 @@ const struct ms_choice ms_fetch_policies[] = {
 _Static_assert(sizeof ms_fetch_policies / sizeof ms_fetch_policies[0] - 1 <= MS_MAX_MODES,
                "more fetch policies than MS_MAX_MODES (models/params.h)");
 
+int ms_fetch_plan_no_lookup(const struct ms_fetch_cfg *c, const struct ms_page *p, int knows,
+                            struct ms_xfer *x)
+{
+    (void)c;
+    (void)p;
+    (void)knows;
+    (void)x;
+    return 0;
+}
+
+void ms_fetch_plan_whole_page(const struct ms_fetch_cfg *c, const struct ms_page *p, int knows,
+                              struct ms_xfer *x)
+{
+    (void)c;
+    (void)p;
+    (void)knows;
+    ms_xfer_whole_page(x);
+}
+
 const struct ms_fetch_ops *ms_fetch_policy(int mode)
 {
     MS_ASSERT(mode >= 0 && (size_t)mode < ms_choice_count(ms_fetch_policies));

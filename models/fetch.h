@@ -85,6 +85,13 @@ uint64_t ms_sg_dilos_mask(uint64_t keep);
  * the results compare every other mode with. */
 extern const struct ms_choice ms_fetch_policies[];
 /* The ops of row `mode` of ms_fetch_policies. */
+/* For policies that keep every remote copy a whole page in place (4k, inplace): no layout
+ * word to look up (returns 0), and a fault reads the whole page. */
+int ms_fetch_plan_no_lookup(const struct ms_fetch_cfg *c, const struct ms_page *p, int knows,
+                            struct ms_xfer *x);
+void ms_fetch_plan_whole_page(const struct ms_fetch_cfg *c, const struct ms_page *p, int knows,
+                              struct ms_xfer *x);
+
 const struct ms_fetch_ops *ms_fetch_policy(int mode);
 /* The name of row `mode`, or "?" for a value that is not a row. */
 const char *ms_fetch_policy_name(int mode);

@@ -18,25 +18,6 @@
  * allocator's stale data in them comes back with the page, as under 4k. */
 #include "models/fetch.h"
 
-static int plan_lookup(const struct ms_fetch_cfg *c, const struct ms_page *p, int knows,
-                       struct ms_xfer *x)
-{
-    (void)c;
-    (void)p;
-    (void)knows;
-    (void)x;
-    return 0;
-}
-
-static void plan_fetch(const struct ms_fetch_cfg *c, const struct ms_page *p, int knows,
-                       struct ms_xfer *x)
-{
-    (void)c;
-    (void)p;
-    (void)knows;
-    ms_xfer_whole_page(x);
-}
-
 static void plan_evict(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t live,
                        int shared, struct ms_xfer *x)
 {
@@ -51,4 +32,6 @@ static void plan_evict(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t
     p->remote_layout = MS_REMOTE_FULL;
 }
 
-const struct ms_fetch_ops ms_fetch_inplace_ops = {plan_lookup, plan_fetch, plan_evict};
+/* Every copy is a whole page in place: no layout to look up, whole pages read. */
+const struct ms_fetch_ops ms_fetch_inplace_ops = {
+    ms_fetch_plan_no_lookup, ms_fetch_plan_whole_page, plan_evict};
