@@ -303,6 +303,23 @@ static json_t *point_config(const struct sweep *sw, const struct point *p)
 }
 
 /* Parse and check the spec, build and validate every point. 0 or -1 (message printed). */
+/* Every point replays the trace from its start, so a sweep needs a file it can read again (or
+ * a MIND trace directory): not standard input, a FIFO or a device, which one point would drain
+ * and the next wait on for ever. 0 if `path` is one; else -1 with why in err. */
+static int check_trace_sweepable(const char *path, struct ms_err *err)
+{
+    struct stat st;
+    if (!strcmp(path, "-"))
+        return ms_err_set(err, "\"-\" (standard input) cannot be swept: every point replays "
+                          "the trace (give a file)");
+    if (stat(path, &st) != 0 || access(path, R_OK) != 0)
+        return ms_err_set(err, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return ms_err_set(err, "%s: not a regular file or directory: every point replays the "
+                          "trace (save it to a file first)", path);
+    return 0;
+}
+
 static int load_spec(struct sweep *sw, const char *path)
 {
     memset(sw, 0, sizeof *sw);
@@ -517,13 +534,9 @@ static int load_spec(struct sweep *sw, const char *path)
             else
                 fprintf(stderr, "%s: point %zu: %s\n", sw->spec_path, i, err.msg);
             rc = -1;
-        } else if (!ms_config_generator(&cfg) && !strcmp(cfg.workload.trace, "-")) {
-            fprintf(stderr, "%s: point %zu: workload.trace: \"-\" (standard input) cannot be "
-                    "swept: every point replays the trace (give a file)\n", sw->spec_path, i);
-            rc = -1;
-        } else if (!ms_config_generator(&cfg) && access(cfg.workload.trace, R_OK) != 0) {
-            fprintf(stderr, "%s: point %zu: workload.trace: %s: %s\n", sw->spec_path, i,
-                    cfg.workload.trace, strerror(errno));
+        } else if (!ms_config_generator(&cfg) &&
+                   check_trace_sweepable(cfg.workload.trace, &err) < 0) {
+            fprintf(stderr, "%s: point %zu: workload.trace: %s\n", sw->spec_path, i, err.msg);
             rc = -1;
         }
     }
