@@ -80,17 +80,21 @@ static const char *ms_cfg_refusal(const char *name, size_t n, const char *value,
     return NULL;
 }
 
-/* Run simgrid_init with the one option `arg` in a child process. Returns 0 if SimGrid takes
- * it; else 1 with what the child printed in *said (malloc'ed, NUL-terminated); -1 with err if
- * no child could be run. */
-static int ms_probe(const char *arg, char **said, struct ms_err *err)
+/* Run simgrid_init with the one option --FLAG=VALUE (whole, however long) in a child process.
+ * Returns 0 if SimGrid takes it; else 1 with what the child printed in *said (malloc'ed,
+ * NUL-terminated); -1 with err if no child could be run. */
+static int ms_probe(const char *flag, const char *value, char **said, struct ms_err *err)
 {
     int fd[2];
     if (pipe(fd) < 0)
         return ms_err_set(err, "cannot check SimGrid's options: pipe: %s", strerror(errno));
+    size_t arg_len = strlen(flag) + strlen(value) + 4;
+    char *arg = ms_xcalloc(arg_len, 1);
+    snprintf(arg, arg_len, "--%s=%s", flag, value);
     fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
+        free(arg);
         close(fd[0]);
         close(fd[1]);
         return ms_err_set(err, "cannot check SimGrid's options: fork: %s", strerror(errno));
@@ -98,7 +102,7 @@ static int ms_probe(const char *arg, char **said, struct ms_err *err)
     if (pid == 0) {
         /* the message alone on each line; no note of each option set */
         char *argv[] = {"mindsim", "--log=root.fmt:%m%n", "--log=xbt_cfg.thres:critical",
-                        (char *)arg, NULL};
+                        arg, NULL};
         int argc = 4;
         close(fd[0]);
         dup2(fd[1], STDOUT_FILENO);
@@ -107,6 +111,7 @@ static int ms_probe(const char *arg, char **said, struct ms_err *err)
         simgrid_init(&argc, argv);
         _exit(0);
     }
+    free(arg);
     close(fd[1]);
     size_t cap = 4096, n = 0;
     char *text = ms_xcalloc(cap, 1);
@@ -131,6 +136,26 @@ static int ms_probe(const char *arg, char **said, struct ms_err *err)
     }
     *said = text;
     return 1;
+}
+
+static void ms_summary(char *text, char *out, size_t n, const char ***keys, size_t *n_keys);
+
+/* An option's value in an error line, at most 160 characters of it ("%.*s%s"): what is wrong
+ * comes after it and must fit. */
+#define MS_SHOWN_MAX 160
+#define MS_SHOWN(v)                                                                   \
+    (int)(strlen(v) > MS_SHOWN_MAX ? MS_SHOWN_MAX : strlen(v)), (v),                  \
+        strlen(v) > MS_SHOWN_MAX ? "..." : ""
+
+/* ms_probe, and when SimGrid refuses the option, its report in one line in `msg` (n bytes)
+ * and the config keys it listed in *keys (pointing into *said; the caller frees both). */
+static int ms_probe_summary(const char *flag, const char *value, char **said, char *msg,
+                            size_t n, const char ***keys, size_t *n_keys, struct ms_err *err)
+{
+    int rc = ms_probe(flag, value, said, err);
+    if (rc > 0)
+        ms_summary(*said, msg, n, keys, n_keys);
+    return rc;
 }
 
 /* The next line of `*p` (cut in place), or NULL at the end. */
@@ -214,20 +239,17 @@ int ms_simgrid_check_cfg(const char *value, struct ms_err *err)
         if (name_len < len) {
             const char *why = ms_cfg_refusal(p, name_len, p + name_len + 1, len - name_len - 1);
             if (why)
-                return ms_err_set(err, "--cfg=%s: %.*s: %s", value, (int)name_len, p, why);
+                return ms_err_set(err, "--cfg=%.*s%s: %.*s: %s", MS_SHOWN(value),
+                                  (int)name_len, p, why);
         }
         p += len;
     }
-    char arg[2048];
-    snprintf(arg, sizeof arg, "--cfg=%s", value);
-    char *said = NULL;
-    int rc = ms_probe(arg, &said, err);
-    if (rc <= 0)
-        return rc;
-    char msg[600], hint[600] = "";
+    char *said = NULL, msg[600], hint[600] = "";
     const char **keys = NULL;
     size_t n_keys = 0;
-    ms_summary(said, msg, sizeof msg, &keys, &n_keys);
+    int rc = ms_probe_summary("cfg", value, &said, msg, sizeof msg, &keys, &n_keys, err);
+    if (rc <= 0)
+        return rc;
     const char *bad = strstr(msg, "Bad config key: ");
     if (bad) {
         /* suggest among the options mindsim accepts */
@@ -240,7 +262,7 @@ int ms_simgrid_check_cfg(const char *value, struct ms_err *err)
         if (names[0])
             snprintf(hint, sizeof hint, " (did you mean %s?)", names);
     }
-    ms_err_set(err, "--cfg=%s: SimGrid: %s%s", value, msg, hint);
+    ms_err_set(err, "--cfg=%.*s%s: SimGrid: %s%s", MS_SHOWN(value), msg, hint);
     free(keys);
     free(said);
     return -1;
@@ -292,36 +314,32 @@ int ms_simgrid_check_log(const char *value, struct ms_err *err)
         const char *opt = p + name_len + 1;
         size_t opt_len = p[name_len] == '.' ? strcspn(opt, ":= \t\n") : 0;
         if (p[name_len] != '.' || (opt[opt_len] != ':' && opt[opt_len] != '='))
-            return ms_err_set(err, "--log=%s: '%.*s' is not CATEGORY.SETTING:VALUE (such as "
-                              "root.thres:info)", value, (int)len, p);
+            return ms_err_set(err, "--log=%.*s%s: '%.*s' is not CATEGORY.SETTING:VALUE (such as "
+                              "root.thres:info)", MS_SHOWN(value), (int)len, p);
         char hint[600];
         if (!ms_log_category_known(p, name_len, hint, sizeof hint))
-            return ms_err_set(err, "--log=%s: no log category '%.*s'%s", value, (int)name_len,
-                              p, hint);
+            return ms_err_set(err, "--log=%.*s%s: no log category '%.*s'%s", MS_SHOWN(value),
+                              (int)name_len, p, hint);
         size_t s = 0;
         while (s < 4 && strncmp(opt, settings[s], opt_len))
             s++;
         if (s == 4)
-            return ms_err_set(err, "--log=%s: unknown setting '%.*s' (threshold, additivity, "
-                              "appender or fmt, or a prefix: thres, add, app)", value,
+            return ms_err_set(err, "--log=%.*s%s: unknown setting '%.*s' (threshold, additivity, "
+                              "appender or fmt, or a prefix: thres, add, app)", MS_SHOWN(value),
                               (int)opt_len, opt);
         if (s == 2)
-            return ms_err_set(err, "--log=%s: log appenders are not supported: each fetch mode "
+            return ms_err_set(err, "--log=%.*s%s: log appenders are not supported: each fetch mode "
                               "runs in a process of its own, and they would all write the "
-                              "same file (SimGrid logs to stderr)", value);
+                              "same file (SimGrid logs to stderr)", MS_SHOWN(value));
         p += len;
     }
-    char arg[2048];
-    snprintf(arg, sizeof arg, "--log=%s", value);
-    char *said = NULL;
-    int rc = ms_probe(arg, &said, err);
-    if (rc <= 0)
-        return rc;
-    char msg[600];
+    char *said = NULL, msg[600];
     const char **keys = NULL;
     size_t n_keys = 0;
-    ms_summary(said, msg, sizeof msg, &keys, &n_keys);
-    ms_err_set(err, "--log=%s: SimGrid: %s", value, msg);
+    int rc = ms_probe_summary("log", value, &said, msg, sizeof msg, &keys, &n_keys, err);
+    if (rc <= 0)
+        return rc;
+    ms_err_set(err, "--log=%.*s%s: SimGrid: %s", MS_SHOWN(value), msg);
     free(keys);
     free(said);
     return -1;

@@ -83,6 +83,15 @@ for opt in --cfg=network/model:Constant --cfg=bogus:1 --cfg=contexts/factory:bog
   grep -q "^mindsim: $opt: " bad.err || fail "$opt: $(cat bad.err)"
   [ ! -e bad.json ] || fail "$opt: wrote results"
 done
+# a bad option after 2,100 characters of a value is still found (the whole value is checked),
+# and the value is shown cut short so that what is wrong fits on the line
+pad=$(printf '%2100s' '')
+for opt in "--cfg=maxmin/precision:1e-6${pad}bogus:1" "--log=root.thres:critical${pad}root.thres:loud"; do
+  set +e; "$bin" "$cfg" -o bad.json "$opt" 2>bad.err; rc=$?; set -e
+  [ "$rc" = 2 ] && [ "$(wc -l <bad.err)" = 1 ] || fail "long ${opt%%=*}: status $rc, $(wc -l <bad.err) lines"
+  grep -Eq '\.\.\.: SimGrid: (Bad config key: bogus|Unknown priority name: loud)' bad.err ||
+    fail "long ${opt%%=*}: $(tr -s ' ' <bad.err)"
+done
 
 # every tool: --version, --help, and a bad option is one line naming it, status 2
 mt="$(dirname "$bin")/traces/mindtrace/mindtrace"
