@@ -138,26 +138,6 @@ static int ms_probe(const char *flag, const char *value, char **said, struct ms_
     return 1;
 }
 
-static void ms_summary(char *text, char *out, size_t n, const char ***keys, size_t *n_keys);
-
-/* An option's value in an error line, at most 160 characters of it ("%.*s%s"): what is wrong
- * comes after it and must fit. */
-#define MS_SHOWN_MAX 160
-#define MS_SHOWN(v)                                                                   \
-    (int)(strlen(v) > MS_SHOWN_MAX ? MS_SHOWN_MAX : strlen(v)), (v),                  \
-        strlen(v) > MS_SHOWN_MAX ? "..." : ""
-
-/* ms_probe, and when SimGrid refuses the option, its report in one line in `msg` (n bytes)
- * and the config keys it listed in *keys (pointing into *said; the caller frees both). */
-static int ms_probe_summary(const char *flag, const char *value, char **said, char *msg,
-                            size_t n, const char ***keys, size_t *n_keys, struct ms_err *err)
-{
-    int rc = ms_probe(flag, value, said, err);
-    if (rc > 0)
-        ms_summary(*said, msg, n, keys, n_keys);
-    return rc;
-}
-
 /* The next line of `*p` (cut in place), or NULL at the end. */
 static char *ms_next_line(char **p)
 {
@@ -228,6 +208,24 @@ static void ms_summary(char *text, char *out, size_t n, const char ***keys, size
     }
     if (!used)
         snprintf(out, n, "rejected by SimGrid");
+}
+
+/* An option's value in an error line, at most 160 characters of it ("%.*s%s"): what is wrong
+ * comes after it and must fit. */
+#define MS_SHOWN_MAX 160
+#define MS_SHOWN(v)                                                                   \
+    (int)(strlen(v) > MS_SHOWN_MAX ? MS_SHOWN_MAX : strlen(v)), (v),                  \
+        strlen(v) > MS_SHOWN_MAX ? "..." : ""
+
+/* ms_probe, and when SimGrid refuses the option, its report in one line in `msg` (n bytes)
+ * and the config keys it listed in *keys (pointing into *said; the caller frees both). */
+static int ms_probe_summary(const char *flag, const char *value, char **said, char *msg,
+                            size_t n, const char ***keys, size_t *n_keys, struct ms_err *err)
+{
+    int rc = ms_probe(flag, value, said, err);
+    if (rc > 0)
+        ms_summary(*said, msg, n, keys, n_keys);
+    return rc;
 }
 
 int ms_simgrid_check_cfg(const char *value, struct ms_err *err)
