@@ -25,7 +25,6 @@
 #include <unistd.h>
 
 #include "sim/config.h"
-#include "sim/nic.h"
 #include "sim/report.h"
 #include "sim/run.h"
 #include "sim/simgrid_options.h"
@@ -364,41 +363,6 @@ static void remove_scratch(const char *dir, int n, const int *ids, int n_ids)
         ms_cleanup_drop(ids[n_ids]);
 }
 
-/* Provenance: the inputs by content (the config, the trace unless a generator makes it, a NIC
- * file; a NIC preset built in by the digest of its text), the options as given. The trace's
- * digest comes from its one read (ms_trace_prepare; a binary v3 file's from its index), so it
- * is not read again; only a v1/v2 file or a MIND directory is hashed here. */
-static int provenance(struct ms_provenance *prov, const struct cli *c,
-                      const struct ms_config *cfg, const struct ms_trace_info *info,
-                      struct ms_err *err)
-{
-    *prov = (struct ms_provenance){
-        .inputs = ms_report_inputs(&c->config, 1, err),
-        .sets = c->sets, .n_sets = c->n_sets, .cfgs = c->cfgs, .n_cfgs = c->n_cfgs,
-        .logs = c->logs, .n_logs = c->n_logs,
-        .start = time(NULL)};
-    if (!prov->inputs)
-        return -1;
-    if (!ms_config_generator(cfg) &&
-        ms_report_add_trace_input(prov->inputs, cfg->workload.trace, info->sha256,
-                                  info->sha256_chunks, err) < 0)
-        return -1;
-    if (ms_nic_is_preset(cfg->rdma_nic_given)) {
-        const struct ms_nic_preset *nic = ms_nic_preset(cfg->rdma_nic_given);
-        char name[128];
-        snprintf(name, sizeof name, "preset:%s", nic->name);
-        ms_report_add_input_text(prov->inputs, name, nic->text, strlen(nic->text));
-        return 0;
-    }
-    const char *nic_file = cfg->rdma_nic;
-    json_t *more = ms_report_inputs(&nic_file, 1, err);
-    if (!more)
-        return -1;
-    json_array_extend(prov->inputs, more);
-    json_decref(more);
-    return 0;
-}
-
 /* Every trace thread keeps its own reader open: allow as many files as the system lets us. */
 static void raise_open_file_limit(void)
 {
@@ -470,7 +434,13 @@ int main(int argc, char **argv)
         goto done;
     }
 
-    if (provenance(&prov, &c, &cfg, &info, &err) < 0) {
+    /* provenance: the inputs by content, the options as given */
+    prov = (struct ms_provenance){
+        .inputs = ms_report_run_inputs(c.config, &cfg, &info, &err),
+        .sets = c.sets, .n_sets = c.n_sets, .cfgs = c.cfgs, .n_cfgs = c.n_cfgs,
+        .logs = c.logs, .n_logs = c.n_logs,
+        .start = time(NULL)};
+    if (!prov.inputs) {
         fprintf(stderr, "%s\n", err.msg);
         remove_scratch(dir, n, scratch, n_scratch);
         goto done;

@@ -12,6 +12,7 @@
 
 #include "models/fetch.h"
 #include "sim/json_text.h"
+#include "sim/nic.h"
 #include "sim/revision.h"
 #include "traces/lib/sha256.h"
 
@@ -480,21 +481,28 @@ static const struct {
 };
 #define N_HEADLINE (sizeof headline / sizeof headline[0])
 
-static int add_input(json_t *a, const char *path, struct ms_err *err)
+/* Append {"path", "sha256"[, "sha256_of"]} to `a`. */
+static int add_digest(json_t *a, const char *path, const char *hex, const char *of,
+                      struct ms_err *err)
 {
-    char hex[65];
     json_t *name = json_string(path);
     if (!name)
         return ms_err_set(err, "%s: the file name is not UTF-8, so no results file can name it", path);
-    if (ms_sha256_file(path, hex, err) < 0) {
-        json_decref(name);
-        return -1;
-    }
     json_t *o = json_object();
     json_object_set_new(o, "path", name);
     json_object_set_new(o, "sha256", json_string(hex));
+    if (of)
+        json_object_set_new(o, "sha256_of", json_string(of));
     json_array_append_new(a, o);
     return 0;
+}
+
+static int add_input(json_t *a, const char *path, struct ms_err *err)
+{
+    char hex[65];
+    if (ms_sha256_file(path, hex, err) < 0)
+        return -1;
+    return add_digest(a, path, hex, NULL, err);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -522,54 +530,46 @@ static int add_dir_inputs(json_t *a, const char *dir, struct ms_err *err)
     return rc;
 }
 
-json_t *ms_report_inputs(const char *const *paths, int n, struct ms_err *err)
+/* A file, or a directory (a MIND trace) as its regular files in byte order of their names. */
+static int add_path(json_t *a, const char *path, struct ms_err *err)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode) ? add_dir_inputs(a, path, err)
+                                                       : add_input(a, path, err);
+}
+
+json_t *ms_report_run_inputs(const char *config_path, const struct ms_config *cfg,
+                             const struct ms_trace_info *info, struct ms_err *err)
 {
     json_t *a = json_array();
-    for (int i = 0; i < n; i++) {
-        struct stat st;
-        int rc = stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode) ? add_dir_inputs(a, paths[i], err)
-                                                                : add_input(a, paths[i], err);
-        if (rc < 0) {
-            json_decref(a);
-            return NULL;
-        }
+    int rc = add_path(a, config_path, err);
+    if (rc == 0 && !ms_config_generator(cfg)) {
+        /* the digest the one read took, or a binary v3 file's from its index; only a v1/v2
+         * file or a MIND directory is read again here */
+        rc = info->sha256[0]
+                 ? add_digest(a, cfg->workload.trace, info->sha256,
+                              info->sha256_chunks ? "header and chunks (binary v3 index)" : NULL,
+                              err)
+                 : add_path(a, cfg->workload.trace, err);
+    }
+    if (rc == 0 && ms_nic_is_preset(cfg->rdma_nic_given)) {
+        /* built into mindsim: by the digest of its text */
+        const struct ms_nic_preset *nic = ms_nic_preset(cfg->rdma_nic_given);
+        struct ms_sha256 h;
+        char hex[65], name[128];
+        ms_sha256_init(&h);
+        ms_sha256_update(&h, nic->text, strlen(nic->text));
+        ms_sha256_hex(&h, hex);
+        snprintf(name, sizeof name, "preset:%s", nic->name);
+        rc = add_digest(a, name, hex, NULL, err);
+    } else if (rc == 0) {
+        rc = add_path(a, cfg->rdma_nic, err);
+    }
+    if (rc < 0) {
+        json_decref(a);
+        return NULL;
     }
     return a;
-}
-
-int ms_report_add_input_text(json_t *inputs, const char *name, const char *text, size_t n)
-{
-    struct ms_sha256 h;
-    char hex[65];
-    ms_sha256_init(&h);
-    ms_sha256_update(&h, text, n);
-    ms_sha256_hex(&h, hex);
-    json_t *o = json_object();
-    json_object_set_new(o, "path", json_string(name));
-    json_object_set_new(o, "sha256", json_string(hex));
-    return json_array_append_new(inputs, o);
-}
-
-int ms_report_add_trace_input(json_t *inputs, const char *path, const char *sha256, int chunks,
-                              struct ms_err *err)
-{
-    if (!sha256[0]) {
-        json_t *a = ms_report_inputs(&path, 1, err);
-        if (!a)
-            return -1;
-        json_array_extend(inputs, a);
-        json_decref(a);
-        return 0;
-    }
-    json_t *name = json_string(path);
-    if (!name)
-        return ms_err_set(err, "%s: the file name is not UTF-8, so no results file can name it", path);
-    json_t *o = json_object();
-    json_object_set_new(o, "path", name);
-    json_object_set_new(o, "sha256", json_string(sha256));
-    if (chunks)
-        json_object_set_new(o, "sha256_of", json_string("header and chunks (binary v3 index)"));
-    return json_array_append_new(inputs, o);
 }
 
 static json_t *string_array(const char *const *s, int n)

@@ -16,7 +16,7 @@
 
 /* What made a results file, besides the config: filled by main. */
 struct ms_provenance {
-    json_t *inputs;               /* from ms_report_inputs (reference stolen) */
+    json_t *inputs;               /* from ms_report_run_inputs (reference stolen) */
     const char *const *sets;      /* the --set options as given */
     int n_sets;
     const char *const *cfgs;      /* the --cfg options as given (SimGrid's, without "--cfg=") */
@@ -26,19 +26,14 @@ struct ms_provenance {
     time_t start;                 /* wall-clock time the run started */
 };
 
-/* The files a run read, by content: [{"path", "sha256"}, ...] in the order given. A directory
- * (a MIND trace) stands for its regular files, listed as DIR/NAME in byte order of their
- * names. NULL and err ("PATH: cannot read: why") if one cannot be read. */
-json_t *ms_report_inputs(const char *const *paths, int n, struct ms_err *err);
-/* Add an input that is not a file of the user's (a NIC preset built into mindsim) by the
- * digest of its text. */
-int ms_report_add_input_text(json_t *inputs, const char *name, const char *text, size_t n);
-/* Add the trace at `path`: with `sha256` (the digest ms_trace_prepare took while reading it,
- * or, `chunks` set, a binary v3 file's digest of its header and chunks, from its index) as it
- * is, else by reading the file (or a directory's files) as ms_report_inputs does. 0, or -1 and
- * err. */
-int ms_report_add_trace_input(json_t *inputs, const char *path, const char *sha256, int chunks,
-                              struct ms_err *err);
+/* The files a run read, by content, in order: [{"path", "sha256"}, ...] for the config, the
+ * trace unless a generator makes it (with the digest ms_trace_prepare took in its one read, as
+ * `info` holds it, or a binary v3 file's digest of its header and chunks, marked "sha256_of";
+ * else by reading it), and the NIC file, or a preset built in as "preset:NAME" by the digest of
+ * its text. A directory (a MIND trace) stands for its regular files, listed as DIR/NAME in
+ * byte order of their names. NULL and err ("PATH: cannot read: why") if one cannot be read. */
+json_t *ms_report_run_inputs(const char *config_path, const struct ms_config *cfg,
+                             const struct ms_trace_info *info, struct ms_err *err);
 
 json_t *ms_report_run(const struct ms_run_result *r);
 /* The results document: "mindsim" (version, git revision, SimGrid's and jansson's versions,
