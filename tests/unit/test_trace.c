@@ -1502,6 +1502,30 @@ static void test_prepare(void)
     memset(&err, 0, sizeof err);
     CHECK(ms_trace_prepare(tpath("pr3.bin"), tpath("pr.spool"), &got, &replay, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "pr3.bin: corrupt trailer at byte ");
+    /* an index that agrees with itself but not with the chunks: the replay's readers would stop
+     * at its counts, so it is refused. First thread 0's count and the total lowered by 1 ... */
+    d[sz - 2] = 'D';
+    uint64_t end = get_le(d + sz - 16, 8), total = get_le(d + end + 8, 8);
+    uint32_t nt = (uint32_t)get_le(d + end + 32, 4);
+    unsigned char *e0 = d + end + 40;
+    CHECK(nt == 5 && get_le(e0 + 4, 8) > 1);
+    put_le(e0 + 4, get_le(e0 + 4, 8) - 1, 8);
+    put_le(d + end + 8, total - 1, 8);
+    put("pr4.bin", d, sz);
+    memset(&err, 0, sizeof err);
+    CHECK(ms_trace_prepare(tpath("pr4.bin"), tpath("pr.spool"), &got, &replay, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "pr4.bin: corrupt end block at byte ");
+    /* ... then thread 0 left out of the index (the total, the index size and the trailer
+     * made to match) */
+    uint64_t c0 = get_le(e0 + 4, 8) + 1;
+    put_le(d + end + 8, total - c0, 8);
+    put_le(d + end + 24, get_le(d + end + 24, 4) - 12, 4);
+    put_le(d + end + 32, nt - 1, 4);
+    memmove(e0, e0 + 12, sz - (size_t)(e0 + 12 - d));
+    put("pr5.bin", d, sz - 12);
+    memset(&err, 0, sizeof err);
+    CHECK(ms_trace_prepare(tpath("pr5.bin"), tpath("pr.spool"), &got, &replay, &err) < 0);
+    CHECK_STR_CONTAINS(err.msg, "pr5.bin: corrupt end block at byte ");
     free(d);
     /* a bad line: the error names it and no spool is left */
     unlink(tpath("pr.spool"));

@@ -1156,10 +1156,41 @@ static int ms_rd_at(struct ms_trace_reader *r, uint64_t off, unsigned char *dst,
     return 1;
 }
 
+/* v3: the chunk headers from `from` up to the end block at `end`, the bodies seeked past and
+ * not read, each thread's records added into m: 1 if they follow each other up to `end`
+ * exactly and hold `total` records in all, else 0. */
+static int ms_v3_walk(struct ms_trace_reader *r, uint64_t from, uint64_t end, uint64_t total,
+                      struct ms_u64map *m)
+{
+    unsigned char w[4096];      /* headers close together come from one read */
+    uint64_t wlo = 0, whi = 0, first = 0, off = from;
+    while (off < end) {
+        if (end - off < MS_V3_CHUNK_HDR)
+            return 0;
+        if (off < wlo || off + MS_V3_CHUNK_HDR > whi) {
+            size_t n = end - off < sizeof w ? (size_t)(end - off) : sizeof w;
+            if (!ms_rd_at(r, off, w, n))
+                return 0;
+            wlo = off;
+            whi = off + n;
+        }
+        const unsigned char *h = w + (off - wlo);
+        uint32_t n = ms_le32(h + 4), stored = ms_le32(h + 24);
+        if (n == 0 || n > MS_V3_CHUNK_MAX || ms_le64(h + 8) != first || stored == 0)
+            return 0;
+        *ms_u64map_slot(m, ms_le32(h), NULL) += n;
+        first += n;
+        off += MS_V3_CHUNK_HDR + (uint64_t)stored;
+    }
+    return off == end && first == total;
+}
+
 /* A plain v3 file's threads and record count from its index (the trailer says where it is),
- * without reading the chunks: 1, or 0 if the end of the file is not a consistent index. */
+ * checked against the chunk headers (the replay's readers stop at each thread's count, so an
+ * index that disagrees would drop records): 1, or 0 if they do not hold together. */
 static int ms_v3_index(struct ms_trace_reader *r, struct ms_trace_info *info)
 {
+    uint64_t from = r->boff + (uint64_t)(r->pos - r->buf);   /* the first chunk */
     unsigned char t[MS_V3_TRAILER], h[MS_V3_CHUNK_HDR + 8];
     if (r->fsize < MS_V3_HDR + sizeof h + MS_V3_TRAILER ||
         !ms_rd_at(r, r->fsize - MS_V3_TRAILER, t, sizeof t) || memcmp(t + 8, MS_V3_END_MAGIC, 8))
@@ -1183,6 +1214,15 @@ static int ms_v3_index(struct ms_trace_reader *r, struct ms_trace_info *info)
         sum += cnt[i];
     }
     ok = ok && sum == total;
+    struct ms_u64map m;
+    ms_u64map_init(&m);
+    ok = ok && ms_v3_walk(r, from, off, total, &m);
+    for (uint32_t i = 0; ok && i < nt; i++) {    /* each thread once, with its count */
+        uint64_t got;
+        ok = ms_u64map_pop(&m, tids[i], &got) && got == cnt[i];
+    }
+    ok = ok && ms_u64map_count(&m) == 0;
+    ms_u64map_fini(&m);
     if (ok) {
         info->n_records = total;
         ms_info_threads(info, nt, tids, cnt);
@@ -1196,8 +1236,9 @@ static int ms_v3_index(struct ms_trace_reader *r, struct ms_trace_info *info)
 }
 
 /* ms_trace_prepare of a plain binary file, open in r (closed here): the threads from the v3
- * index, or from the chunk headers (v1, v2, or a v3 index that does not hold together, which
- * the walk then says what is wrong with); the readers of the replay check every record. */
+ * index once the chunk headers agree with it, or from reading the chunk headers (v1, v2, or a
+ * v3 index that does not hold together, which that read then says what is wrong with); the
+ * readers of the replay check every record. */
 static int ms_prepare_binary(const char *path, struct ms_trace_reader *r,
                              struct ms_trace_info *info, struct ms_err *err)
 {
