@@ -8,7 +8,8 @@
 # stat counts cross-thread conflicts of unordered traces and fails on a conflict of an ordered
 # one, gen writes ordered traces. The compact format: convert writes binary v3 by default, which
 # holds scripts/bench's hit pattern in at most 4 bytes a record, and --to binary-v2 and --zstd
-# write what they say. Prints "ok" and exits 0 on success.
+# write what they say; a trace of 100k threads (an index larger than the read buffer) reads
+# back. Prints "ok" and exits 0 on success.
 build=$1
 src=$2
 mt="$build/mindsim-trace"
@@ -134,6 +135,15 @@ size=$(wc -c <"$work/hits.bin")
 "$mt" stat "$work/hits2.bin" | grep -qx "version: 2" || fail "--to binary-v2 did not write v2"
 "$mt" convert "$work/hits.bin" "$work/hits.txt" --to text --zstd || fail "convert --zstd"
 "$mt" stat "$work/hits.txt" | grep -qx "compression: zstd" || fail "--zstd did not compress"
+
+# 100k threads of one record each: the v3 index (12 bytes a thread) is larger than the 1 MiB
+# read buffer, and reads back
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "%d R 0x%x 8\n", i, 4096 * i }' >"$work/wide.trace"
+"$mt" convert "$work/wide.trace" "$work/wide.bin" || fail "convert of 100k threads"
+"$mt" stat "$work/wide.bin" >"$work/wide.txt" || fail "stat of 100k threads"
+grep -qx "threads: 100000" "$work/wide.txt" || fail "100k threads: thread count"
+"$mt" cat "$work/wide.bin" | sort -s -k1,1n | cmp -s - "$work/wide.trace" ||
+  fail "100k threads: records differ after v3"
 
 "$mt" --version | grep -qx "mindsim-trace 0.1.0" || fail "--version"
 "$mt" --help | grep -q "usage: mindsim-trace" || fail "--help"

@@ -631,27 +631,37 @@ static int ms_v2_batch(struct ms_trace_reader *r, struct ms_err *err)
     return 1;
 }
 
+/* v3: make n bytes of the end block ready at pos, the block ending at byte `stop` of the file.
+ * 0, or -1 and err (cut short: the bytes missing up to `stop`). */
+static int ms_v3_end_fill(struct ms_trace_reader *r, size_t n, uint64_t stop, struct ms_err *err)
+{
+    int64_t have = ms_bin_fill(r, n, err);
+    if (have < 0)
+        return ms_fail(r);
+    if ((uint64_t)have < n)
+        return ms_bin_truncated(r, r->seen + 1,
+                                stop - r->boff - (uint64_t)(r->pos - r->buf) - (uint64_t)have, err);
+    return 0;
+}
+
 /* v3: the end block at `off` (header h, in the buffer): check it, the thread index after it
- * against the chunk headers seen, and the trailer; nothing may follow. 0 (end) or -1. */
+ * against the chunk headers seen (read in steps: it may be larger than the buffer), and the
+ * trailer; nothing may follow. 0 (end) or -1. */
 static int ms_v3_end(struct ms_trace_reader *r, uint64_t off, int seq_ok, struct ms_err *err)
 {
     const unsigned char *h = r->pos;
     uint32_t tid = ms_le32(h), stored = ms_le32(h + 24), zero = ms_le32(h + 28);
     uint64_t total = ms_le64(h + 8);
-    if (tid != 0 || zero != 0 || total != r->seen || !seq_ok || stored < 8 ||
-        stored > MS_RD_BUF - MS_V3_CHUNK_HDR - MS_V3_TRAILER) {
+    if (tid != 0 || zero != 0 || total != r->seen || !seq_ok || stored < 8) {
         ms_err_set(err, "%s: corrupt end block at byte %" PRIu64, r->path, off);
         return ms_fail(r);
     }
-    uint64_t need = MS_V3_CHUNK_HDR + (uint64_t)stored + MS_V3_TRAILER;
-    int64_t have = ms_bin_fill(r, need, err);
-    if (have < 0)
-        return ms_fail(r);
-    if ((uint64_t)have < need)
-        return ms_bin_truncated(r, r->seen + 1, need - (uint64_t)have, err);
-    const unsigned char *x = r->pos + MS_V3_CHUNK_HDR, *t = x + stored;
-    uint32_t nt = ms_le32(x);
-    if (ms_le32(x + 4) != 0 || stored != 8 + (uint64_t)nt * MS_V3_THREAD_ENTRY + MS_V3_DIGEST) {
+    uint64_t stop = off + MS_V3_CHUNK_HDR + (uint64_t)stored + MS_V3_TRAILER;
+    r->pos += MS_V3_CHUNK_HDR;
+    if (ms_v3_end_fill(r, 8, stop, err) < 0)
+        return -1;
+    uint32_t nt = ms_le32(r->pos);
+    if (ms_le32(r->pos + 4) != 0 || stored != 8 + (uint64_t)nt * MS_V3_THREAD_ENTRY + MS_V3_DIGEST) {
         ms_err_set(err, "%s: corrupt index at byte %" PRIu64, r->path, off + MS_V3_CHUNK_HDR);
         return ms_fail(r);
     }
@@ -660,8 +670,11 @@ static int ms_v3_end(struct ms_trace_reader *r, uint64_t off, int seq_ok, struct
                    r->path, nt, ms_u64map_count(&r->tids));
         return ms_fail(r);
     }
-    for (uint32_t i = 0; i < nt; i++) {
-        const unsigned char *e = x + 8 + (size_t)i * MS_V3_THREAD_ENTRY;
+    r->pos += 8;
+    for (uint32_t i = 0; i < nt; i++, r->pos += MS_V3_THREAD_ENTRY) {
+        if (ms_v3_end_fill(r, MS_V3_THREAD_ENTRY, stop, err) < 0)
+            return -1;
+        const unsigned char *e = r->pos;
         uint64_t want = ms_le64(e + 4), got = 0;
         if (!ms_u64map_get(&r->tids, ms_le32(e), &got) || got != want) {
             ms_err_set(err, "%s: corrupt index (thread %" PRIu32 ": %" PRIu64 " records, chunks "
@@ -669,17 +682,20 @@ static int ms_v3_end(struct ms_trace_reader *r, uint64_t off, int seq_ok, struct
             return ms_fail(r);
         }
     }
+    if (ms_v3_end_fill(r, MS_V3_DIGEST + MS_V3_TRAILER, stop, err) < 0)
+        return -1;
+    const unsigned char *t = r->pos + MS_V3_DIGEST;
     if (ms_le64(t) != off || memcmp(t + 8, MS_V3_END_MAGIC, 8)) {
         ms_err_set(err, "%s: corrupt trailer at byte %" PRIu64, r->path,
                    off + MS_V3_CHUNK_HDR + stored);
         return ms_fail(r);
     }
-    r->pos += need;
+    r->pos += MS_V3_DIGEST + MS_V3_TRAILER;
     if (total == 0) {
         ms_err_set(err, "%s: trace has no records", r->path);
         return ms_fail(r);
     }
-    have = ms_bin_fill(r, 1, err);
+    int64_t have = ms_bin_fill(r, 1, err);
     if (have < 0)
         return ms_fail(r);
     if (have > 0) {
