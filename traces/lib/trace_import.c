@@ -41,7 +41,8 @@ struct ms_import_reader *ms_import_open(const char *path, int kind, int keep_ife
     return r;
 }
 
-/* The next line, NUL-terminated, without its newline, in *line. 1, 0 at the end, -1. */
+/* The next line, NUL-terminated, without its newline, in *line (a NUL byte inside it is an
+ * error, not its end). 1, 0 at the end, -1. */
 static int ms_imp_line(struct ms_import_reader *r, char **line, struct ms_err *err)
 {
     for (;;) {
@@ -55,6 +56,10 @@ static int ms_imp_line(struct ms_import_reader *r, char **line, struct ms_err *e
             if (r->pos > r->end)
                 r->pos = r->end;
             r->line++;
+            const char *nul = memchr(s, 0, (size_t)(nl - s));
+            if (nul)
+                return ms_err_set(err, "%s:%" PRIu64 ": NUL byte at column %zu (expected text)",
+                                  ms_istream_name(r->in), r->line, (size_t)(nul - s) + 1);
             *line = s;
             return 1;
         }
@@ -129,7 +134,10 @@ static int ms_lackey_line(struct ms_import_reader *r, const char *s, struct ms_r
         return ms_imp_bad(r, err, expect);
     p = ms_imp_blank(p + 1);
     uint64_t addr, size = 0;
-    if (!ms_imp_hex(&p, &addr) || *p != ',' || p[1] < '0' || p[1] > '9')
+    if (!ms_imp_hex(&p, &addr))     /* with a digit there, only too many digits fail */
+        return ms_imp_bad(r, err, ms_hexval(*p) >= 0 ? "the address does not fit in 64 bits"
+                                                      : expect);
+    if (*p != ',' || p[1] < '0' || p[1] > '9')
         return ms_imp_bad(r, err, expect);
     for (p++; *p >= '0' && *p <= '9'; p++) {
         if (size > UINT64_MAX / 10 - 1)
@@ -140,6 +148,8 @@ static int ms_lackey_line(struct ms_import_reader *r, const char *s, struct ms_r
         return ms_imp_bad(r, err, expect);
     if (size == 0)
         return ms_imp_bad(r, err, "the size of an access must be > 0");
+    if (ms_rec_wraps(addr, size))
+        return ms_imp_bad(r, err, "the access ends past 2^64");
     if (op == 'I' && !r->keep_ifetch) {
         r->st.ifetches++;
         return 0;
