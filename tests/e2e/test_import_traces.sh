@@ -5,10 +5,10 @@
 #   small round); `import-lackey` gives R = L + M lines and W = S + M lines of its output (I
 #   lines too as R with --ifetch); the gzipped output imports to the same file; mindsim replays
 #   the import with the settings the importer's hint names (every access counted as unknown,
-#   no violation) and refuses it without them.
+#   no violation) and refuses it without them; blank lines change nothing.
 # - din: a din file written here with every label, plain and xz-compressed: R for labels 0 and
 #   3, W for 1, instruction fetches (2) only with --ifetch, cache operations (4, 5) dropped,
-#   every access the aligned 4-byte word.
+#   every access the aligned 4-byte word, blank lines skipped.
 # Prints "ok" on success, "skip: ..." without valgrind.
 build=$1
 src=$2
@@ -39,6 +39,9 @@ field() { sed -n "s/^$1: //p" "$2"; }
 gzip -c "$work/lk.out" >"$work/lk.out.gz"
 "$mt" import-lackey "$work/lk.out.gz" "$work/lkz.bin" 2>/dev/null || fail "import-lackey of gzip"
 cmp -s "$work/lk.bin" "$work/lkz.bin" || fail "gzipped lackey output imports differently"
+{ printf '\n \t\r\n'; sed 's/^ S /\n S /' "$work/lk.out"; printf '  \n'; } >"$work/lkb.out"
+"$mt" import-lackey "$work/lkb.out" "$work/lkb.bin" 2>/dev/null || fail "import-lackey with blank lines"
+cmp -s "$work/lk.bin" "$work/lkb.bin" || fail "blank lines change the lackey import"
 
 cat >"$work/cfg.json" <<JSON
 { "workload": { "trace": "$work/lk.bin" }, "cpu_blades": { "count": 1, "cache_bytes": 65536 } }
@@ -52,8 +55,8 @@ n=$((nL + nS + 2 * nM))
       .violations == 0 and .faults > 0] | all' "$work/r.json")" = true ] ||
   fail "replay results: $(jq -c '[.runs[] | {accesses, unknown_accesses, violations, faults}]' "$work/r.json")"
 
-# din: every label; an address that is not word-aligned; a comment after the address
-printf '0 1000\n1 0x2006 a store\n2 400000\n3 3001\n4 0\n5 0\n0 ffffffffffff0008\n' >"$work/t.din"
+# din: every label; an address that is not word-aligned; a comment after the address; blank lines
+printf '0 1000\n\n1 0x2006 a store\n \t\r\n2 400000\n3 3001\n4 0\n5 0\n0 ffffffffffff0008\n\n' >"$work/t.din"
 xz -c "$work/t.din" >"$work/t.din.xz"
 "$mt" import-din "$work/t.din.xz" "$work/din.trace" 2>"$work/hint" || fail "import-din"
 grep -q '1 instruction fetches dropped' "$work/hint" || fail "import-din: $(cat "$work/hint")"

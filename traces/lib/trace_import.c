@@ -225,6 +225,8 @@ int ms_import_next(struct ms_import_reader *r, struct ms_rec *rec, struct ms_err
             return 0;
         }
         r->st.lines++;
+        if (!*ms_imp_blank(s))      /* an empty line, or one of blanks */
+            continue;
         k = r->kind == MS_IMPORT_LACKEY ? ms_lackey_line(r, s, rec, err) : ms_din_line(r, s, rec, err);
         if (k < 0)
             return -1;
