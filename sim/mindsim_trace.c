@@ -43,8 +43,8 @@ static const char ms_usage[] =
     "                                     (v3, compact) or binary-v2; without --to it comes\n"
     "                                     from OUT's extension (.bin/.mstrace: binary,\n"
     "                                     .trace/.txt: text); --zstd, or a name ending in .zst\n"
-    "                                     (x.trace.zst; a bare x.zst is binary), compresses the\n"
-    "                                     whole file with zstd\n"
+    "                                     (x.trace.zst), compresses text with zstd (binary v3\n"
+    "                                     is compressed already: refused)\n"
     "  stat TRACE [--json]                records by op and by thread, distinct 4 KiB pages\n"
     "                                     touched by R/W, bytes read/written, peak live bytes,\n"
     "                                     whether the trace is ordered\n"
@@ -315,18 +315,11 @@ static int ms_ends_with(const char *s, const char *suffix)
 }
 
 /* The writer format for OUT: --to (text, binary, binary-v2), else OUT's name, else `dflt`
- * (0: none, an error); compressed with zstd for --zstd or a name ending in .zst. -1 after a
- * usage error (printed). */
+ * (0: none, an error); with zstd for --zstd or a name ending in .zst (ms_trace_out_format,
+ * mindtrace's rule too). -1 after a usage error (printed). */
 static int ms_out_format(const char *out, const char *to, int zstd, int dflt)
 {
-    if (ms_ends_with(out, ".gz") || ms_ends_with(out, ".xz")) {
-        ms_usage_error("'%s': traces are written plain or compressed with zstd (.zst); gzip "
-                       "and xz are read only", out);
-        return -1;
-    }
-    int named = ms_trace_format_for_name(out), format;
-    if (named >= 0 && (named & MS_TRACE_ZSTD))
-        zstd = 1;
+    int format = 0;
     if (to) {
         if (!strcmp(to, "text"))
             format = MS_TRACE_TEXT;
@@ -338,21 +331,12 @@ static int ms_out_format(const char *out, const char *to, int zstd, int dflt)
             ms_usage_error("--to must be text, binary or binary-v2, got '%s'", to);
             return -1;
         }
-    } else if (named >= 0) {
-        format = named & MS_TRACE_FORMAT_MASK;
-    } else if (dflt) {
-        format = dflt;
-    } else {
-        ms_usage_error("cannot tell the format of '%s' from its extension; use --to "
-                       "text|binary|binary-v2", out);
-        return -1;
     }
-    if (zstd && format == MS_TRACE_BINARY_V2) {
-        ms_usage_error("'%s': binary-v2 is written uncompressed (binary, v3, is compressed "
-                       "already)", out);
-        return -1;
-    }
-    return format | (zstd ? MS_TRACE_ZSTD : 0);
+    struct ms_err err = {0};
+    format = ms_trace_out_format(out, format, zstd, dflt, &err);
+    if (format < 0)
+        ms_usage_error("%s", err.msg);
+    return format;
 }
 
 static int ms_cmd_convert(const char *in, const char *out, const char *to, int zstd, int mind)

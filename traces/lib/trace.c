@@ -1447,23 +1447,33 @@ struct ms_trace_writer {
     struct ms_sha256 hash;      /* v3: of every byte written before the end block */
 };
 
-int ms_trace_format_for_name(const char *path)
+int ms_trace_out_format(const char *path, int format, int zstd, int dflt, struct ms_err *err)
 {
     size_t n = strlen(path);
 #define MS_ENDS(sfx) (n > sizeof sfx - 1 && !memcmp(path + n - (sizeof sfx - 1), sfx, sizeof sfx - 1))
-    int z = 0;
     if (MS_ENDS(".gz") || MS_ENDS(".xz"))
-        return -1;
+        return ms_err_set(err, "'%s': traces are written plain or compressed with zstd (.zst); "
+                          "gzip and xz are read only", path);
     if (MS_ENDS(".zst")) {
-        z = MS_TRACE_ZSTD;
+        zstd = 1;
         n -= 4;
     }
-    if (MS_ENDS(".trace") || MS_ENDS(".txt"))
-        return MS_TRACE_TEXT | z;
-    if (MS_ENDS(".bin") || MS_ENDS(".mstrace") || z)
-        return MS_TRACE_BINARY | z;
-    return -1;
+    int named = MS_ENDS(".trace") || MS_ENDS(".txt") ? MS_TRACE_TEXT
+              : MS_ENDS(".bin") || MS_ENDS(".mstrace") ? MS_TRACE_BINARY : 0;
 #undef MS_ENDS
+    if (!format)
+        format = named ? named : dflt;
+    if (!format)
+        return ms_err_set(err, "cannot tell the format of '%s' from its name (.trace or .txt: "
+                          "text; .bin or .mstrace: binary)", path);
+    if (zstd && format == MS_TRACE_BINARY_V2)
+        return ms_err_set(err, "'%s': binary v2 is written uncompressed (binary, v3, is "
+                          "compressed already)", path);
+    if (zstd && format == MS_TRACE_BINARY)
+        return ms_err_set(err, "'%s': binary v3 is compressed already (zstd around it is no "
+                          "smaller, and cannot be seeked): write it without zstd, or text with "
+                          "zstd (x.trace.zst)", path);
+    return format | (zstd ? MS_TRACE_ZSTD : 0);
 }
 
 struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struct ms_err *err)
@@ -1474,9 +1484,9 @@ struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struc
         ms_err_set(err, "%s: unknown trace format %d", path, format);
         return NULL;
     }
-    if (f == MS_TRACE_BINARY_V2 && zstd) {
-        ms_err_set(err, "%s: binary v2 is written uncompressed (its header is rewritten at the "
-                   "end); v3, the default binary, is compressed already", path);
+    if (f != MS_TRACE_TEXT && zstd) {
+        ms_err_set(err, "%s: binary traces are written uncompressed (v2's header is rewritten "
+                   "at the end; v3 compresses its chunks already)", path);
         return NULL;
     }
     /* v2's header counts are written last, at the start of the file */

@@ -22,17 +22,19 @@
 
 /* Readers report MS_TRACE_TEXT, MS_TRACE_BINARY (any version: ms_trace_reader_version) or
  * MS_TRACE_MIND (a directory of MIND PIN per-core files, read only: traces/lib/trace_mind.h).
- * Writers take MS_TRACE_TEXT, MS_TRACE_BINARY (version 3) or MS_TRACE_BINARY_V2, optionally
- * with MS_TRACE_ZSTD or-ed in: the whole file compressed with zstd (not with v2, whose header
- * is rewritten at the end). */
+ * Writers take MS_TRACE_TEXT, MS_TRACE_BINARY (version 3) or MS_TRACE_BINARY_V2, text
+ * optionally with MS_TRACE_ZSTD or-ed in: the whole file compressed with zstd (not binary: v2's
+ * header is rewritten at the end, v3 compresses its chunks already and is read by seeking). */
 enum ms_trace_format { MS_TRACE_TEXT = 1, MS_TRACE_BINARY = 2, MS_TRACE_MIND = 3, MS_TRACE_BINARY_V2 = 4 };
 #define MS_TRACE_ZSTD 0x100
 #define MS_TRACE_FORMAT_MASK 0xff
 
-/* The writer format a file name asks for: `.trace`/`.txt` text, `.bin`/`.mstrace` binary (v3);
- * either followed by `.zst`, or a bare `.zst` (binary), adds MS_TRACE_ZSTD. -1 when the name
- * says nothing, or asks for gzip or xz (`.gz`, `.xz`: read, never written). */
-int ms_trace_format_for_name(const char *path);
+/* The writer format of an output file, the one rule of every tool that writes traces: `format`
+ * if given (not 0), else what the name says (`.trace`/`.txt` text, `.bin`/`.mstrace` binary
+ * v3, either optionally followed by `.zst`), else `dflt`; MS_TRACE_ZSTD when `zstd` or the name
+ * ends in `.zst`. -1 and err (naming the file) when the name asks for gzip or xz (read, never
+ * written), when no format results (dflt 0), or when that would be binary with zstd. */
+int ms_trace_out_format(const char *path, int format, int zstd, int dflt, struct ms_err *err);
 
 /* What one full pass over a trace learned. */
 struct ms_trace_info {

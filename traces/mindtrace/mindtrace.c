@@ -8,7 +8,8 @@
  * allocator library, then whatever LD_PRELOAD already held. The interposer writes raw buffers
  * into a scratch directory OUT.mindtrace.<pid>/ (one file a process); when the program and
  * every process it started have exited (this process is their subreaper), each buffer becomes
- * a binary mindsim trace (v3; text with --text; compressed with zstd with --zstd or an OUT
+ * a mindsim trace in the format ms_trace_out_format gives, as in mindsim-trace (binary v3; text
+ * with --text or an OUT named .trace/.txt; text compressed with zstd with --zstd or an OUT
  * ending in .zst): the program's own process -> OUT, a forked child with pid P -> OUT.P. Exit
  * status: the program's (128+signal if killed); 2 for mindtrace's own errors.
  *
@@ -53,9 +54,10 @@ static const char mt_usage[] =
     "mmap/munmap/mremap/brk/mprotect (M/U/B/P), as a binary mindsim trace to OUT, ordered\n"
     "across threads; a forked child's trace goes to OUT.<pid>. --accesses also records every\n"
     "load and store (R/W) by running PROGRAM under mindtrace's Valgrind tool; with it,\n"
-    "--unpacked makes the tool write every event in the 24-byte form (for tests). --text\n"
-    "writes text instead of binary; --zstd, or an OUT ending in .zst, compresses the file(s)\n"
-    "with zstd. -o OUT, -oOUT, --output=OUT and --output OUT are the same.\n"
+    "--unpacked makes the tool write every event in the 24-byte form (for tests). --text, or\n"
+    "an OUT ending in .trace or .txt (optionally .zst), writes text instead of binary; --zstd,\n"
+    "or an OUT ending in .zst, compresses text with zstd (binary v3 is compressed already).\n"
+    "-o OUT, -oOUT, --output=OUT and --output OUT are the same.\n"
     "mindtrace's options end at PROGRAM, or at `--` (needed when PROGRAM starts with '-'):\n"
     "what follows is PROGRAM's own command line. See docs/capture.md.\n";
 
@@ -77,7 +79,8 @@ static int mt_err(const char *fmt, const char *a)
 
 static char mt_scratch[PATH_MAX];
 static int mt_text;   /* --text: write text instead of binary */
-static int mt_zstd;   /* --zstd, or OUT ending in .zst: compress with zstd */
+static int mt_zstd;   /* --zstd: compress with zstd */
+static int mt_format; /* of every file written: ms_trace_out_format of OUT */
 static volatile sig_atomic_t mt_child;
 
 static void mt_rmdir(const char *dir)
@@ -437,8 +440,7 @@ static int mt_convert(const char *raw, const char *out, int *sud_failed, int *ov
     if (started < 0) {
         snprintf(err.msg, sizeof err.msg, "%.900s: out of memory", raw);
     } else {
-        w = ms_trace_writer_open(out, (mt_text ? MS_TRACE_TEXT : MS_TRACE_BINARY) |
-                                          (mt_zstd ? MS_TRACE_ZSTD : 0), &err);
+        w = ms_trace_writer_open(out, mt_format, &err);
     }
     if (!w) {
         free(r.ch);
@@ -540,9 +542,11 @@ int main(int argc, char **argv)
     int i = optind;
     if (!out)
         return mt_err("%s", "-o OUT is required (see mindtrace --help)");
-    int named = ms_trace_format_for_name(out);
-    if (named >= 0 && (named & MS_TRACE_ZSTD))
-        mt_zstd = 1;
+    struct ms_err ferr = {0};     /* as mindsim-trace: --text, else OUT's name, else binary */
+    mt_format = ms_trace_out_format(out, mt_text ? MS_TRACE_TEXT : 0, mt_zstd, MS_TRACE_BINARY,
+                                    &ferr);
+    if (mt_format < 0)
+        return mt_err("%s", ferr.msg);
     if (i >= argc)
         return mt_err("%s", "no PROGRAM given (mindtrace [options] -o OUT -- PROGRAM [ARGS...])");
     if (!packed && !accesses)
