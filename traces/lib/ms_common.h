@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define MS_VERSION "0.1.0"
 
@@ -81,6 +82,14 @@ static inline void *ms_xrealloc(void *p, size_t sz)
         exit(3);
     }
     return p;
+}
+
+static inline char *ms_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = ms_xcalloc(n, 1);
+    memcpy(d, s, n);
+    return d;
 }
 
 /* Blocks [first, last] of one page as a mask. */

@@ -13,19 +13,11 @@
 
 #include "traces/lib/cleanup.h"
 
-static char *ms_out_dup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = ms_xcalloc(n, 1);
-    memcpy(d, s, n);
-    return d;
-}
-
 /* The file `path` leads to through symbolic links: `path` itself when it is not a link. A
  * loop of links is left for open() to report. */
 static char *ms_out_follow(const char *path)
 {
-    char *cur = ms_out_dup(path);
+    char *cur = ms_xstrdup(path);
     char link[PATH_MAX];
     for (int hops = 0; hops < 40; hops++) {
         ssize_t n = readlink(cur, link, sizeof link - 1);
@@ -77,7 +69,7 @@ static int ms_out_unnamed(void)
 struct ms_out *ms_out_open(const char *path, unsigned mode, int flags, struct ms_err *err)
 {
     struct ms_out *o = ms_xcalloc(1, sizeof *o);
-    o->path = ms_out_dup(path);
+    o->path = ms_xstrdup(path);
     o->tmp_id = -1;
     o->copy_fd = -1;
     int std = !strcmp(path, "-"), fd;

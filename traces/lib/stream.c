@@ -51,14 +51,6 @@ struct ms_istream {
     struct ms_sha256 *hash;   /* every byte read goes here too, or NULL */
 };
 
-static char *ms_sdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = ms_xcalloc(n, 1);
-    memcpy(d, s, n);
-    return d;
-}
-
 /* read(2) that retries on EINTR: bytes read, 0 at the end, -1 and err. */
 static int64_t ms_sread(struct ms_istream *s, void *buf, size_t n, struct ms_err *err)
 {
@@ -102,7 +94,7 @@ struct ms_istream *ms_istream_open(const char *path, struct ms_sha256 *hash, str
     struct ms_istream *s = ms_xcalloc(1, sizeof *s);
     s->fd = fd;
     s->hash = hash;
-    s->name = ms_sdup(name);
+    s->name = ms_xstrdup(name);
     s->in = ms_xcalloc(MS_IN_BUF, 1);
     /* the magic: read until MS_MAGIC_MAX bytes or the end (a pipe may give fewer at once) */
     while (s->in_len < MS_MAGIC_MAX && !s->in_eof) {
@@ -302,7 +294,7 @@ struct ms_ostream *ms_ostream_open(const char *path, int compression, int seeks,
     setvbuf(out->f, NULL, _IOFBF, 1u << 20);
     struct ms_ostream *s = ms_xcalloc(1, sizeof *s);
     s->out = out;
-    s->name = ms_sdup(path);
+    s->name = ms_xstrdup(path);
     s->comp = compression;
     if (compression == MS_COMP_ZSTD) {
         s->zc = ZSTD_createCCtx();

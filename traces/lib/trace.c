@@ -27,6 +27,7 @@
 #define _GNU_SOURCE     /* memrchr, qsort_r */
 #endif
 #include "traces/lib/trace.h"
+#include "traces/lib/bytes.h"
 #include "traces/lib/sha256.h"
 #include "traces/lib/stream.h"
 #include "traces/lib/trace_mind.h"
@@ -80,55 +81,6 @@ static const char *ms_op_argnames(int op)
 static const uint8_t ms_cls[256] = {
     [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\v'] = 1, ['\f'] = 1, ['\n'] = 2, ['#'] = 2,
 };
-
-/* Hex digit values + 1 (0 = not a hex digit). */
-static const uint8_t ms_hex1[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
-    ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-#define MS_LE64(v) __builtin_bswap64(v)
-#define MS_LE32(v) __builtin_bswap32(v)
-#else
-#define MS_LE64(v) (v)
-#define MS_LE32(v) (v)
-#endif
-
-static inline uint64_t ms_le64(const unsigned char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return MS_LE64(v);
-}
-
-static inline uint32_t ms_le32(const unsigned char *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return MS_LE32(v);
-}
-
-static inline void ms_put64(unsigned char *p, uint64_t v)
-{
-    v = MS_LE64(v);
-    memcpy(p, &v, 8);
-}
-
-static inline void ms_put32(unsigned char *p, uint32_t v)
-{
-    v = MS_LE32(v);
-    memcpy(p, &v, 4);
-}
-
-static char *ms_strdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = ms_xcalloc(n, 1);
-    memcpy(d, s, n);
-    return d;
-}
 
 /* ---- thread id -> dense index map ---- */
 
@@ -267,14 +219,10 @@ static inline const unsigned char *ms_parse_u64(const unsigned char *p, uint64_t
             *why = 1;
             return NULL;
         }
-        while (ms_hex1[*p]) {
-            if (v >> 60) {
-                while (ms_hex1[*p])
-                    p++;
-                *why = ms_cls[*p] ? 2 : 1;
-                return NULL;
-            }
-            v = (v << 4) | (uint64_t)(ms_hex1[*p++] - 1);
+        const unsigned char *end;
+        if (!(p = ms_hex_u64(p, &v, &end))) {
+            *why = ms_cls[*end] ? 2 : 1;
+            return NULL;
         }
     } else {
         unsigned d = (unsigned)*p - '0';
@@ -926,7 +874,7 @@ static struct ms_trace_reader *ms_trace_open_hashed(const char *path, int64_t ti
         return NULL;
     struct ms_trace_reader *r = ms_xcalloc(1, sizeof *r);
     r->in = in;
-    r->path = ms_strdup(ms_istream_name(in));
+    r->path = ms_xstrdup(ms_istream_name(in));
     r->filter = tid_filter;
     r->limit = UINT64_MAX;
     r->buf = ms_xrealloc(NULL, MS_RD_BUF + 1);   /* not zeroed: pages are touched only as reads fill them */
@@ -1497,7 +1445,7 @@ struct ms_trace_writer *ms_trace_writer_open(const char *path, int format, struc
     struct ms_trace_writer *w = ms_xcalloc(1, sizeof *w);
     w->out = out;
     w->format = f;
-    w->path = ms_strdup(path);
+    w->path = ms_xstrdup(path);
     w->last_idx = UINT32_MAX;
     w->mem_holder = UINT32_MAX;
     if (f == MS_TRACE_BINARY_V2) {
@@ -1539,7 +1487,7 @@ void ms_trace_writer_set_source(struct ms_trace_writer *w, const char *source, i
     size_t n = strlen(source);
     if (n > MS_SOURCE_MAX)      /* keep the end: the file name */
         source += n - MS_SOURCE_MAX;
-    w->source = ms_strdup(source);
+    w->source = ms_xstrdup(source);
     w->source_lines = lines;
 }
 

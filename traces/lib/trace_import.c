@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "traces/lib/bytes.h"
 #include "traces/lib/stream.h"
 
 #define MS_IMP_BUF (1u << 20)          /* read buffer; also the longest line */
@@ -79,30 +80,17 @@ static int ms_imp_line(struct ms_import_reader *r, char **line, struct ms_err *e
     }
 }
 
-static int ms_hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c |= 0x20;
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* A hex number at *p (an optional 0x, then 1..16 digits); advances *p. 0 if none or too long. */
+/* A hex number at *p (an optional 0x, then digits); advances *p. 0 if none or too large (*p
+ * left at its first digit, if any). */
 static int ms_imp_hex(const char **p, uint64_t *v)
 {
-    const char *s = *p;
-    if (s[0] == '0' && (s[1] | 0x20) == 'x' && ms_hexval(s[2]) >= 0)
+    const unsigned char *s = (const unsigned char *)*p, *end;
+    if (s[0] == '0' && (s[1] | 0x20) == 'x' && ms_hex1[s[2]])
         s += 2;
-    uint64_t x = 0;
-    int n = 0;
-    for (int d; (d = ms_hexval(*s)) >= 0; s++, n++) {
-        if (x >> 60)
-            return 0;
-        x = x << 4 | (uint64_t)d;
-    }
-    *p = s;
-    *v = x;
-    return n > 0;
+    if (!ms_hex1[*s] || !(s = ms_hex_u64(s, v, &end)))
+        return 0;
+    *p = (const char *)s;
+    return 1;
 }
 
 static const char *ms_imp_blank(const char *p)
@@ -135,8 +123,8 @@ static int ms_lackey_line(struct ms_import_reader *r, const char *s, struct ms_r
     p = ms_imp_blank(p + 1);
     uint64_t addr, size = 0;
     if (!ms_imp_hex(&p, &addr))     /* with a digit there, only too many digits fail */
-        return ms_imp_bad(r, err, ms_hexval(*p) >= 0 ? "the address does not fit in 64 bits"
-                                                      : expect);
+        return ms_imp_bad(r, err, ms_hex1[(unsigned char)*p]
+                                      ? "the address does not fit in 64 bits" : expect);
     if (*p != ',' || p[1] < '0' || p[1] > '9')
         return ms_imp_bad(r, err, expect);
     for (p++; *p >= '0' && *p <= '9'; p++) {
@@ -178,7 +166,7 @@ static int ms_din_line(struct ms_import_reader *r, const char *s, struct ms_rec 
     p = ms_imp_blank(p);
     const char *a = p;
     if (!ms_imp_hex(&p, &addr) || (*p && *p != ' ' && *p != '\t' && *p != '\r'))
-        return ms_imp_bad(r, err, ms_hexval(*a) >= 0 && ms_hexval(*p) >= 0
+        return ms_imp_bad(r, err, ms_hex1[(unsigned char)*a] && ms_hex1[(unsigned char)*p]
                                       ? "the address does not fit in 64 bits" : expect);
     switch (label) {
     case 0: case 1: case 3:     /* read, write, misc (Dinero counts misc with reads) */

@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "traces/lib/bytes.h"
 #include "traces/lib/ms_common.h"
 
 #define MS_LEN_OP(c, extra) [c] = MS_C_ADDR | MS_C_LEN | (extra), [c | 0x80] = MS_C_ADDR | MS_C_SAME | (extra)
@@ -36,12 +37,6 @@ void ms_v3_build_grow_addrs(struct ms_v3_build *b)
 {
     b->cap_addr = b->cap_addr ? 2 * b->cap_addr : 64;
     b->addrs = ms_xrealloc(b->addrs, (size_t)b->cap_addr * sizeof *b->addrs);
-}
-
-static void ms_put_u32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
 }
 
 static void ms_append(struct ms_bytes *dst, const struct ms_bytes *src)
@@ -113,12 +108,12 @@ void ms_v3_build_body(struct ms_v3_build *b, struct ms_bytes *body)
         p = ms_varint_to(p, ms_zz((uint64_t)d - (uint64_t)stride));
     }
     body->n = (size_t)(p - body->p);
-    ms_put_u32(body->p, (uint32_t)(body->n - a0));
-    ms_put_u32(body->p + 4, (uint32_t)b->len.n);
-    ms_put_u32(body->p + 8, (uint32_t)b->pos.n);
+    ms_put32(body->p, (uint32_t)(body->n - a0));
+    ms_put32(body->p + 4, (uint32_t)b->len.n);
+    ms_put32(body->p + 8, (uint32_t)b->pos.n);
     body->p[12] = (unsigned char)shift;
-    ms_put_u32(body->p + 13, (uint32_t)stride);
-    ms_put_u32(body->p + 17, (uint32_t)((uint64_t)stride >> 32));
+    ms_put32(body->p + 13, (uint32_t)stride);
+    ms_put32(body->p + 17, (uint32_t)((uint64_t)stride >> 32));
     ms_append(body, &b->len);
     ms_append(body, &b->prot);
     ms_append(body, &b->pos);
@@ -144,23 +139,18 @@ void ms_v3_build_free(struct ms_v3_build *b)
     ms_bytes_free(&b->pos);
 }
 
-static uint32_t ms_get_u32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 int ms_v3_dec_start(struct ms_v3_dec *d, const unsigned char *body, size_t body_bytes,
                     uint32_t n, uint32_t tid, int ordered, int with_pos, uint64_t first_seq)
 {
     if (body_bytes < MS_V3_DIR)
         return MS_V3_BAD_DIR;
-    uint64_t na = ms_get_u32(body), nl = ms_get_u32(body + 4), nq = ms_get_u32(body + 8);
+    uint64_t na = ms_le32(body), nl = ms_le32(body + 4), nq = ms_le32(body + 8);
     uint64_t fixed = MS_V3_DIR + (uint64_t)n + na + nl + nq;
     if (fixed > body_bytes || (!with_pos && nq) || body[12] > 63)
         return MS_V3_BAD_DIR;
     *d = (struct ms_v3_dec){.left = n, .tid = tid, .ordered = ordered, .with_pos = with_pos,
                             .shift = body[12], .mseq = first_seq,
-                            .stride = ms_get_u32(body + 13) | (uint64_t)ms_get_u32(body + 17) << 32,
+                            .stride = ms_le32(body + 13) | (uint64_t)ms_le32(body + 17) << 32,
                             .rw = {{.tid = tid, .op = MS_OP_READ, .seq = MS_SEQ_NONE},
                                    {.tid = tid, .op = MS_OP_WRITE, .seq = MS_SEQ_NONE}}};
     d->op = body + MS_V3_DIR;
