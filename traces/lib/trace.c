@@ -1392,7 +1392,7 @@ struct ms_trace_writer {
     uint32_t last_tid, last_idx;
     ZSTD_CCtx *zc;              /* v3: chunk compressor */
     struct ms_bytes body, packed;
-    struct ms_sha256 hash;      /* v3: of every byte written before the end block */
+    struct ms_sha256 hash;      /* v3 but a spool: of every byte written before the end block */
 };
 
 int ms_trace_out_format(const char *path, int format, int zstd, int dflt, struct ms_err *err)
@@ -1497,7 +1497,7 @@ static int ms_w_put(struct ms_trace_writer *w, const void *p, size_t n, struct m
         w->failed = 1;
         return -1;
     }
-    if (w->format == MS_TRACE_BINARY)
+    if (w->format == MS_TRACE_BINARY && !w->source)    /* a spool is named by its input */
         ms_sha256_update(&w->hash, p, n);
     w->off += n;
     return 0;
@@ -1662,8 +1662,9 @@ int ms_trace_write_at(struct ms_trace_writer *w, const struct ms_rec *rec, uint6
 static int ms_w3_end(struct ms_trace_writer *w, struct ms_err *err)
 {
     uint64_t end = w->off;
-    uint8_t digest[MS_V3_DIGEST];
-    ms_sha256_final(&w->hash, digest);
+    uint8_t digest[MS_V3_DIGEST] = {0};
+    if (!w->source)
+        ms_sha256_final(&w->hash, digest);
     uint32_t stored = 8 + (uint32_t)w->n_th * MS_V3_THREAD_ENTRY + MS_V3_DIGEST;
     size_t n = MS_V3_CHUNK_HDR + stored + MS_V3_TRAILER;
     unsigned char *e = ms_xcalloc(n, 1), *x = e + MS_V3_CHUNK_HDR;

@@ -112,10 +112,8 @@ static int ms_lackey_line(struct ms_import_reader *r, const char *s, struct ms_r
     static const char expect[] = "expected a lackey --trace-mem record: I, L, S or M, a hex "
                                  "address, a comma and a decimal size (\"I  0401ab70,3\", "
                                  "\" L 1fff000718,8\")";
-    if (s[0] == '=' && s[1] == '=') {        /* "==pid== ...": Valgrind's own messages */
-        r->st.tool_lines++;
+    if (s[0] == '=' && s[1] == '=')          /* "==pid== ...": Valgrind's own messages */
         return 0;
-    }
     const char *p = ms_imp_blank(s);
     char op = *p;
     if ((op != 'I' && op != 'L' && op != 'S' && op != 'M') || (p[1] != ' ' && p[1] != '\t'))
@@ -212,7 +210,6 @@ int ms_import_next(struct ms_import_reader *r, struct ms_rec *rec, struct ms_err
                                   r->st.ifetches ? " (only instruction fetches: keep them with --ifetch)" : "");
             return 0;
         }
-        r->st.lines++;
         if (!*ms_imp_blank(s))      /* an empty line, or one of blanks */
             continue;
         k = r->kind == MS_IMPORT_LACKEY ? ms_lackey_line(r, s, rec, err) : ms_din_line(r, s, rec, err);

@@ -24,10 +24,8 @@ enum ms_import_kind { MS_IMPORT_LACKEY = 1, MS_IMPORT_DIN = 2 };
 
 /* What an import dropped, by reason. */
 struct ms_import_stats {
-    uint64_t lines;          /* lines read */
     uint64_t ifetches;       /* instruction fetches dropped (without keep_ifetch) */
     uint64_t cache_ops;      /* din: copy-back and invalidate records dropped */
-    uint64_t tool_lines;     /* lackey: Valgrind's own `==pid==` lines skipped */
 };
 
 struct ms_import_reader;
