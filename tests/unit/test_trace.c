@@ -1409,13 +1409,47 @@ static void test_compressed(void)
             size_t pn = slurp(packed[c], &pd);
             put("cut.z", pd, pn / 2);
             CHECK(read_all(tpath("cut.z"), -1, NULL, &err) < 0);
-            char want[64];
-            snprintf(want, sizeof want, "cut.z: truncated %s data", kind[c]);
+            char want[96];
+            snprintf(want, sizeof want, "cut.z: truncated %s data at byte %zu", kind[c], pn / 2);
             CHECK_STR_CONTAINS(err.msg, want);
+            /* bytes after complete data that are no compressed data: named as such, where
+             * they start (even fewer of them than a header: not a cut stream) */
+            for (size_t junk = 6; junk <= 16; junk += 10) {
+                unsigned char *pj = malloc(pn + junk);
+                memcpy(pj, pd, pn);
+                memcpy(pj + pn, "junk after data!", junk);
+                put("tail.z", pj, pn + junk);
+                memset(&err, 0, sizeof err);
+                CHECK(read_all(tpath("tail.z"), -1, NULL, &err) < 0);
+                snprintf(want, sizeof want, "tail.z: data after the end of the %s data at byte %zu",
+                         kind[c], pn);
+                CHECK_STR_CONTAINS(err.msg, want);
+                free(pj);
+            }
+            /* but another one cut short is truncated data (text: a binary trace would end
+             * before the data does) */
+            for (size_t more = 1; fi == 0 && more <= 40; more += 13) {
+                unsigned char *pj = malloc(2 * pn);
+                memcpy(pj, pd, pn);
+                memcpy(pj + pn, pd, pn);
+                put("cut2.z", pj, pn + more);
+                memset(&err, 0, sizeof err);
+                CHECK(read_all(tpath("cut2.z"), -1, NULL, &err) < 0);
+                snprintf(want, sizeof want, "cut2.z: truncated %s data at byte %zu", kind[c],
+                         pn + more);
+                CHECK_STR_CONTAINS(err.msg, want);
+                free(pj);
+            }
             pd[pn / 2] ^= 0xff;
             pd[pn / 2 + 1] ^= 0xff;
             put("bad.z", pd, pn);
+            memset(&err, 0, sizeof err);
             CHECK(read_all(tpath("bad.z"), -1, NULL, &err) < 0);
+            /* (zstd's frames here have no checksum: the damage may show in the trace instead) */
+            snprintf(want, sizeof want, "bad.z: corrupt %s data", kind[c]);
+            CHECK(c == 1 || strstr(err.msg, want));
+            if (strstr(err.msg, want))
+                CHECK(strstr(err.msg, " at byte ") && (c != 2 || strstr(err.msg, "(liblzma error ")));
             free(pd);
         }
         free(g1);

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <lzma.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -42,8 +43,14 @@ struct ms_istream {
     char *name;
     unsigned char *in;        /* bytes read from the file and not consumed yet */
     size_t in_pos, in_len;
+    uint64_t in_off;          /* file offset of in[0] */
     int in_eof;
     int done;                 /* decoder: the data ended where a frame/member/stream ended */
+    int units;                /* decoder: frames/members/streams ended so far */
+    uint64_t unit_off;        /* decoder: file offset where the current one began */
+    int unit_out;             /* decoder: the current one has given bytes */
+    unsigned char head[MS_MAGIC_MAX]; /* decoder: its first bytes (after the first one) */
+    size_t head_n;
     z_stream z;
     ZSTD_DCtx *zd;
     size_t zd_left;           /* zstd: the last ZSTD_decompressStream result (0: frame done) */
@@ -66,6 +73,17 @@ static int64_t ms_sread(struct ms_istream *s, void *buf, size_t n, struct ms_err
     }
 }
 
+/* After a frame/member/stream: keep the first bytes of what follows as they come into the
+ * buffer (to tell another one, which starts with the magic, from anything else appended). */
+static void ms_head_take(struct ms_istream *s)
+{
+    while (s->units && s->head_n < MS_MAGIC_MAX && s->unit_off + s->head_n >= s->in_off &&
+           s->unit_off + s->head_n < s->in_off + s->in_len) {
+        s->head[s->head_n] = s->in[s->unit_off + s->head_n - s->in_off];
+        s->head_n++;
+    }
+}
+
 /* Fill the input buffer when it is empty: 1 bytes available, 0 end of file, -1 error. */
 static int ms_fill_in(struct ms_istream *s, struct ms_err *err)
 {
@@ -76,9 +94,11 @@ static int ms_fill_in(struct ms_istream *s, struct ms_err *err)
     int64_t k = ms_sread(s, s->in, MS_IN_BUF, err);
     if (k < 0)
         return -1;
+    s->in_off += s->in_len;
     s->in_pos = 0;
     s->in_len = (size_t)k;
     s->in_eof = k == 0;
+    ms_head_take(s);
     return k > 0;
 }
 
@@ -119,7 +139,7 @@ struct ms_istream *ms_istream_open(const char *path, struct ms_sha256 *hash, str
         ok = (s->zd = ZSTD_createDCtx()) != NULL;
     } else if (s->comp == MS_COMP_XZ) {
         s->lz = (lzma_stream)LZMA_STREAM_INIT;
-        ok = lzma_stream_decoder(&s->lz, UINT64_MAX, LZMA_CONCATENATED) == LZMA_OK;
+        ok = lzma_stream_decoder(&s->lz, UINT64_MAX, 0) == LZMA_OK;
     } else {
         struct stat st;
         if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
@@ -134,6 +154,51 @@ struct ms_istream *ms_istream_open(const char *path, struct ms_sha256 *hash, str
     return s;
 }
 
+/* Compressed bytes consumed: the file offset the decoder has reached. */
+static uint64_t ms_in_at(const struct ms_istream *s) { return s->in_off + s->in_pos; }
+
+/* The next frame/member/stream begins at byte off. */
+static void ms_unit_start(struct ms_istream *s, uint64_t off)
+{
+    s->unit_off = off;
+    s->unit_out = 0;
+    s->head_n = 0;
+    ms_head_take(s);
+}
+
+/* A frame/member/stream ended (1) or gave bytes (0). */
+static void ms_unit_progress(struct ms_istream *s, int ended, int gave)
+{
+    s->unit_out |= gave;
+    if (ended) {
+        s->done = 1;
+        s->units++;
+        ms_unit_start(s, ms_in_at(s));
+    }
+}
+
+/* A decoder error: bytes after complete data that give nothing and do not start as another
+ * frame/member/stream would (its magic) are no compressed data at all (something appended, not
+ * a damaged or cut stream); else "truncated" (at the end of the file) or "corrupt", at the byte
+ * reached. -1. */
+static int ms_comp_error(struct ms_istream *s, int at_end, const char *why, struct ms_err *err)
+{
+    const char *kind = ms_compression_name(s->comp);
+    const unsigned char *magic = s->comp == MS_COMP_GZIP ? ms_gzip_magic
+                               : s->comp == MS_COMP_ZSTD ? ms_zstd_magic : ms_xz_magic;
+    size_t mn = s->comp == MS_COMP_GZIP ? sizeof ms_gzip_magic
+              : s->comp == MS_COMP_ZSTD ? sizeof ms_zstd_magic : sizeof ms_xz_magic;
+    if (s->units && !s->unit_out && s->head_n &&
+        memcmp(s->head, magic, s->head_n < mn ? s->head_n : mn))
+        return ms_err_set(err, "%s: data after the end of the %s data at byte %" PRIu64,
+                          s->name, kind, s->unit_off);
+    if (at_end)
+        return ms_err_set(err, "%s: truncated %s data at byte %" PRIu64, s->name, kind,
+                          ms_in_at(s));
+    return ms_err_set(err, "%s: corrupt %s data at byte %" PRIu64 ": %s", s->name, kind,
+                      ms_in_at(s), why);
+}
+
 static int64_t ms_read_gzip(struct ms_istream *s, unsigned char *buf, size_t n, struct ms_err *err)
 {
     s->z.next_out = buf;
@@ -144,7 +209,7 @@ static int64_t ms_read_gzip(struct ms_istream *s, unsigned char *buf, size_t n, 
             return -1;
         if (k == 0) {
             if (!s->done)
-                return ms_err_set(err, "%s: truncated gzip data", s->name);
+                return ms_comp_error(s, 1, NULL, err);
             return 0;
         }
         if (s->done) {              /* another member follows */
@@ -155,11 +220,9 @@ static int64_t ms_read_gzip(struct ms_istream *s, unsigned char *buf, size_t n, 
         s->z.avail_in = (uInt)(s->in_len - s->in_pos);
         int rc = inflate(&s->z, Z_NO_FLUSH);
         s->in_pos = s->in_len - s->z.avail_in;
-        if (rc == Z_STREAM_END)
-            s->done = 1;
-        else if (rc != Z_OK && rc != Z_BUF_ERROR)
-            return ms_err_set(err, "%s: corrupt gzip data: %s", s->name,
-                              s->z.msg ? s->z.msg : "inflate failed");
+        ms_unit_progress(s, rc == Z_STREAM_END, s->z.avail_out != n);
+        if (rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END)
+            return ms_comp_error(s, 0, s->z.msg ? s->z.msg : "inflate failed", err);
     }
     return (int64_t)(n - s->z.avail_out);
 }
@@ -177,33 +240,61 @@ static int64_t ms_read_zstd(struct ms_istream *s, unsigned char *buf, size_t n, 
         size_t rc = ZSTD_decompressStream(s->zd, &out, &in);
         s->in_pos += in.pos;
         if (ZSTD_isError(rc))
-            return ms_err_set(err, "%s: corrupt zstd data: %s", s->name, ZSTD_getErrorName(rc));
+            return ms_comp_error(s, 0, ZSTD_getErrorName(rc), err);
         s->zd_left = rc;
+        ms_unit_progress(s, rc == 0, out.pos != 0);
         /* at the end of the file with a frame unfinished and nothing more to flush */
         if (k == 0 && out.pos == 0 && rc != 0)
-            return ms_err_set(err, "%s: truncated zstd data", s->name);
+            return ms_comp_error(s, 1, NULL, err);
     }
     return (int64_t)out.pos;
 }
 
+/* liblzma's error codes in words. */
+static const char *ms_lzma_why(lzma_ret rc)
+{
+    switch (rc) {
+    case LZMA_MEM_ERROR: return "out of memory (liblzma error 5)";
+    case LZMA_MEMLIMIT_ERROR: return "over the memory limit (liblzma error 6)";
+    case LZMA_FORMAT_ERROR: return "not in the xz format (liblzma error 7)";
+    case LZMA_OPTIONS_ERROR: return "unsupported compression options (liblzma error 8)";
+    case LZMA_DATA_ERROR: return "the compressed data is damaged (liblzma error 9)";
+    case LZMA_BUF_ERROR: return "the decoder cannot go on (liblzma error 10)";
+    default: return "liblzma failed";
+    }
+}
+
+/* One xz stream at a time (so that what follows the last one can be told from a cut stream):
+ * between streams, zero bytes of padding are skipped and a new decoder starts. */
 static int64_t ms_read_xz(struct ms_istream *s, unsigned char *buf, size_t n, struct ms_err *err)
 {
     s->lz.next_out = buf;
     s->lz.avail_out = n;
-    while (s->lz.avail_out == n && !s->done) {
+    while (s->lz.avail_out == n) {
         int k = ms_fill_in(s, err);
         if (k < 0)
             return -1;
+        if (s->done) {
+            while (s->in_pos < s->in_len && !s->in[s->in_pos])
+                s->in_pos++;
+            if (k == 0)
+                break;
+            if (s->in_pos == s->in_len)
+                continue;
+            ms_unit_start(s, ms_in_at(s));
+            if (lzma_stream_decoder(&s->lz, UINT64_MAX, 0) != LZMA_OK) {
+                fprintf(stderr, "mindsim: out of memory (xz decoder)\n");
+                exit(3);
+            }
+            s->done = 0;
+        }
         s->lz.next_in = s->in + s->in_pos;
         s->lz.avail_in = s->in_len - s->in_pos;
         lzma_ret rc = lzma_code(&s->lz, k == 0 ? LZMA_FINISH : LZMA_RUN);
         s->in_pos = s->in_len - s->lz.avail_in;
-        if (rc == LZMA_STREAM_END)
-            s->done = 1;
-        else if (rc == LZMA_BUF_ERROR && k == 0)
-            return ms_err_set(err, "%s: truncated xz data", s->name);
-        else if (rc != LZMA_OK)
-            return ms_err_set(err, "%s: corrupt xz data (liblzma error %d)", s->name, (int)rc);
+        ms_unit_progress(s, rc == LZMA_STREAM_END, s->lz.avail_out != n);
+        if (rc != LZMA_OK && rc != LZMA_STREAM_END)
+            return ms_comp_error(s, rc == LZMA_BUF_ERROR && k == 0, ms_lzma_why(rc), err);
     }
     return (int64_t)(n - s->lz.avail_out);
 }
@@ -242,6 +333,7 @@ int ms_istream_seek(struct ms_istream *s, uint64_t off, struct ms_err *err)
     if (lseek(s->fd, (off_t)off, SEEK_SET) < 0)
         return ms_err_set(err, "%s: cannot seek in trace: %s", s->name, strerror(errno));
     s->in_pos = s->in_len = 0;     /* the bytes read at open are behind us now */
+    s->in_off = off;
     s->in_eof = 0;
     return 0;
 }

@@ -33,7 +33,8 @@ struct ms_istream;
  * ..."). */
 struct ms_istream *ms_istream_open(const char *path, struct ms_sha256 *hash, struct ms_err *err);
 /* Up to n bytes of the content (decompressed); 0 at the end; -1 and err ("<name>: cannot read
- * trace: ...", "<name>: corrupt gzip data: ...", "<name>: truncated zstd data"). */
+ * trace: ...", "<name>: corrupt gzip data at byte N: ...", "<name>: truncated zstd data at
+ * byte N", "<name>: data after the end of the xz data at byte N"; N counts compressed bytes). */
 int64_t ms_istream_read(struct ms_istream *s, void *buf, size_t n, struct ms_err *err);
 /* enum ms_compression of the file. */
 int ms_istream_compression(const struct ms_istream *s);
