@@ -1592,6 +1592,19 @@ static void test_prepare(void)
     CHECK(ms_trace_prepare(tpath("pr5.bin"), tpath("pr.spool"), &got, &replay, &err) < 0);
     CHECK_STR_CONTAINS(err.msg, "pr5.bin: corrupt end block at byte ");
     free(d);
+    /* ... and an index listing the first thread again in place of the last one */
+    sz = slurp(b3, &d);
+    end = get_le(d + sz - 16, 8);
+    e0 = d + end + 40;
+    memcpy(e0 + 12 * (nt - 1), e0, 12);
+    put("pr6.bin", d, sz);
+    memset(&err, 0, sizeof err);
+    CHECK(ms_trace_prepare(tpath("pr6.bin"), tpath("pr.spool"), &got, &replay, &err) < 0);
+    char twice[64];
+    snprintf(twice, sizeof twice, "pr6.bin: corrupt index (thread %u listed twice)",
+             (unsigned)get_le(e0, 4));
+    CHECK_STR_CONTAINS(err.msg, twice);
+    free(d);
     /* a bad line: the error names it and no spool is left */
     unlink(tpath("pr.spool"));
     puts_file("bad.trace", "0 R 0x1000 8\n1 Q 5\n");

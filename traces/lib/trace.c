@@ -56,7 +56,8 @@
 #define MS_SOURCE_MAX 4096u           /* longest source name a v3 spool header holds */
 #define MS_OPS_LIST "A F R W C M U B P"
 #define MS_ORDERED_LINE "#!ordered"   /* first line of an ordered text trace */
-#define MS_NO_THREAD (-2)             /* reader filter that no chunk matches: headers only */
+#define MS_NO_THREAD (-2)             /* reader filter that no chunk matches: headers only, */
+#define MS_RD_HDRS (4u << 10)         /* read this much at a time, the bodies seeked past */
 
 /* Arguments per op: 3 = addr, a length that must be > 0 and prot (P), 2 = addr + a length
  * that must be > 0, 1 = one number (len is 0), 0 = not an op. Binary v1 has no P: its
@@ -143,6 +144,8 @@ struct ms_trace_reader {
     uint64_t *batch_pos;      /* a spool: positions of the batch's records */
     struct ms_mind_reader *mind; /* MS_TRACE_MIND */
     uint64_t limit;           /* ms_trace_stop_after's n (UINT64_MAX: none) */
+    size_t readahead;         /* binary: bytes a read asks for at least (MS_RD_BUF, MS_RD_HDRS) */
+    unsigned char digest[MS_V3_DIGEST]; /* v3, at the end: the index's digest */
     uint64_t handed;          /* records put ahead so far (returned or about to be) */
     char where[MS_SOURCE_MAX + 64];
 };
@@ -379,7 +382,11 @@ static int64_t ms_bin_fill(struct ms_trace_reader *r, size_t n, struct ms_err *e
     r->pos = r->buf;
     r->dend = r->lim = r->buf + have;
     while (!r->eof && (size_t)(r->dend - r->pos) < n) {
-        int k = ms_read_some(r, r->dend, MS_RD_BUF - (size_t)(r->dend - r->buf), err);
+        size_t room = MS_RD_BUF - (size_t)(r->dend - r->buf);
+        size_t ask = n - (size_t)(r->dend - r->pos);
+        if (ask < r->readahead)
+            ask = r->readahead;
+        int k = ms_read_some(r, r->dend, ask < room ? ask : room, err);
         if (k < 0)
             return -1;
         if (k == 0)
@@ -619,19 +626,34 @@ static int ms_v3_end(struct ms_trace_reader *r, uint64_t off, int seq_ok, struct
         return ms_fail(r);
     }
     r->pos += 8;
+    struct ms_u64map listed;    /* as many threads as the chunks hold: each listed once */
+    ms_u64map_init(&listed);
     for (uint32_t i = 0; i < nt; i++, r->pos += MS_V3_THREAD_ENTRY) {
         if (ms_v3_end_fill(r, MS_V3_THREAD_ENTRY, stop, err) < 0)
-            return -1;
+            break;
         const unsigned char *e = r->pos;
         uint64_t want = ms_le64(e + 4), got = 0;
+        int added;
+        ms_u64map_slot(&listed, ms_le32(e), &added);
+        if (!added) {
+            ms_err_set(err, "%s: corrupt index (thread %" PRIu32 " listed twice)", r->path,
+                       ms_le32(e));
+            ms_fail(r);
+            break;
+        }
         if (!ms_u64map_get(&r->tids, ms_le32(e), &got) || got != want) {
             ms_err_set(err, "%s: corrupt index (thread %" PRIu32 ": %" PRIu64 " records, chunks "
                        "hold %" PRIu64 ")", r->path, ms_le32(e), want, got);
-            return ms_fail(r);
+            ms_fail(r);
+            break;
         }
     }
+    ms_u64map_fini(&listed);
+    if (r->state == MS_RD_ERR)
+        return -1;
     if (ms_v3_end_fill(r, MS_V3_DIGEST + MS_V3_TRAILER, stop, err) < 0)
         return -1;
+    memcpy(r->digest, r->pos, MS_V3_DIGEST);
     const unsigned char *t = r->pos + MS_V3_DIGEST;
     if (ms_le64(t) != off || memcmp(t + 8, MS_V3_END_MAGIC, 8)) {
         ms_err_set(err, "%s: corrupt trailer at byte %" PRIu64, r->path,
@@ -877,6 +899,7 @@ static struct ms_trace_reader *ms_trace_open_hashed(const char *path, int64_t ti
     r->path = ms_xstrdup(ms_istream_name(in));
     r->filter = tid_filter;
     r->limit = UINT64_MAX;
+    r->readahead = tid_filter == MS_NO_THREAD ? MS_RD_HDRS : MS_RD_BUF;
     r->buf = ms_xrealloc(NULL, MS_RD_BUF + 1);   /* not zeroed: pages are touched only as reads fill them */
     r->pos = r->lim = r->dend = r->buf;
     r->seekable = ms_istream_seekable(in, &r->fsize);
@@ -1105,131 +1128,37 @@ int ms_trace_scan(const char *path, struct ms_trace_info *info, struct ms_err *e
     return rc;
 }
 
-/* Read exactly n bytes at offset `off` of a seekable reader's file: 1, or 0 if it cannot. */
-static int ms_rd_at(struct ms_trace_reader *r, uint64_t off, unsigned char *dst, size_t n)
+/* ms_trace_prepare of a plain binary file: its threads from the chunk headers, read with the
+ * bodies seeked past (small reads: a header walk), which every replay reader then stops at;
+ * a v3 file's end block, index and trailer are checked against them as in any read (each
+ * thread's count: a reader stopping short of its records would drop them silently), and the
+ * index's digest is the file's. The readers of the replay check every record. */
+static int ms_prepare_binary(const char *path, struct ms_trace_info *info, struct ms_err *err)
 {
-    struct ms_err e = {0};
-    if (off + n > r->fsize || ms_istream_seek(r->in, off, &e) < 0)
-        return 0;
-    for (size_t got = 0; got < n;) {
-        int64_t k = ms_istream_read(r->in, dst + got, n - got, &e);
-        if (k <= 0)
-            return 0;
-        got += (size_t)k;
-    }
-    return 1;
-}
-
-/* v3: the chunk headers from `from` up to the end block at `end`, the bodies seeked past and
- * not read, each thread's records added into m: 1 if they follow each other up to `end`
- * exactly and hold `total` records in all, else 0. */
-static int ms_v3_walk(struct ms_trace_reader *r, uint64_t from, uint64_t end, uint64_t total,
-                      struct ms_u64map *m)
-{
-    unsigned char w[4096];      /* headers close together come from one read */
-    uint64_t wlo = 0, whi = 0, first = 0, off = from;
-    while (off < end) {
-        if (end - off < MS_V3_CHUNK_HDR)
-            return 0;
-        if (off < wlo || off + MS_V3_CHUNK_HDR > whi) {
-            size_t n = end - off < sizeof w ? (size_t)(end - off) : sizeof w;
-            if (!ms_rd_at(r, off, w, n))
-                return 0;
-            wlo = off;
-            whi = off + n;
-        }
-        const unsigned char *h = w + (off - wlo);
-        uint32_t n = ms_le32(h + 4), stored = ms_le32(h + 24);
-        if (n == 0 || n > MS_V3_CHUNK_MAX || ms_le64(h + 8) != first || stored == 0)
-            return 0;
-        *ms_u64map_slot(m, ms_le32(h), NULL) += n;
-        first += n;
-        off += MS_V3_CHUNK_HDR + (uint64_t)stored;
-    }
-    return off == end && first == total;
-}
-
-/* A plain v3 file's threads and record count from its index (the trailer says where it is),
- * checked against the chunk headers (the replay's readers stop at each thread's count, so an
- * index that disagrees would drop records): 1, or 0 if they do not hold together. */
-static int ms_v3_index(struct ms_trace_reader *r, struct ms_trace_info *info)
-{
-    uint64_t from = r->boff + (uint64_t)(r->pos - r->buf);   /* the first chunk */
-    unsigned char t[MS_V3_TRAILER], h[MS_V3_CHUNK_HDR + 8];
-    if (r->fsize < MS_V3_HDR + sizeof h + MS_V3_TRAILER ||
-        !ms_rd_at(r, r->fsize - MS_V3_TRAILER, t, sizeof t) || memcmp(t + 8, MS_V3_END_MAGIC, 8))
-        return 0;
-    uint64_t off = ms_le64(t);
-    if (off > r->fsize - sizeof h - MS_V3_TRAILER || !ms_rd_at(r, off, h, sizeof h))
-        return 0;
-    uint32_t nt = ms_le32(h + MS_V3_CHUNK_HDR), stored = ms_le32(h + 24);
-    uint64_t total = ms_le64(h + 8);
-    if (ms_le32(h) || ms_le32(h + 4) || ms_le32(h + 28) || total == 0 || nt == 0 ||
-        stored != 8 + (uint64_t)nt * MS_V3_THREAD_ENTRY + MS_V3_DIGEST ||
-        off + MS_V3_CHUNK_HDR + stored + MS_V3_TRAILER != r->fsize)
-        return 0;
-    unsigned char *x = ms_xcalloc(stored, 1);
-    uint32_t *tids = ms_xcalloc(nt, sizeof *tids);
-    uint64_t *cnt = ms_xcalloc(nt, sizeof *cnt), sum = 0;
-    int ok = ms_rd_at(r, off + MS_V3_CHUNK_HDR, x, stored);
-    for (uint32_t i = 0; ok && i < nt; i++) {
-        tids[i] = ms_le32(x + 8 + (size_t)i * MS_V3_THREAD_ENTRY);
-        cnt[i] = ms_le64(x + 12 + (size_t)i * MS_V3_THREAD_ENTRY);
-        sum += cnt[i];
-    }
-    ok = ok && sum == total;
-    struct ms_u64map m;
-    ms_u64map_init(&m);
-    ok = ok && ms_v3_walk(r, from, off, total, &m);
-    for (uint32_t i = 0; ok && i < nt; i++) {    /* each thread once, with its count */
-        uint64_t got;
-        ok = ms_u64map_pop(&m, tids[i], &got) && got == cnt[i];
-    }
-    ok = ok && ms_u64map_count(&m) == 0;
-    ms_u64map_fini(&m);
-    if (ok) {
-        info->n_records = total;
-        ms_info_threads(info, nt, tids, cnt);
-        ms_sha256_bytes_hex(x + stored - MS_V3_DIGEST, info->sha256);
-        info->sha256_chunks = 1;
-    }
-    free(x);
-    free(tids);
-    free(cnt);
-    return ok;
-}
-
-/* ms_trace_prepare of a plain binary file, open in r (closed here): the threads from the v3
- * index once the chunk headers agree with it, or from reading the chunk headers (v1, v2, or a
- * v3 index that does not hold together, which that read then says what is wrong with); the
- * readers of the replay check every record. */
-static int ms_prepare_binary(const char *path, struct ms_trace_reader *r,
-                             struct ms_trace_info *info, struct ms_err *err)
-{
+    struct ms_trace_reader *r = ms_trace_open(path, MS_NO_THREAD, err);
+    if (!r)
+        return -1;
     info->format = r->format;
     info->ordered = r->ordered;
-    int rc = 0;
-    if (r->version != MS_V3_VERSION || !ms_v3_index(r, info)) {
-        ms_trace_close(r);
-        r = ms_trace_open(path, MS_NO_THREAD, err);
-        if (!r)
-            return -1;
-        struct ms_rec rec;
-        rc = ms_trace_next(r, &rec, err);
-        MS_ASSERT(rc <= 0);
-        if (rc == 0) {
-            uint32_t n = (uint32_t)ms_u64map_count(&r->tids), i = 0;
-            uint32_t *tids = ms_xcalloc(n, sizeof *tids);
-            uint64_t *cnt = ms_xcalloc(n, sizeof *cnt);
-            size_t pos = 0;
-            for (uint64_t tid, c; ms_u64map_next(&r->tids, &pos, &tid, &c); i++) {
-                tids[i] = (uint32_t)tid;
-                cnt[i] = c;
-            }
-            info->n_records = r->seen;
-            ms_info_threads(info, n, tids, cnt);
-            free(tids);
-            free(cnt);
+    struct ms_rec rec;
+    int rc = ms_trace_next(r, &rec, err);
+    MS_ASSERT(rc <= 0);
+    if (rc == 0) {
+        uint32_t n = (uint32_t)ms_u64map_count(&r->tids), i = 0;
+        uint32_t *tids = ms_xcalloc(n, sizeof *tids);
+        uint64_t *cnt = ms_xcalloc(n, sizeof *cnt);
+        size_t pos = 0;
+        for (uint64_t tid, c; ms_u64map_next(&r->tids, &pos, &tid, &c); i++) {
+            tids[i] = (uint32_t)tid;
+            cnt[i] = c;
+        }
+        info->n_records = r->seen;
+        ms_info_threads(info, n, tids, cnt);
+        free(tids);
+        free(cnt);
+        if (r->version == MS_V3_VERSION) {
+            ms_sha256_bytes_hex(r->digest, info->sha256);
+            info->sha256_chunks = 1;
         }
     }
     ms_trace_close(r);
@@ -1252,10 +1181,10 @@ int ms_trace_prepare(const char *path, const char *spool, struct ms_trace_info *
     if (strcmp(path, "-") && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
         if (!(r = ms_trace_open(path, -1, err)))
             return -1;
-        if (r->format != MS_TRACE_BINARY || !r->seekable)
-            ms_trace_close(r);      /* text or compressed: spooled below */
-        else
-            return ms_prepare_binary(path, r, info, err);
+        int plain_binary = r->format == MS_TRACE_BINARY && r->seekable;
+        ms_trace_close(r);          /* text or compressed: spooled below */
+        if (plain_binary)
+            return ms_prepare_binary(path, info, err);
     }
     /* the bytes the spool is made from are read once (a regular file from its start again):
      * their digest is taken on the way */

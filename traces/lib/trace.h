@@ -56,8 +56,9 @@ struct ms_trace_info {
  * records) is an error. */
 int ms_trace_scan(const char *path, struct ms_trace_info *info, struct ms_err *err);
 /* Get `path` ready to be replayed by one reader per thread, reading it at most once. A plain
- * binary file is replayed as it is: *replay = path, and info (no by_op) comes from the v3
- * index or the v1/v2 chunk headers, without decoding a record. A MIND directory is scanned and
+ * binary file is replayed as it is: *replay = path, and info (no by_op) comes from its chunk
+ * headers (the bodies seeked past, a v3 index checked against them), without decoding a
+ * record. A MIND directory is scanned and
  * replayed as it is. Anything else (text, a compressed file, standard input, a FIFO) is read
  * once, validated, and rewritten to `spool` as binary v3 in which every record keeps its place
  * in the original (so readers of the spool name the original's lines or records in errors):
