@@ -145,26 +145,30 @@ grep -qx "threads: 100000" "$work/wide.txt" || fail "100k threads: thread count"
 "$mt" cat "$work/wide.bin" | sort -s -k1,1n | cmp -s - "$work/wide.trace" ||
   fail "100k threads: records differ after v3"
 
-# an output name means the same format to mindsim-trace and mindtrace: x.trace.zst is text
-# with zstd in both; binary v3 (compressed already) with zstd is refused by both
+# an output name means the same format to mindsim-trace and mindtrace: x.trace.zst and a bare
+# x.zst are text with zstd in both; binary v3 (compressed already) with zstd is refused by both
 mtr="$build/traces/mindtrace/mindtrace"
 memtest="$build/traces/memtest"
 "$mtr" -o "$work/m.trace.zst" -- "$memtest" 1 16 64 1 >/dev/null || fail "mindtrace -o x.trace.zst"
+"$mtr" -o "$work/mz.zst" -- "$memtest" 1 16 64 1 >/dev/null || fail "mindtrace -o x.zst"
 "$mt" convert "$work/m.trace.zst" "$work/c.trace.zst" || fail "convert to x.trace.zst"
-for f in m c; do
-  "$mt" stat "$work/$f.trace.zst" >"$work/$f.st" || fail "stat of $f.trace.zst"
+"$mt" convert "$work/m.trace.zst" "$work/cz.zst" || fail "convert to x.zst"
+for f in m.trace c.trace mz cz; do
+  "$mt" stat "$work/$f.zst" >"$work/$f.st" || fail "stat of $f.zst"
   grep -qx "format: text" "$work/$f.st" && grep -qx "compression: zstd" "$work/$f.st" ||
-    fail "$f.trace.zst: $(grep -E '^(format|compression):' "$work/$f.st" | tr '\n' ' ')"
+    fail "$f.zst: $(grep -E '^(format|compression):' "$work/$f.st" | tr '\n' ' ')"
 done
-for o in "$work/m.bin.zst" "$work/m.zst" "$work/m.bin --zstd"; do
+"$mt" cat "$work/cz.zst" >"$work/cz.txt"
+"$mt" cat "$work/c.trace.zst" | cmp -s - "$work/cz.txt" || fail "x.zst and x.trace.zst hold different records"
+for o in "$work/m.bin.zst" "$work/m.bin --zstd"; do
   set -- $o
   "$mtr" ${2:-} -o "$1" -- "$memtest" 1 16 64 1 >/dev/null 2>"$work/err.txt"
   [ $? -eq 2 ] && grep -q "binary v3 is compressed already" "$work/err.txt" || fail "mindtrace $o: $(cat "$work/err.txt")"
-  "$mt" convert "$work/m.trace.zst" $o 2>"$work/err.txt"    # a bare x.zst names no format
-  [ $? -eq 2 ] && grep -q "binary v3 is compressed already\|cannot tell the format" "$work/err.txt" ||
+  "$mt" convert "$work/m.trace.zst" $o 2>"$work/err.txt"
+  [ $? -eq 2 ] && grep -q "binary v3 is compressed already" "$work/err.txt" ||
     fail "convert $o: $(cat "$work/err.txt")"
 done
-ls "$work" | grep -q 'm\.bin\|m\.zst' && fail "a refused output was written"
+ls "$work" | grep -q 'm\.bin' && fail "a refused output was written"
 
 "$mt" --version | grep -qx "mindsim-trace 0.1.0" || fail "--version"
 "$mt" --help | grep -q "usage: mindsim-trace" || fail "--help"

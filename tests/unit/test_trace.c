@@ -1476,7 +1476,8 @@ static void test_compressed(void)
         CHECK(ms_trace_writer_open(tpath("b.zst"), f | MS_TRACE_ZSTD, &err) == NULL);
         CHECK_STR_CONTAINS(err.msg, "binary traces are written uncompressed");
     }
-    /* the one rule of the tools: --to/--text, else the name, else the default; .zst for text */
+    /* the one rule of the tools: --to/--text, else the name, else text if zstd is asked for,
+     * else the default; .zst for text only */
     struct { const char *name; int format, zstd, dflt, want; const char *msg; } of[] = {
         {"a.trace.zst", 0, 0, 0, MS_TRACE_TEXT | MS_TRACE_ZSTD, NULL},
         {"a.txt", 0, 1, MS_TRACE_BINARY, MS_TRACE_TEXT | MS_TRACE_ZSTD, NULL},
@@ -1485,7 +1486,9 @@ static void test_compressed(void)
         {"a.zst", MS_TRACE_TEXT, 0, MS_TRACE_BINARY, MS_TRACE_TEXT | MS_TRACE_ZSTD, NULL},
         {"a.mstrace", 0, 0, 0, MS_TRACE_BINARY, NULL},
         {"a.dat", 0, 0, MS_TRACE_BINARY_V2, MS_TRACE_BINARY_V2, NULL},
-        {"a.zst", 0, 0, MS_TRACE_BINARY, -1, "'a.zst': binary v3 is compressed already"},
+        {"a.zst", 0, 0, MS_TRACE_BINARY, MS_TRACE_TEXT | MS_TRACE_ZSTD, NULL},   /* zstd: text */
+        {"a", 0, 1, MS_TRACE_BINARY, MS_TRACE_TEXT | MS_TRACE_ZSTD, NULL},
+        {"a.zst", MS_TRACE_BINARY, 0, 0, -1, "'a.zst': binary v3 is compressed already"},
         {"a.bin.zst", 0, 0, 0, -1, "'a.bin.zst': binary v3 is compressed already"},
         {"a.bin", 0, 1, 0, -1, "'a.bin': binary v3 is compressed already"},
         {"a.bin", MS_TRACE_BINARY_V2, 1, 0, -1, "'a.bin': binary v2 is written uncompressed"},

@@ -1338,8 +1338,8 @@ int ms_trace_out_format(const char *path, int format, int zstd, int dflt, struct
     int named = MS_ENDS(".trace") || MS_ENDS(".txt") ? MS_TRACE_TEXT
               : MS_ENDS(".bin") || MS_ENDS(".mstrace") ? MS_TRACE_BINARY : 0;
 #undef MS_ENDS
-    if (!format)
-        format = named ? named : dflt;
+    if (!format)   /* zstd alone (x.zst, --zstd) means text: binary v3 is compressed already */
+        format = named ? named : zstd ? MS_TRACE_TEXT : dflt;
     if (!format)
         return ms_err_set(err, "cannot tell the format of '%s' from its name (.trace or .txt: "
                           "text; .bin or .mstrace: binary)", path);

@@ -31,8 +31,9 @@ enum ms_trace_format { MS_TRACE_TEXT = 1, MS_TRACE_BINARY = 2, MS_TRACE_MIND = 3
 
 /* The writer format of an output file, the one rule of every tool that writes traces: `format`
  * if given (not 0), else what the name says (`.trace`/`.txt` text, `.bin`/`.mstrace` binary
- * v3, either optionally followed by `.zst`), else `dflt`; MS_TRACE_ZSTD when `zstd` or the name
- * ends in `.zst`. -1 and err (naming the file) when the name asks for gzip or xz (read, never
+ * v3, either optionally followed by `.zst`), else text when zstd is asked for (`zstd`, or a
+ * bare `x.zst`: a zstd file of the text format), else `dflt`; MS_TRACE_ZSTD when `zstd` or the
+ * name ends in `.zst`. -1 and err (naming the file) when the name asks for gzip or xz (read, never
  * written), when no format results (dflt 0), or when that would be binary with zstd. */
 int ms_trace_out_format(const char *path, int format, int zstd, int dflt, struct ms_err *err);
 

@@ -56,7 +56,8 @@ static const char mt_usage[] =
     "load and store (R/W) by running PROGRAM under mindtrace's Valgrind tool; with it,\n"
     "--unpacked makes the tool write every event in the 24-byte form (for tests). --text, or\n"
     "an OUT ending in .trace or .txt (optionally .zst), writes text instead of binary; --zstd,\n"
-    "or an OUT ending in .zst, compresses text with zstd (binary v3 is compressed already).\n"
+    "or an OUT ending in .zst, writes text compressed with zstd (binary v3 is compressed\n"
+    "already: zstd with it is refused).\n"
     "-o OUT, -oOUT, --output=OUT and --output OUT are the same.\n"
     "mindtrace's options end at PROGRAM, or at `--` (needed when PROGRAM starts with '-'):\n"
     "what follows is PROGRAM's own command line. See docs/capture.md.\n";
