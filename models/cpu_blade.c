@@ -112,8 +112,7 @@ void ms_cpu_compute(struct ms_cpu_thread *t, uint64_t ns)
 {
     t->pending_ns += ns;
     t->stats.compute_ns += ns;
-    if (t->pending_ns >= t->quantum_ns)
-        ms_cpu_sync(t);
+    ms_cpu_end_quantum(t);
 }
 
 /* ---- waiting ----
@@ -532,7 +531,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
                                                                    : MS_ACCESS_PROTECTION;
     uint64_t end = addr + len;   /* exclusive; len > 0 */
     uint64_t last_vpn = (end - 1) >> MS_PAGE_SHIFT;
-    t->stats.accesses++;
+    ms_cpu_count_access(t);
     for (uint64_t vpn = addr >> MS_PAGE_SHIFT; vpn <= last_vpn; vpn++) {
         uint64_t pa = vpn << MS_PAGE_SHIFT;
         uint64_t mask = ms_range_blocks(pa, addr, end);
@@ -552,9 +551,7 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
                 }
                 t->stats.unknown_accesses++;
             }
-            t->stats.hits++;
-            ms_page_cache_touch(pc, f);
-            t->pending_ns += t->hit_ns;
+            ms_cpu_hit_page(t, pc, f);
             pc->frames[f].pins++;
         } else {
             pg = ms_memmap_page(b->mem, vpn, 1);
@@ -583,15 +580,10 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
                 return MS_ACCESS_VIOLATION;
             }
         }
-        fr->touched |= mask;
-        if (write) {
-            fr->dirty = 1;
-            pg->data |= mask;
-        }
+        ms_cpu_use_blocks(fr, pg, mask, write);
         fr->pins--;
     }
-    if (t->pending_ns >= t->quantum_ns)
-        ms_cpu_sync(t);
+    ms_cpu_end_quantum(t);
     return MS_ACCESS_OK;
 }
 

@@ -188,11 +188,40 @@ void ms_cpu_sync(struct ms_cpu_thread *t);
  * (MS_ACCESS_PROTECTION). */
 int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int write,
                   int tolerate_unknown, uint64_t *detail);
+/* The steps every access shares, whichever path takes it (ms_cpu_access_hit, ms_cpu_access):
+ * a counter or a mark added to an access belongs in one of these. */
+/* An R or W record begins. */
+static inline void ms_cpu_count_access(struct ms_cpu_thread *t) { t->stats.accesses++; }
+/* A page of the access hit frame f (PRESENT): counted, the replacement policy told, the hit
+ * time charged. */
+static inline void ms_cpu_hit_page(struct ms_cpu_thread *t, struct ms_page_cache *pc, int32_t f)
+{
+    t->stats.hits++;
+    ms_page_cache_touch(pc, f);
+    t->pending_ns += t->hit_ns;
+}
+/* Blocks `mask` of frame fr, holding page pg, are accessed (all valid locally): they are
+ * touched, and a write makes the frame dirty and the blocks hold data. */
+static inline void ms_cpu_use_blocks(struct ms_frame *fr, struct ms_page *pg, uint64_t mask,
+                                     int write)
+{
+    fr->touched |= mask;
+    if (write) {
+        fr->dirty = 1;
+        pg->data |= mask;
+    }
+}
+/* Local time reached cpu_blades.quantum_ns: hand it to SimGrid. */
+static inline void ms_cpu_end_quantum(struct ms_cpu_thread *t)
+{
+    if (t->pending_ns >= t->quantum_ns)
+        ms_cpu_sync(t);
+}
 /* The hit path: an access inside one page whose frame is present with every block it needs
  * (for a write, also Modified), covered by an allocation or mapping, while no mapping's
- * protection restricts any access. Does for it exactly what ms_cpu_access does (counters,
- * replacement touch, hit time, touched and dirty blocks, the quantum) without its general path,
- * and returns 1; any other access changes nothing and returns 0: ms_cpu_access must take it. */
+ * protection restricts any access. Does for it exactly what ms_cpu_access does (the steps
+ * above) without its general path, and returns 1; any other access changes nothing and returns
+ * 0: ms_cpu_access must take it. */
 static inline int ms_cpu_access_hit(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int write)
 {
     uint64_t off = addr & (MS_PAGE_SIZE - 1);
@@ -211,17 +240,10 @@ static inline int ms_cpu_access_hit(struct ms_cpu_thread *t, uint64_t addr, uint
     if (fr->state != MS_FRAME_PRESENT || (write && fr->perm != MS_PERM_M) ||
         (fr->present & mask) != mask || !ms_memmap_covered(fr->page, mask))
         return 0;
-    t->stats.accesses++;
-    t->stats.hits++;
-    ms_page_cache_touch(pc, f);
-    t->pending_ns += t->hit_ns;
-    fr->touched |= mask;
-    if (write) {
-        fr->dirty = 1;
-        fr->page->data |= mask;
-    }
-    if (t->pending_ns >= t->quantum_ns)
-        ms_cpu_sync(t);
+    ms_cpu_count_access(t);
+    ms_cpu_hit_page(t, pc, f);
+    ms_cpu_use_blocks(fr, fr->page, mask, write);
+    ms_cpu_end_quantum(t);
     return 1;
 }
 /* A system call (enum ms_syscall) through the switch's control plane; blocks the thread until
