@@ -94,8 +94,7 @@ void ms_cpu_thread_init(struct ms_cpu_thread *t, uint32_t tid, struct ms_cpu_bla
     t->blade = b;
     t->hit_ns = (double)b->cfg->hit_ns;
     t->quantum_ns = (double)b->cfg->quantum_ns;
-    t->pc = &b->pc;
-    t->nrestricted = &b->fabric->sw->xl.nrestricted;
+    t->xl = &b->fabric->sw->xl;
     char name[MS_NAME_LEN];
     t->mbox = sg_mailbox_by_name(ms_mbox_thread(name, tid));
 }

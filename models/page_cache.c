@@ -44,7 +44,6 @@ int ms_page_cache_init(struct ms_page_cache *pc, uint64_t cache_bytes, int repla
     pc->lru_head = pc->lru_tail = -1;
     MS_ASSERT(replacement >= 0 && (size_t)replacement < ms_choice_count(ms_replacements));
     pc->repl = ms_replacements[replacement].ops;
-    pc->touch = pc->repl->touch;
     return 0;
 }
 

@@ -60,8 +60,6 @@ struct ms_page_cache {
     unsigned hshift;
     int32_t free_head;
     const struct ms_repl_ops *repl;
-    void (*touch)(struct ms_page_cache *pc, int32_t f);   /* repl->touch (derived: the hit
-                                                          * path reads one pointer, not two) */
     int32_t lru_head, lru_tail;       /* lru: most recent at head */
     uint32_t clock_hand;              /* clock */
     struct ms_page_cache_stats stats;
@@ -89,8 +87,8 @@ void ms_page_cache_fill(struct ms_page_cache *pc, int32_t f, uint64_t present);
 static inline void ms_page_cache_touch(struct ms_page_cache *pc, int32_t f)
 {
     pc->frames[f].ref = 1;
-    if (pc->touch)
-        pc->touch(pc, f);
+    if (pc->repl->touch)
+        pc->repl->touch(pc, f);
 }
 /* Pick a PRESENT, unpinned frame to evict, or -1. */
 static inline int32_t ms_page_cache_victim(struct ms_page_cache *pc) { return pc->repl->victim(pc); }

@@ -130,7 +130,7 @@ void ms_switch_collect(struct ms_switch *sw);
 static inline int ms_switch_denies(struct ms_switch *sw, uint64_t addr, uint64_t len, int write,
                                    uint64_t *where)
 {
-    if (__builtin_expect(!sw->xl.nrestricted, 1))   /* every mapping read|write: no call */
+    if (__builtin_expect(!ms_xlate_restricted(&sw->xl), 1))   /* every mapping read|write: no call */
         return 0;
     if (!ms_xlate_check(&sw->xl, addr, len, write ? MS_PROT_WRITE : MS_PROT_READ, where))
         return 0;

@@ -284,7 +284,7 @@ int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t p
 int ms_xlate_check(const struct ms_xlate *x, uint64_t addr, uint64_t len, uint8_t need,
                    uint64_t *where)
 {
-    if (!x->nrestricted)
+    if (!ms_xlate_restricted(x))
         return 0;
     uint64_t first = addr >> MS_PAGE_SHIFT, last = (addr + len - 1) >> MS_PAGE_SHIFT;
     for (uint64_t i = first_after(x, first); i < x->nvma && x->vma[i].start <= last; i++) {

@@ -93,6 +93,8 @@ uint64_t ms_xlate_unmap(struct ms_xlate *x, uint64_t start, uint64_t end, uint64
  * changes). */
 int ms_xlate_protect(struct ms_xlate *x, uint64_t start, uint64_t end, uint8_t prot,
                      uint64_t *changed);
+/* Is any installed VMA not read|write? While none is, no access needs a protection check. */
+static inline int ms_xlate_restricted(const struct ms_xlate *x) { return x->nrestricted != 0; }
 /* Protection check of an access to [addr, addr + len) (len > 0, ending by 2^64) needing `need`
  * (MS_PROT_* bits): 1 and the first address an installed VMA denies in *where, or 0 when
  * allowed. Addresses no installed VMA covers are allowed (unprotected). Costs nothing while
