@@ -21,6 +21,19 @@ XBT_LOG_NEW_DEFAULT_SUBCATEGORY(mindsim_ctrl_plane, mindsim,
 #define PAGE_OF(a) ((a) >> MS_PAGE_SHIFT)
 #define PAGE_UP(a) (((a) >> MS_PAGE_SHIFT) + (((a) & (MS_PAGE_SIZE - 1)) != 0))
 
+const char *const ms_syscall_names[MS_SYS_KINDS] = {"mmap", "munmap", "brk", "mprotect"};
+
+const char *ms_sys_status_name(int status)
+{
+    switch (status) {
+    case MS_SYS_OK: return "ok";
+    case MS_SYS_ENOMEM: return "no memory blade has room";
+    case MS_SYS_ETABLE: return "exception table full";
+    }
+    MS_ASSERT(!"a status of enum ms_sys_status");
+    return "?";
+}
+
 void ms_ctrl_plane_init(struct ms_ctrl_plane *cp, const struct ms_ctrl_plane_cfg *cfg,
                         const struct ms_mem_blade_cfg *mem, struct ms_xlate *xl)
 {
@@ -241,11 +254,8 @@ static void ctrl_actor(int argc, char **argv)
         cp->stats.busy_s += (double)ns * 1e-9;
         uint64_t mapped, unmapped;
         m->status = ms_ctrl_plane_apply(cp, m->cookie, m->addr, m->len, m->prot, &mapped, &unmapped);
-        static const char *const call[MS_SYS_KINDS] = {"mmap", "munmap", "brk", "mprotect"};
         XBT_VERB("%s(0x%" PRIx64 ", %" PRIu64 "): %s, %" PRIu64 " B mapped, %" PRIu64 " B unmapped",
-                 call[m->cookie], m->addr, m->len,
-                 m->status == MS_SYS_OK ? "ok" : m->status == MS_SYS_ENOMEM ? "no memory blade has room"
-                                                                            : "exception table full",
+                 ms_syscall_names[m->cookie], m->addr, m->len, ms_sys_status_name(m->status),
                  mapped, unmapped);
         m->len = mapped;
         m->freed = unmapped;

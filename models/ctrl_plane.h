@@ -26,8 +26,14 @@
 
 enum ms_syscall { MS_SYS_MMAP = 0, MS_SYS_MUNMAP = 1, MS_SYS_BRK = 2, MS_SYS_MPROTECT = 3, MS_SYS_KINDS = 4 };
 
+/* The calls' names, indexed by enum ms_syscall: "mmap", "munmap", "brk", "mprotect". */
+extern const char *const ms_syscall_names[MS_SYS_KINDS];
+
 /* Status of a call, in the reply. */
 enum ms_sys_status { MS_SYS_OK = 0, MS_SYS_ENOMEM = -1, MS_SYS_ETABLE = -2 };
+/* What a status (enum ms_sys_status) means, in words: "ok", "no memory blade has room",
+ * "exception table full". */
+const char *ms_sys_status_name(int status);
 
 struct ms_ctrl_stats {
     uint64_t calls[MS_SYS_KINDS];

@@ -32,6 +32,15 @@ int main(void)
     uint64_t mapped, unmapped, where;
     int src;
 
+    /* the names of the calls and statuses, which results and log lines use */
+    CHECK(!strcmp(ms_syscall_names[MS_SYS_MMAP], "mmap"));
+    CHECK(!strcmp(ms_syscall_names[MS_SYS_MUNMAP], "munmap"));
+    CHECK(!strcmp(ms_syscall_names[MS_SYS_BRK], "brk"));
+    CHECK(!strcmp(ms_syscall_names[MS_SYS_MPROTECT], "mprotect"));
+    CHECK(!strcmp(ms_sys_status_name(MS_SYS_OK), "ok"));
+    CHECK(!strcmp(ms_sys_status_name(MS_SYS_ENOMEM), "no memory blade has room"));
+    CHECK(!strcmp(ms_sys_status_name(MS_SYS_ETABLE), "exception table full"));
+
     /* An aligned power-of-two mapping is one partition entry and one exception entry; pages
      * are rounded outwards. */
     setup(&cfg, &xl, &cp, 2, ROW(ms_placements, "first_fit"));
