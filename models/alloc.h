@@ -73,10 +73,9 @@ struct ms_alloc {
     void *arg;
 };
 
-/* Create model `name` (a row of ms_alloc_models); -1 and err on an unknown name
- * ("workload.allocator: 'x' is not an allocator model (expected one of ...)", the names from the
- * table) or bad parameters. (The models make no random choices: they take no seed.) */
-int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
+/* Create model `model` (a row of ms_alloc_models); -1 and err on bad parameters. (The models
+ * make no random choices: they take no seed.) */
+int ms_alloc_create(struct ms_alloc *a, int model, const struct ms_alloc_params *p,
                     ms_emit_fn emit, void *arg, struct ms_err *err);
 /* malloc, then emit the A record. */
 uint64_t ms_alloc_malloc(struct ms_alloc *a, uint32_t tid, uint64_t size, struct ms_err *err);

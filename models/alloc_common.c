@@ -20,22 +20,15 @@ const struct ms_choice ms_alloc_models[] = {
     {0},
 };
 
-int ms_alloc_create(struct ms_alloc *a, const char *name, const struct ms_alloc_params *p,
+int ms_alloc_create(struct ms_alloc *a, int model, const struct ms_alloc_params *p,
                     ms_emit_fn emit, void *arg, struct ms_err *err)
 {
+    MS_ASSERT(model >= 0 && (size_t)model < ms_choice_count(ms_alloc_models));
     memset(a, 0, sizeof *a);
-    int row = ms_choice_find(ms_alloc_models, name);
-    if (row < 0) {
-        char names[256];
-        ms_choice_list(ms_alloc_models, names, sizeof names);
-        return ms_err_set(err, "workload.allocator: '%s' is not an allocator model (expected "
-                               "one of %s)",
-                          name ? name : "", names);
-    }
+    a->name = ms_alloc_models[model].name;
     if (p->max_threads < 1)
-        return ms_err_set(err, "allocator %s: max_threads must be at least 1", name);
-    a->name = ms_alloc_models[row].name;
-    a->ops = ms_alloc_models[row].ops;
+        return ms_err_set(err, "allocator %s: max_threads must be at least 1", a->name);
+    a->ops = ms_alloc_models[model].ops;
     a->emit = emit;
     a->arg = arg;
     a->st = a->ops->init(p, emit, arg, err);

@@ -103,7 +103,6 @@ struct ms_workload *ms_workload_create(const struct ms_workload_params *p, uint6
                                        ms_emit_fn emit, void *arg, struct ms_err *err)
 {
     MS_ASSERT(p->generator > 0 && (size_t)p->generator < ms_choice_count(ms_generators));
-    MS_ASSERT(p->allocator >= 0 && (size_t)p->allocator < ms_choice_count(ms_alloc_models));
     const struct ms_workload_ops *ops = ms_generators[p->generator].ops;
     if (ops->validate(p, err) < 0)
         return NULL;
@@ -114,8 +113,7 @@ struct ms_workload *ms_workload_create(const struct ms_workload_params *p, uint6
     w->emit = emit;
     w->arg = arg;
     struct ms_alloc_params ap = {.max_threads = p->n_threads};
-    if (ms_alloc_create(&w->alloc, ms_alloc_models[p->allocator].name, &ap, count_emit, w,
-                        err) < 0) {
+    if (ms_alloc_create(&w->alloc, p->allocator, &ap, count_emit, w, err) < 0) {
         free(w);
         return NULL;
     }

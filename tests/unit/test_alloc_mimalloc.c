@@ -26,7 +26,7 @@ static void common(const char *name)
     struct recs R = {0};
     struct ms_alloc a;
     struct ms_err err = {0};
-    CHECK(ms_alloc_create(&a, name, &params, rec_emit, &R, &err) == 0);
+    CHECK(ms_alloc_create(&a, ROW(ms_alloc_models, name), &params, rec_emit, &R, &err) == 0);
     CHECK_EQ_U64(R.n, 0);
     /* first malloc: one 32 MiB segment, aligned */
     uint64_t p = ms_alloc_malloc(&a, 0, 40, &err);
@@ -99,7 +99,8 @@ int main(void)
         struct recs R = {0};
         struct ms_alloc a;
         struct ms_err err = {0};
-        ms_alloc_create(&a, v ? "bitmap-mimalloc" : "mimalloc", &params, rec_emit, &R, &err);
+        ms_alloc_create(&a, ROW(ms_alloc_models, v ? "bitmap-mimalloc" : "mimalloc"), &params,
+                        rec_emit, &R, &err);
         uint64_t x = ms_alloc_malloc(&a, 0, 100, &err);
         uint64_t y = ms_alloc_malloc(&a, 0, 100, &err);
         (void)y;
@@ -129,7 +130,8 @@ int main(void)
                 struct recs R = {0};
                 struct ms_alloc a;
                 struct ms_err err = {0};
-                ms_alloc_create(&a, v ? "bitmap-mimalloc" : "mimalloc", &params, rec_emit, &R, &err);
+                ms_alloc_create(&a, ROW(ms_alloc_models, v ? "bitmap-mimalloc" : "mimalloc"),
+                                &params, rec_emit, &R, &err);
                 uint64_t stride = v ? k[c].slot : k[c].cls, per_page = PAGE64K / stride;
                 uint64_t first = ms_alloc_malloc(&a, 0, k[c].req, &err);
                 CHECK(first % PAGE64K == 0);
@@ -154,7 +156,8 @@ int main(void)
         struct recs R = {0};
         struct ms_alloc a;
         struct ms_err err = {0};
-        ms_alloc_create(&a, "bitmap-mimalloc", &params, rec_emit, &R, &err);
+        ms_alloc_create(&a, ROW(ms_alloc_models, "bitmap-mimalloc"), &params, rec_emit, &R,
+                        &err);
         uint64_t o = 0;
         for (int i = 0; i < 22; i++)
             o = ms_alloc_malloc(&a, 0, 150, &err);
@@ -179,7 +182,8 @@ int main(void)
         struct recs R = {0};
         struct ms_alloc a;
         struct ms_err err = {0};
-        ms_alloc_create(&a, "bitmap-mimalloc", &params, rec_emit, &R, &err);
+        ms_alloc_create(&a, ROW(ms_alloc_models, "bitmap-mimalloc"), &params, rec_emit, &R,
+                        &err);
         enum { SLOTS = 512 };
         static uint64_t o[SLOTS];
         for (int i = 0; i < SLOTS; i++)
