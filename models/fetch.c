@@ -7,6 +7,8 @@
 /* The policies' ops, each defined in its own file (fetch_<name>.c). */
 extern const struct ms_fetch_ops ms_fetch_4k_ops, ms_fetch_sg_ops, ms_fetch_inplace_ops;
 
+/* Row 0 is the baseline: the results compare every other mode that ran with the run of this
+ * row ("comparison", "comparisons"), so "4k" stays first. */
 const struct ms_choice ms_fetch_policies[] = {
     {"4k", "whole 4 KiB pages both ways, as MIND and Linux swap do (the baseline)",
      &ms_fetch_4k_ops},

@@ -111,6 +111,8 @@ int main(void)
     /* fetch policies */
     struct ms_fetch_cfg fc = {.max_sge = 2, .past_max_sge = MS_PAST_MAX_SGE_SPLIT, .head_bytes = 128};
     struct ms_page pg = {0};
+    /* row 0 is the baseline the results compare with: whole pages */
+    CHECK(!strcmp(ms_fetch_policies[0].name, "4k"));
     const struct ms_fetch_ops *sg = ms_fetch_policy(ROW(ms_fetch_policies, "sg"));
     const struct ms_fetch_ops *k4 = ms_fetch_policy(ROW(ms_fetch_policies, "4k"));
 
