@@ -28,7 +28,6 @@ static void plan_evict(const struct ms_fetch_cfg *c, struct ms_page *p, uint64_t
     else
         ms_xfer_from_blocks(x, moved, 1);   /* one SGE, so one WR, per run */
     p->remote = ~0ull;
-    p->remote_marked = live;
     p->remote_layout = MS_REMOTE_FULL;
 }
 

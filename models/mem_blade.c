@@ -67,10 +67,9 @@ double ms_mem_blade_admit(struct ms_mem_blade *mb, double now_s, double service_
 
 double ms_mem_blade_serve(struct ms_mem_blade *mb, struct ms_msg *m)
 {
-    uint64_t waited = mb->stats.waited;
     double service_s = ms_mem_blade_service_ns(mb->cfg, mb->rdma, m->xfer) * 1e-9;
     double delay_s = ms_mem_blade_admit(mb, simgrid_get_clock(), service_s);
-    if (mb->stats.waited != waited)
+    if (delay_s > service_s)
         XBT_VERB("mem%u: request of blade %u for 0x%" PRIx64 " waits %.2f ns: all %u places busy",
                  mb->id, m->blade, m->addr, (delay_s - service_s) * 1e9, mb->cfg->outstanding);
     if (m->kind == MS_MSG_READ) {

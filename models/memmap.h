@@ -32,8 +32,9 @@ struct ms_page {
     uint64_t alloc_bits;    /* blocks overlapped by at least one live allocation */
     uint64_t data;          /* blocks holding data: written since they became live */
     uint64_t remote;        /* blocks the memory blade holds (all 64 when layout is FULL) */
-    uint64_t remote_marked; /* of those, the blocks the bitmap source called live at eviction
-                             * (the rest of a COMPACT copy is the head and merged holes) */
+    uint64_t remote_marked; /* of a COMPACT copy's blocks, those the bitmap source called live
+                             * at eviction (the rest are the head and merged holes); a FULL
+                             * copy's faults count whole pages and leave it alone */
     uint8_t remote_layout;  /* enum ms_remote_layout */
     uint8_t mapped;         /* inside an mmap'ed region or the brk heap */
     uint16_t layout_known;  /* CPU blades (bit i: blade i) whose page table holds the remote

@@ -35,7 +35,6 @@ int main(void)
      * layout, and sees every block */
     CHECK_EQ_U64(pg.remote_layout, MS_REMOTE_FULL);
     CHECK_EQ_U64(pg.remote, ~0ull);
-    CHECK_EQ_U64(pg.remote_marked, live);
     pg.layout_known = 1u << 3;
     CHECK(!ip->plan_lookup(&fc, &pg, 0, &x));
     ip->plan_fetch(&fc, &pg, 0, &x);
