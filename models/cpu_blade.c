@@ -588,20 +588,33 @@ int ms_cpu_access(struct ms_cpu_thread *t, uint64_t addr, uint64_t len, int writ
 
 /* ---- write-backs ---- */
 
-/* Start writing dirty frame f back (the evictor's and the coherence agent's): the fetch policy
- * plans what moves from the blocks the bitmap source calls live, the frame turns EVICTING, the
- * NIC gathers and posts (the caller's time), and the WRITE `m` of `x` goes through the switch;
- * its ack comes to `in` carrying f. Returns the bytes on the wire, data and ack. */
-static uint64_t start_writeback(struct ms_cpu_blade *b, int32_t f, struct ms_xfer *x,
-                                struct ms_msg *m, struct ms_inbox *in)
+/* Plan the write-back of dirty frame f (the evictor's and the coherence agent's): the fetch
+ * policy plans `x` from the blocks the bitmap source calls live and records the page's new
+ * remote copy. Returns 0 when the plan moves nothing at all (no block, no layout word: nothing
+ * is live and the policy adds nothing, as inplace under runs or threshold, or sg without a head
+ * on one blade): the page is as good as clean, and no WRITE goes (a zero-length WRITE would
+ * still cost a work request and an ack). */
+static int plan_writeback(struct ms_cpu_blade *b, int32_t f, struct ms_xfer *x)
 {
     struct ms_frame *fr = &b->pc.frames[f];
     struct ms_page *pg = fr->page;
     b->fetch->plan_evict(b->fetch_cfg, pg, ms_bitmap_live(b->bitmap, pg, fr->touched),
                          b->cfg->count > 1, x);
     pg->layout_known = (uint16_t)(1u << b->id);   /* the new layout is in this page table only */
-    XBT_VERB("write back page 0x%" PRIx64 ": %u B of blocks 0x%016" PRIx64 " in %u WR(s), %u SGE(s)",
-             fr->vpn << MS_PAGE_SHIFT, x->payload, x->blocks, x->nwr, x->nsge);
+    XBT_VERB("write back page 0x%" PRIx64 ": %u B of blocks 0x%016" PRIx64 " in %u WR(s), %u SGE(s)%s",
+             fr->vpn << MS_PAGE_SHIFT, x->payload, x->blocks, x->nwr, x->nsge,
+             x->payload ? "" : ": nothing to write");
+    return x->payload != 0;
+}
+
+/* Start writing dirty frame f back as planned in `x` (plan_writeback): the frame turns
+ * EVICTING, the NIC gathers and posts (the caller's time), and the WRITE `m` of `x` goes
+ * through the switch; its ack comes to `in` carrying f. Returns the bytes on the wire, data and
+ * ack. */
+static uint64_t start_writeback(struct ms_cpu_blade *b, int32_t f, const struct ms_xfer *x,
+                                struct ms_msg *m, struct ms_inbox *in)
+{
+    struct ms_frame *fr = &b->pc.frames[f];
     ms_page_cache_begin_evict(&b->pc, f);
     sg_actor_sleep_for((ms_rdma_post_ns(b->rdma, x) + ms_rdma_local_dma_ns(b->rdma, x)) * NS);
     *m = (struct ms_msg){.kind = MS_MSG_WRITE,
@@ -650,6 +663,12 @@ static void evictor_actor(int argc, char **argv)
                     continue;
                 }
                 struct ms_xfer *x = &b->wb_xfer[n];
+                if (!plan_writeback(b, v, x)) {   /* nothing live: dropped as if clean */
+                    b->stats.empty_writebacks++;
+                    ms_page_cache_release(pc, v);
+                    dropped++;
+                    continue;
+                }
                 b->stats.wire_bytes += start_writeback(b, v, x, &b->wb_msg[n], &b->evict_in);
                 b->stats.writebacks++;
                 b->stats.bytes_evicted += x->payload;
@@ -718,26 +737,31 @@ static void agent_serve(struct ms_cpu_blade *b, struct ms_msg *m)
             b->stats.downgraded_pages++;
         }
         fr->perm = MS_PERM_S;
-        if (!fr->dirty) {
-            if (inval) {
-                ms_page_cache_release(pc, f);
-                wake_frame(b, f);
-                dropped++;
+        if (fr->dirty) {
+            if (n > b->coh_wb_cap) {   /* the largest region so far: buffers kept for the next */
+                b->coh_wb_cap = (uint32_t)n;
+                b->coh_wb_xfer = ms_xrealloc(b->coh_wb_xfer, n * sizeof *b->coh_wb_xfer);
+                b->coh_wb_msg = ms_xrealloc(b->coh_wb_msg, n * sizeof *b->coh_wb_msg);
             }
-            continue;
+            struct ms_xfer *x = &b->coh_wb_xfer[nwb];
+            if (plan_writeback(b, f, x)) {
+                b->stats.coh_wire_bytes +=
+                    start_writeback(b, f, x, &b->coh_wb_msg[nwb], &b->cohwb_in);
+                nwb++;
+                b->stats.coh_writebacks++;
+                if (other)
+                    b->stats.false_writebacks++;
+                b->stats.coh_bytes_written += x->payload;
+                continue;
+            }
+            b->stats.coh_empty_writebacks++;   /* nothing live: as if clean */
+            fr->dirty = 0;
         }
-        if (n > b->coh_wb_cap) {   /* the largest region so far: buffers kept for the next */
-            b->coh_wb_cap = (uint32_t)n;
-            b->coh_wb_xfer = ms_xrealloc(b->coh_wb_xfer, n * sizeof *b->coh_wb_xfer);
-            b->coh_wb_msg = ms_xrealloc(b->coh_wb_msg, n * sizeof *b->coh_wb_msg);
+        if (inval) {
+            ms_page_cache_release(pc, f);
+            wake_frame(b, f);
+            dropped++;
         }
-        struct ms_xfer *x = &b->coh_wb_xfer[nwb];
-        b->stats.coh_wire_bytes += start_writeback(b, f, x, &b->coh_wb_msg[nwb], &b->cohwb_in);
-        nwb++;
-        b->stats.coh_writebacks++;
-        if (other)
-            b->stats.false_writebacks++;
-        b->stats.coh_bytes_written += x->payload;
     }
     for (uint32_t i = 0; i < nwb; i++) {
         struct ms_msg *r = ms_inbox_get(&b->cohwb_in);

@@ -86,9 +86,12 @@ struct ms_thread_stats {
 };
 
 struct ms_blade_stats {
-    uint64_t evictions;              /* frames evicted (dirty + clean) */
+    uint64_t evictions;              /* frames evicted: writebacks + clean_drops +
+                                      * empty_writebacks */
     uint64_t writebacks;             /* dirty pages written back */
     uint64_t clean_drops;
+    uint64_t empty_writebacks;       /* dirty pages whose write-back would move nothing (no
+                                      * block live, no layout word): dropped without a WRITE */
     uint64_t bytes_evicted;          /* payload written back, bytes */
     uint64_t wire_bytes;             /* write-back data + acks on the wire, bytes */
     uint64_t wb_wrs, wb_sges;
@@ -99,6 +102,8 @@ struct ms_blade_stats {
     uint64_t false_inval_pages;      /* of which not the page the requester accesses */
     uint64_t downgraded_pages;       /* Modified pages made Shared by DOWNGRADEs */
     uint64_t coh_writebacks;         /* dirty pages written back for INVALs and DOWNGRADEs */
+    uint64_t coh_empty_writebacks;   /* dirty pages they found with nothing to write back (as
+                                      * empty_writebacks): dropped or kept without a WRITE */
     uint64_t false_writebacks;       /* of which not the page the requester accesses */
     uint64_t coh_bytes_written;      /* their payload, bytes */
     uint64_t coh_wire_bytes;         /* their data + acks, and coherence messages, on the wire, bytes */

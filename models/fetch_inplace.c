@@ -14,6 +14,16 @@
  * The price is one work request per run on eviction instead of sg's one gather, and whole
  * pages on every fault.
  *
+ * fetch.max_sge: every work request here carries one SGE, so the NIC's limit never binds. The
+ * runs and threshold SG policies still apply fetch.past_max_sge to the runs: under "split" (the
+ * default) max_sge changes nothing; under "page" a write-back of more than max_sge runs moves
+ * the page whole in one work request, so max_sge caps the work requests of a write-back. Kept
+ * (rather than exempting inplace) so that one rule, the one that sends an sg page of more runs
+ * than max_sge whole, bounds what either policy posts for a page.
+ *
+ * A dirty page with nothing live plans a write-back of nothing (no block): cpu_blade.c then
+ * sends no WRITE at all (empty_writebacks).
+ *
  * What it leaves out: blocks left out of a write-back are not read back any cheaper; an
  * allocator's stale data in them comes back with the page, as under 4k. */
 #include "models/fetch.h"
