@@ -73,15 +73,12 @@ static json_t *count_hist_json(const uint64_t *h)
     return o;
 }
 
-/* Counts by system-call kind (enum ms_syscall) as {"mmap": .., "munmap": .., "brk": ..,
- * "mprotect": ..}. */
+/* Counts by system-call kind (enum ms_syscall), each under its name (ms_syscall_names). */
 static json_t *syscalls_json(const uint64_t *n)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "mmap", u64(n[MS_SYS_MMAP]));
-    json_object_set_new(o, "munmap", u64(n[MS_SYS_MUNMAP]));
-    json_object_set_new(o, "brk", u64(n[MS_SYS_BRK]));
-    json_object_set_new(o, "mprotect", u64(n[MS_SYS_MPROTECT]));
+    for (int k = 0; k < MS_SYS_KINDS; k++)
+        json_object_set_new(o, ms_syscall_names[k], u64(n[k]));
     return o;
 }
 
@@ -181,6 +178,7 @@ static json_t *coherence_json(const struct ms_run_result *r, const struct ms_thr
     json_object_set_new(o, "false_invalidations", u64(b->false_inval_pages));
     json_object_set_new(o, "downgraded_pages", u64(b->downgraded_pages));
     json_object_set_new(o, "writebacks", u64(b->coh_writebacks));
+    json_object_set_new(o, "empty_writebacks", u64(b->coh_empty_writebacks));
     json_object_set_new(o, "false_writebacks", u64(b->false_writebacks));
     json_object_set_new(o, "bytes_written_back", u64(b->coh_bytes_written));
     json_object_set_new(o, "wire_bytes", u64(b->coh_wire_bytes));
@@ -281,6 +279,7 @@ json_t *ms_report_run(const struct ms_run_result *r)
         b.evictions += s->evictions;
         b.writebacks += s->writebacks;
         b.clean_drops += s->clean_drops;
+        b.empty_writebacks += s->empty_writebacks;
         b.bytes_evicted += s->bytes_evicted;
         b.wire_bytes += s->wire_bytes;
         b.wb_wrs += s->wb_wrs;
@@ -290,6 +289,7 @@ json_t *ms_report_run(const struct ms_run_result *r)
         b.false_inval_pages += s->false_inval_pages;
         b.downgraded_pages += s->downgraded_pages;
         b.coh_writebacks += s->coh_writebacks;
+        b.coh_empty_writebacks += s->coh_empty_writebacks;
         b.false_writebacks += s->false_writebacks;
         b.coh_bytes_written += s->coh_bytes_written;
         b.coh_wire_bytes += s->coh_wire_bytes;
@@ -347,6 +347,7 @@ json_t *ms_report_run(const struct ms_run_result *r)
     json_object_set_new(o, "evictions", u64(b.evictions));
     json_object_set_new(o, "writebacks", u64(b.writebacks));
     json_object_set_new(o, "clean_drops", u64(b.clean_drops));
+    json_object_set_new(o, "empty_writebacks", u64(b.empty_writebacks));
     json_object_set_new(o, "sges_per_writeback_mean", ratio_or_null((double)b.wb_sges, (double)b.writebacks));
     json_object_set_new(o, "full_cache_waits", u64(b.full_waits));
     json_object_set_new(o, "compute_ns", u64(t.compute_ns));
@@ -384,6 +385,7 @@ json_t *ms_report_run(const struct ms_run_result *r)
         json_object_set_new(bo, "evictions", u64(s->evictions));
         json_object_set_new(bo, "writebacks", u64(s->writebacks));
         json_object_set_new(bo, "clean_drops", u64(s->clean_drops));
+        json_object_set_new(bo, "empty_writebacks", u64(s->empty_writebacks));
         json_object_set_new(bo, "bytes_evicted", u64(s->bytes_evicted));
         json_object_set_new(bo, "wire_bytes_evict", u64(s->wire_bytes));
         json_object_set_new(bo, "full_cache_waits", u64(s->full_waits));
