@@ -2,18 +2,9 @@
  * bitmap source that loses data on blade 0 and the oracle on blade 1. Asserts the exact
  * latency of an unloaded fault, that a lossy bitmap produces lost-data violations (and the
  * refetch that pays for them), and that the oracle produces none on the same accesses. */
-#include <simgrid/actor.h>
-#include <simgrid/engine.h>
-#include <simgrid/host.h>
 #include <string.h>
 
-#include "models/cpu_blade.h"
-#include "models/mem_blade.h"
-#include "models/names.h"
-#include "models/switch.h"
-#include "tests/unit/ms_test.h"
-#include "sim/config.h"
-#include "sim/platform.h"
+#include "tests/unit/rack.h"
 
 static struct ms_config cfg;
 static struct ms_memmap mem;
@@ -70,34 +61,11 @@ int main(int argc, char **argv)
     int sg = ROW(ms_fetch_policies, "sg");
     cfg.fetch.modes[0] = sg;
     cfg.fetch.n_modes = 1;
-    char *sg_argv[] = {argv[0], "--log=root.thres:critical", NULL};
-    int sg_argc = 2;
-    simgrid_init(&sg_argc, sg_argv);
-    struct ms_err err = {0};
-    CHECK(ms_platform_load(&cfg, &err) == 0);
-    ms_memmap_init(&mem);
+    ms_test_rack(&cfg, argv[0], &mem, &sw, &mb, &fabric);
     ms_bitmap_src_init(&oracle, cfg.fetch.bitmap, &mem, NULL);
-    ms_switch_init(&sw, &(struct ms_switch_setup){.cfg = &cfg.sw, .mem = &cfg.memory_blades,
-                                                  .n_blades = 2,
-                                                  .msg_bytes = cfg.rdma.request_bytes});
-    ms_switch_start(&sw, sg_host_by_name("switch"));
-    ms_mem_blade_init(&mb, 0, &cfg.memory_blades, &cfg.rdma, sg_host_by_name("mem0"));
-    ms_fabric_init(&fabric, &sw, &mb, 2);
-    for (int i = 0; i < 2; i++) {
-        struct ms_cpu_blade_setup setup = {.id = (uint32_t)i, .fetch_mode = sg,
-                                           .cpu = &cfg.cpu_blades, .fetch = &cfg.fetch,
-                                           .rdma = &cfg.rdma, .ctrl = &cfg.ctrl_plane,
-                                           .mem = &mem, .bitmap = i == 0 ? &lossy : &oracle,
-                                           .fabric = &fabric};
-        CHECK(ms_cpu_blade_init(&blades[i], &setup, &err) == 0);
-        char host[MS_NAME_LEN];
-        ms_host_blade(host, (uint32_t)i);
-        ms_cpu_blade_start(&blades[i], sg_host_by_name(host));
-        ms_cpu_thread_init(&threads[i], i, &blades[i]);
-        sg_actor_t a = sg_actor_init(host, sg_host_by_name(host));
-        sg_actor_set_data(a, &threads[i]);
-        sg_actor_start(a, thread_fn, 0, NULL);
-    }
+    for (uint32_t i = 0; i < 2; i++)
+        ms_test_blade(&cfg, i, sg, &mem, i == 0 ? &lossy : &oracle, &fabric, &blades[i],
+                      &threads[i], thread_fn);
     simgrid_run();
 
     /* The unloaded first-touch sg fault: fault handler, post, request through the switch to

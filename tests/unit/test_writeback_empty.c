@@ -2,17 +2,7 @@
  * its write-back would move nothing, so the evictor drops it without a WRITE, counts it in
  * empty_writebacks and not in writebacks, and neither the switch nor the memory blade sees a
  * request; the page's next fault reads it whole, as inplace always does. */
-#include <simgrid/actor.h>
-#include <simgrid/engine.h>
-#include <simgrid/host.h>
-
-#include "models/cpu_blade.h"
-#include "models/mem_blade.h"
-#include "models/names.h"
-#include "models/switch.h"
-#include "tests/unit/ms_test.h"
-#include "sim/config.h"
-#include "sim/platform.h"
+#include "tests/unit/rack.h"
 
 static struct ms_config cfg;
 static struct ms_memmap mem;
@@ -59,30 +49,8 @@ int main(int argc, char **argv)
     int inplace = ROW(ms_fetch_policies, "inplace");
     cfg.fetch.modes[0] = inplace;
     cfg.fetch.n_modes = 1;
-    char *sg_argv[] = {argv[0], "--log=root.thres:critical", NULL};
-    int sg_argc = 2;
-    simgrid_init(&sg_argc, sg_argv);
-    struct ms_err err = {0};
-    CHECK(ms_platform_load(&cfg, &err) == 0);
-    ms_memmap_init(&mem);
-    ms_switch_init(&sw, &(struct ms_switch_setup){.cfg = &cfg.sw, .mem = &cfg.memory_blades,
-                                                  .n_blades = 1,
-                                                  .msg_bytes = cfg.rdma.request_bytes});
-    ms_switch_start(&sw, sg_host_by_name("switch"));
-    ms_mem_blade_init(&mb, 0, &cfg.memory_blades, &cfg.rdma, sg_host_by_name("mem0"));
-    ms_fabric_init(&fabric, &sw, &mb, 1);
-    struct ms_cpu_blade_setup setup = {.id = 0, .fetch_mode = inplace, .cpu = &cfg.cpu_blades,
-                                       .fetch = &cfg.fetch, .rdma = &cfg.rdma,
-                                       .ctrl = &cfg.ctrl_plane, .mem = &mem, .bitmap = &none,
-                                       .fabric = &fabric};
-    CHECK(ms_cpu_blade_init(&blade, &setup, &err) == 0);
-    char host[MS_NAME_LEN];
-    ms_host_blade(host, 0);
-    ms_cpu_blade_start(&blade, sg_host_by_name(host));
-    ms_cpu_thread_init(&thread, 0, &blade);
-    sg_actor_t a = sg_actor_init("thread0", sg_host_by_name(host));
-    sg_actor_set_data(a, &thread);
-    sg_actor_start(a, thread_fn, 0, NULL);
+    ms_test_rack(&cfg, argv[0], &mem, &sw, &mb, &fabric);
+    ms_test_blade(&cfg, 0, inplace, &mem, &none, &fabric, &blade, &thread, thread_fn);
     simgrid_run();
 
     /* A (dirty, nothing live) was dropped without a WRITE; B was clean */
