@@ -2,8 +2,6 @@
  * bitmap source that loses data on blade 0 and the oracle on blade 1. Asserts the exact
  * latency of an unloaded fault, that a lossy bitmap produces lost-data violations (and the
  * refetch that pays for them), and that the oracle produces none on the same accesses. */
-#include <string.h>
-
 #include "tests/unit/rack.h"
 
 static struct ms_config cfg;
